@@ -1,0 +1,106 @@
+"""Command line: predict emotions from a recording, print model provenance, run the benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from .emotion import EmotionTable
+from .errors import EvokeError
+from .model import load_model
+from .pipeline import MODES, Prediction, PredictOptions, predict
+from .readers_deap import read_recording
+from .smoothing import SmoothingSettings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m inference", description="EVOKE runtime: EEG -> emotions"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    pr = sub.add_parser("predict", help="print the emotion timeline of a recording")
+    pr.add_argument("path", help="DEAP .dat/.mat file or folder (s01..s32)")
+    pr.add_argument("--subject", type=int, help="subject number when PATH is a DEAP folder")
+    pr.add_argument("--trial", type=int, action="append", help="trial number (1-based); repeatable")
+    pr.add_argument("--model", help="model file (.npz); default: the bundled model")
+    pr.add_argument("--hop", type=float, default=1.0, help="seconds between windows (default 1.0)")
+    pr.add_argument("--mode", choices=MODES, default="discrete")
+    pr.add_argument("--tau", type=float, default=1.0, help="EMA time constant in s (0 = off)")
+    pr.add_argument("--hysteresis", type=float, default=0.1, help="bits flip at 0.5 +- this")
+    pr.add_argument("--dwell", type=float, default=0.5, help="seconds a new emotion must persist")
+    pr.add_argument("--emotions", help="emotion table JSON (default: the model's)")
+    pr.add_argument("--json", action="store_true", help="print a JSON list of windows")
+
+    info = sub.add_parser("model-info", help="print a model's metadata")
+    info.add_argument("path", nargs="?", help="model file; default: the bundled model")
+
+    be = sub.add_parser("bench", help="speed figures (features, forward pass)")
+    be.add_argument("--json", action="store_true")
+    be.add_argument(
+        "--reference-trials", type=int, default=4, help="trials timed in the scipy loop"
+    )
+    return p
+
+
+def _print_text(pred: Prediction, table: EmotionTable) -> None:
+    print(f"model: {pred.model}")
+    for tl in pred.timelines:
+        ratings = " ".join(f"{n} {r:.1f}" for n, r in zip("VADL", tl.ratings, strict=False))
+        print(f"\ntrial {tl.trial}" + (f"  (self-report {ratings})" if ratings else ""))
+        print("      t   P(val) P(aro) P(dom)  emotion      confidence")
+        for rec in tl.records(table):
+            flag = "" if rec["valid"] else "  (skipped window: holding)"
+            print(
+                f"{rec['t']:7.2f}   {rec['valence']:.2f}   {rec['arousal']:.2f}   {rec['dominance']:.2f}  "
+                f"{rec['emotion']:<12} {rec['confidence']:.2f}{flag}"
+            )
+
+
+def _predict(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    table = EmotionTable.from_json(args.emotions) if args.emotions else model.emotions
+    trials = args.trial if args.trial else None
+    recording = read_recording(args.path, subject=args.subject, trial=trials)
+    smoothing = SmoothingSettings(
+        tau_s=args.tau, hysteresis=args.hysteresis, min_dwell_s=args.dwell
+    )
+    pred = predict(
+        recording, model, PredictOptions(hop_s=args.hop, mode=args.mode, smoothing=smoothing)
+    )
+    for note in pred.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not model.provenance.get("trained", False):
+        print(f"warning: {model.describe()}", file=sys.stderr)
+    if args.json:
+        rows = [{"trial": tl.trial, **r} for tl in pred.timelines for r in tl.records(table)]
+        json.dump(rows, sys.stdout, indent=None)
+        print()
+    else:
+        _print_text(pred, table)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "predict":
+            return _predict(args)
+        if args.command == "model-info":
+            model = load_model(args.path)
+            print(model.describe())
+            print(json.dumps(model.metadata, indent=1, sort_keys=True))
+            return 0
+        from .bench import run_bench  # only the benchmark needs the optional references
+
+        return run_bench(as_json=args.json, reference_trials=args.reference_trials)
+    except EvokeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

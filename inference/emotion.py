@@ -1,0 +1,88 @@
+"""The 8-emotion table: VAD bits -> emotion, and VAD probabilities -> octant probabilities.
+
+The table is data (inference/emotion_table.json by default) so users can supply their own.
+Octant index = 4 * valence + 2 * arousal + dominance.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+
+DEFAULT_TABLE_PATH = Path(__file__).with_name("emotion_table.json")
+_BIT_WEIGHTS = np.array([4, 2, 1])
+
+
+@dataclass(frozen=True)
+class EmotionTable:
+    names: tuple[str, ...]  # eight names, indexed by octant
+
+    @classmethod
+    def default(cls) -> EmotionTable:
+        return cls.from_json(DEFAULT_TABLE_PATH)
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> EmotionTable:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: cannot read emotion table ({exc})") from exc
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "emotion table") -> EmotionTable:
+        """Accept {"emotions": [{"vad": [v, a, d], "name": str}, ...]} covering all 8 octants once."""
+        entries = data.get("emotions") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            raise InputError(f"{source}: expected an object with an 'emotions' list")
+        names: list[str | None] = [None] * 8
+        for entry in entries:
+            vad, name = (
+                (entry.get("vad"), entry.get("name")) if isinstance(entry, dict) else (None, None)
+            )
+            if (
+                not isinstance(vad, list)
+                or len(vad) != 3
+                or any(b not in (0, 1) for b in vad)
+                or not isinstance(name, str)
+                or not name.strip()
+            ):
+                raise InputError(f"{source}: each entry needs 'vad' [v, a, d] of 0/1 and a 'name'")
+            index = int(np.dot(_BIT_WEIGHTS, vad))
+            if names[index] is not None:
+                raise InputError(f"{source}: VAD {vad} appears twice")
+            names[index] = name.strip()
+        missing = [format(i, "03b") for i, n in enumerate(names) if n is None]
+        if missing:
+            raise InputError(f"{source}: no emotion for VAD bits {', '.join(missing)}")
+        return cls(tuple(n for n in names if n is not None))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "evoke-emotion-table",
+            "version": 1,
+            "order": ["valence", "arousal", "dominance"],
+            "emotions": [
+                {"vad": [int(b) for b in format(i, "03b")], "name": n}
+                for i, n in enumerate(self.names)
+            ],
+        }
+
+    @staticmethod
+    def index_of_bits(bits: np.ndarray) -> np.ndarray:
+        """(..., 3) 0/1 -> (...,) octant index."""
+        return np.asarray(bits, dtype=np.intp) @ _BIT_WEIGHTS
+
+    @staticmethod
+    def octant_probabilities(probs: np.ndarray) -> np.ndarray:
+        """(..., 3) P(high) per dimension -> (..., 8) P(octant), treating dimensions as independent."""
+        p = np.asarray(probs, dtype=np.float64)
+        bits = (np.arange(8)[:, None] >> np.array([2, 1, 0])) & 1  # (8, 3)
+        per_dim = np.where(bits.astype(bool), p[..., None, :], 1.0 - p[..., None, :])  # (..., 8, 3)
+        return per_dim.prod(axis=-1)

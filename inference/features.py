@@ -1,0 +1,210 @@
+"""Band features of 1 s EEG windows on the 9x9 grid: one implementation for training, baking and live.
+
+Definition (TorchEEG's, used by the paper): for each window, channel and band, a 5th-order
+Butterworth band-pass applied from zero state to that window alone, then differential entropy
+DE = 1/2 * log2(2 * pi * e * variance) (population variance). The pre-trial baseline (DEAP: three
+1 s segments averaged sample by sample) goes through the same map and is subtracted.
+PSD alternative: log10 of the mean periodogram power (Hann window, density scaling) in each band.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .electrodes import GRID_SIZE, grid_positions
+from .errors import ModelError
+from .filters import window_filter_matrix
+
+BAND_NAMES = ("theta", "alpha", "beta", "gamma")
+DEFAULT_BANDS: tuple[tuple[float, float], ...] = (
+    (4.0, 8.0),
+    (8.0, 14.0),
+    (14.0, 31.0),
+    (31.0, 49.0),
+)
+N_ELECTRODES = 32
+# A window whose raw variance is below this (microvolts^2) on some electrode is "flat".
+FLAT_VARIANCE = 1e-10
+_ROWS_PER_CHUNK = 16384  # bounds memory: 16384 rows x 512 float32 = 32 MiB
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """Everything that changes the numbers a model sees; a model file stores this verbatim."""
+
+    kind: str = "de"  # "de" (differential entropy) or "psd" (log band power)
+    rate: float = 128.0
+    window_s: float = 1.0
+    bands: tuple[tuple[float, float], ...] = DEFAULT_BANDS
+    filter_order: int = 5
+    baseline_s: float = 3.0  # pre-trial seconds, cut into window-long segments and averaged
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("de", "psd"):
+            raise ValueError(f"feature kind must be 'de' or 'psd', got {self.kind!r}")
+        n = self.window_samples
+        if abs(n - self.window_s * self.rate) > 1e-9 or n < 8:
+            raise ValueError("window_s * rate must be a whole number of samples (>= 8)")
+        if abs(self.baseline_s / self.window_s - round(self.baseline_s / self.window_s)) > 1e-9:
+            raise ValueError("baseline_s must be a whole number of windows")
+
+    @property
+    def window_samples(self) -> int:
+        return round(self.window_s * self.rate)
+
+    @property
+    def baseline_segments(self) -> int:
+        return round(self.baseline_s / self.window_s)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["bands"] = [list(b) for b in self.bands]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeatureSettings:
+        known = {
+            k: d[k] for k in ("kind", "rate", "window_s", "filter_order", "baseline_s") if k in d
+        }
+        bands = tuple((float(lo), float(hi)) for lo, hi in d.get("bands", DEFAULT_BANDS))
+        return cls(bands=bands, **known)
+
+    def check_matches(self, other: FeatureSettings, *, what: str = "model") -> None:
+        """Refuse to feed a model features computed differently from its training."""
+        if self != other:
+            mine, theirs = self.to_dict(), other.to_dict()
+            diff = [f"{k}: {theirs[k]} vs {mine[k]}" for k in mine if mine[k] != theirs[k]]
+            raise ModelError(
+                f"{what} was trained on different features ({'; '.join(diff)}); "
+                "recompute features with the model's settings or pick a matching model"
+            )
+
+
+@lru_cache(maxsize=8)
+def _filter_matrix(settings: FeatureSettings) -> np.ndarray:
+    m = window_filter_matrix(
+        settings.bands, settings.filter_order, settings.rate, settings.window_samples
+    )
+    return m.astype(np.float32)
+
+
+@lru_cache(maxsize=8)
+def _psd_band_matrix(settings: FeatureSettings) -> np.ndarray:
+    n = settings.window_samples
+    freqs = np.fft.rfftfreq(n, d=1.0 / settings.rate)
+    masks = np.array([(freqs >= lo) & (freqs < hi) for lo, hi in settings.bands], dtype=np.float64)
+    counts = masks.sum(axis=1, keepdims=True)
+    if np.any(counts == 0):
+        raise ValueError("a band holds no frequency bin at this window length")
+    return (masks / counts).T  # (n_freqs, n_bands): averages the bins of each band
+
+
+def band_features(windows: np.ndarray, settings: FeatureSettings) -> np.ndarray:
+    """Band feature of each window: (..., n_samples) -> (..., n_bands), float32.
+
+    Non-finite or zero-variance input gives -inf/NaN here; callers mask such windows.
+    """
+    n = settings.window_samples
+    if windows.shape[-1] != n:
+        raise ValueError(f"windows must have {n} samples, got {windows.shape[-1]}")
+    lead = windows.shape[:-1]
+    flat = np.ascontiguousarray(windows, dtype=np.float32).reshape(-1, n)
+    n_bands = len(settings.bands)
+    out = np.empty((flat.shape[0], n_bands), dtype=np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if settings.kind == "de":
+            m = _filter_matrix(settings)
+            # mean of each filtered window, straight from the input: mean(x @ L^T) = x @ mean(L^T)
+            mean_map = m.reshape(n, n_bands, n).mean(axis=-1)
+            for start in range(0, flat.shape[0], _ROWS_PER_CHUNK):  # chunks bound memory only
+                x = flat[start : start + _ROWS_PER_CHUNK]
+                y = (x @ m).reshape(-1, n_bands, n)
+                mean_sq = np.einsum("wbt,wbt->wb", y, y) / n
+                var = np.maximum(mean_sq - (x @ mean_map) ** 2, 0.0)
+                out[start : start + _ROWS_PER_CHUNK] = 0.5 * np.log2(2 * np.pi * np.e * var)
+        else:
+            hann = np.hanning(n + 1)[:-1].astype(np.float32)  # periodic Hann, like scipy's
+            scale = 1.0 / (settings.rate * float(np.sum(hann.astype(np.float64) ** 2)))
+            bands = _psd_band_matrix(settings)
+            for start in range(0, flat.shape[0], _ROWS_PER_CHUNK):
+                spec = np.fft.rfft(flat[start : start + _ROWS_PER_CHUNK] * hann, axis=-1)
+                power = (spec.real**2 + spec.imag**2) * scale
+                power[:, 1 : (n + 1) // 2] *= 2  # one-sided: double all but DC (and Nyquist)
+                out[start : start + _ROWS_PER_CHUNK] = np.log10(power @ bands)
+    return out.reshape(*lead, n_bands)
+
+
+def baseline_signal(pre_trial: np.ndarray, settings: FeatureSettings) -> np.ndarray:
+    """Average the pre-trial segments sample by sample: (..., segs * n) -> (..., n)."""
+    n, segs = settings.window_samples, settings.baseline_segments
+    if pre_trial.shape[-1] != n * segs:
+        raise ValueError(f"baseline must have {n * segs} samples, got {pre_trial.shape[-1]}")
+    return pre_trial.reshape(*pre_trial.shape[:-1], segs, n).mean(axis=-2)
+
+
+def window_starts(n_samples: int, window: int, hop: int) -> np.ndarray:
+    """Start sample of every whole window in a span of n_samples."""
+    if hop < 1:
+        raise ValueError("hop must be at least one sample")
+    if n_samples < window:
+        return np.zeros(0, dtype=np.intp)
+    return np.arange(0, n_samples - window + 1, hop, dtype=np.intp)
+
+
+def window_validity(windows: np.ndarray) -> np.ndarray:
+    """True where every channel of a window is finite and not flat: (..., ch, n) -> (...)."""
+    finite = np.isfinite(windows).all(axis=-1)
+    with np.errstate(invalid="ignore"):
+        lively = windows.var(axis=-1) > FLAT_VARIANCE
+    return (finite & lively).all(axis=-1)
+
+
+def to_grid(features: np.ndarray) -> np.ndarray:
+    """(..., 32 electrodes in DEAP order, bands) -> (..., bands, 9, 9), empty cells zero."""
+    rows, cols = grid_positions()
+    lead = features.shape[:-2]
+    grid = np.zeros((*lead, features.shape[-1], GRID_SIZE, GRID_SIZE), dtype=np.float32)
+    grid[..., rows, cols] = np.moveaxis(features, -1, -2)
+    return grid
+
+
+def trial_features(
+    eeg: np.ndarray,
+    settings: FeatureSettings,
+    *,
+    hop_s: float = 1.0,
+    present: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grid features of equal-length trials, all at once.
+
+    eeg: (n_trials, 32, baseline + trial samples), DEAP electrode order, at settings.rate.
+    present: (32,) electrodes that exist; missing ones read as "no change from baseline" (0).
+    Returns (grid (n_trials, n_windows, bands, 9, 9) float32, valid (n_trials, n_windows) bool,
+    start times in seconds from stimulus onset (n_windows,)).
+    Invalid windows (NaN/Inf, a flat electrode, or a broken baseline) hold zeros and valid=False.
+    """
+    if eeg.ndim != 3 or eeg.shape[1] != N_ELECTRODES:
+        raise ValueError(f"eeg must be (trials, {N_ELECTRODES}, samples), got {eeg.shape}")
+    n = settings.window_samples
+    base_len = n * settings.baseline_segments
+    hop = round(hop_s * settings.rate)
+    if hop < 1 or abs(hop - hop_s * settings.rate) > 1e-6:
+        raise ValueError(f"hop {hop_s} s is not a whole number of samples at {settings.rate} Hz")
+    present = np.ones(N_ELECTRODES, dtype=bool) if present is None else np.asarray(present, bool)
+    live = eeg[:, present]
+    starts = base_len + window_starts(eeg.shape[-1] - base_len, n, hop)
+    windows = np.lib.stride_tricks.sliding_window_view(live, n, axis=-1)[:, :, starts]
+    windows = windows.transpose(0, 2, 1, 3)  # (trials, windows, channels, n)
+    base = baseline_signal(live[..., :base_len], settings)  # (trials, channels, n)
+
+    valid = window_validity(windows) & window_validity(base)[:, None]
+    feats = band_features(windows, settings) - band_features(base, settings)[:, None]
+    feats[~valid] = 0.0
+    full = np.zeros((*feats.shape[:2], N_ELECTRODES, feats.shape[-1]), dtype=np.float32)
+    full[:, :, present] = feats
+    times = (starts - base_len) / settings.rate
+    return to_grid(full), valid, times

@@ -1,0 +1,197 @@
+"""Recording -> per-trial emotion timelines: the path the CLI and the Blender bake share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .electrodes import DEAP_EEG_CHANNELS, ChannelMatch, match_channels
+from .emotion import EmotionTable
+from .errors import InputError
+from .features import FLAT_VARIANCE, N_ELECTRODES, FeatureSettings, trial_features
+from .model import EvokeModel
+from .recording import Recording, Trial
+from .resample import resample
+from .smoothing import SmoothingSettings, smooth_offline
+
+MODES = ("discrete", "blend")
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    hop_s: float = 1.0
+    mode: str = "discrete"  # "discrete": one emotion at a time; "blend": octant probabilities
+    smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if not self.hop_s > 0:
+            raise ValueError("hop must be positive")
+
+
+@dataclass(frozen=True)
+class TrialTimeline:
+    trial: int  # 1-based
+    t: np.ndarray  # (n,) seconds from stimulus onset to each window's start
+    raw_probs: np.ndarray  # (n, 3) straight from the model (NaN where the window was invalid)
+    probs: np.ndarray  # (n, 3) smoothed
+    emotion: np.ndarray  # (n,) octant index
+    confidence: np.ndarray  # (n,)
+    weights: np.ndarray  # (n, 8): one-hot (discrete) or octant probabilities (blend)
+    valid: np.ndarray  # (n,) bool
+    ratings: tuple[float, ...] = ()
+
+    def records(self, table: EmotionTable) -> list[dict[str, Any]]:
+        return [
+            {
+                "t": round(float(t), 4),
+                "valence": round(float(p[0]), 4),
+                "arousal": round(float(p[1]), 4),
+                "dominance": round(float(p[2]), 4),
+                "emotion": table.names[int(e)],
+                "confidence": round(float(c), 4),
+                "valid": bool(v),
+            }
+            for t, p, e, c, v in zip(
+                self.t, self.probs, self.emotion, self.confidence, self.valid, strict=True
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    source: str
+    timelines: list[TrialTimeline]
+    match: ChannelMatch
+    notes: list[str]
+    model: str  # the model's own description of what it knows
+
+
+def _dead_channels(eeg: np.ndarray) -> np.ndarray:
+    """(samples, ch) -> (ch,) True where a channel is never finite or never moves."""
+    with np.errstate(invalid="ignore"):
+        finite_any = np.isfinite(eeg).any(axis=0)
+        spread = (
+            np.nanvar(np.where(np.isfinite(eeg), eeg, np.nan), axis=0) if eeg.size else np.zeros(0)
+        )
+    return ~finite_any | ~(np.nan_to_num(spread, nan=0.0) > FLAT_VARIANCE)
+
+
+def prepare(
+    recording: Recording, settings: FeatureSettings
+) -> tuple[Recording, ChannelMatch, np.ndarray, list[str]]:
+    """Match electrodes, drop dead ones, resample; returns (recording at settings.rate in DEAP
+    order with 32 columns, match, present mask, notes)."""
+    notes: list[str] = []
+    match = match_channels(recording.channels, source=recording.source)
+    present = match.present.copy()
+    eeg = np.zeros((recording.samples.shape[0], N_ELECTRODES), dtype=np.float32)
+    eeg[:, present] = recording.samples[:, match.source_index[present]]
+    dead = _dead_channels(eeg) & present
+    if dead.any():
+        names = [n for n, d in zip(DEAP_EEG_CHANNELS, dead, strict=True) if d]
+        notes.append(f"flat or empty electrodes treated as missing: {', '.join(names)}")
+        present &= ~dead
+        eeg[:, dead] = 0.0
+        if present.sum() < 8:
+            raise InputError(
+                f"{recording.source}: fewer than 8 usable electrodes remain ({', '.join(names)} are flat or empty)"
+            )
+    if match.missing:
+        notes.append(f"missing electrodes (read as no change): {', '.join(match.missing)}")
+    trials = recording.trials
+    rate = recording.rate
+    if abs(rate - settings.rate) > 1e-6:
+        notes.append(f"resampled from {rate:g} Hz to {settings.rate:g} Hz")
+        ratio = settings.rate / rate
+        eeg = resample(eeg, rate, settings.rate).astype(np.float32)
+        n_out = eeg.shape[0]
+        trials = tuple(
+            Trial(
+                min(round(t.onset * ratio), n_out - 1),
+                min(round(t.stop * ratio), n_out),
+                t.baseline_s,
+                t.ratings,
+            )
+            for t in trials
+        )
+        rate = settings.rate
+    if not trials:
+        onset = round(settings.baseline_s * rate)
+        if eeg.shape[0] < onset + settings.window_samples:
+            raise InputError(
+                f"{recording.source}: {eeg.shape[0] / rate:.1f} s is too short: need "
+                f"{settings.baseline_s:g} s of baseline and a {settings.window_s:g} s window"
+            )
+        notes.append(
+            f"no trial markers: the first {settings.baseline_s:g} s serve as the resting baseline"
+        )
+        trials = (Trial(onset, eeg.shape[0], settings.baseline_s),)
+    out = Recording(eeg, DEAP_EEG_CHANNELS, rate, recording.source, trials, dict(recording.meta))
+    return out, match, present, notes
+
+
+def _trial_stack(rec: Recording, settings: FeatureSettings) -> list[tuple[list[int], np.ndarray]]:
+    """Group trials of equal length into (trial numbers, (k, 32, samples)) stacks."""
+    base = round(settings.baseline_s * rec.rate)
+    groups: dict[int, list[int]] = {}
+    for k, t in enumerate(rec.trials):
+        groups.setdefault(t.stop - t.onset, []).append(k)
+    stacks = []
+    for length, ks in groups.items():
+        starts = np.array([rec.trials[k].onset - base for k in ks])
+        idx = starts[:, None] + np.arange(base + length)[None, :]
+        stacks.append((ks, rec.samples[idx].transpose(0, 2, 1)))
+    return stacks
+
+
+def predict(
+    recording: Recording, model: EvokeModel, options: PredictOptions | None = None
+) -> Prediction:
+    """Run the whole runtime over a recording: features, student, smoothing, emotions."""
+    options = options or PredictOptions()
+    settings = model.features
+    rec, match, present, notes = prepare(recording, settings)
+    timelines: list[TrialTimeline | None] = [None] * len(rec.trials)
+    skipped = total = 0
+    for ks, eeg in _trial_stack(rec, settings):
+        grid, valid, times = trial_features(eeg, settings, hop_s=options.hop_s, present=present)
+        n_trials, n_win = valid.shape
+        raw = model.probabilities(grid.reshape(n_trials * n_win, *grid.shape[2:])).reshape(
+            n_trials, n_win, 3
+        )
+        raw[~valid] = np.nan
+        skipped += int((~valid).sum())
+        total += valid.size
+        for j, k in enumerate(ks):  # per trial: a handful of recursions over that trial's timeline
+            sm = smooth_offline(raw[j], valid[j], options.hop_s, options.smoothing)
+            weights = sm.weights if options.mode == "blend" else np.eye(8)[sm.emotion]
+            timelines[k] = TrialTimeline(
+                k + 1,
+                times,
+                raw[j],
+                sm.probs,
+                sm.emotion,
+                sm.confidence,
+                weights,
+                valid[j],
+                rec.trials[k].ratings,
+            )
+    if total == 0:
+        raise InputError(
+            f"{recording.source}: too short for even one {settings.window_s:g} s window after the baseline"
+        )
+    if skipped == total:
+        raise InputError(
+            f"{recording.source}: every window has NaN/Inf samples or a flat electrode; nothing to predict"
+        )
+    if skipped:
+        notes.append(
+            f"{skipped} of {total} windows skipped (NaN/Inf samples or a flat electrode); "
+            "the emotion holds its last valid state there"
+        )
+    done = [t for t in timelines if t is not None]
+    return Prediction(recording.source, done, match, notes, model.describe())

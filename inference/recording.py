@@ -1,0 +1,68 @@
+"""The one in-memory shape every reader produces and every consumer takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A stimulus period inside a recording, in samples of that recording.
+
+    `onset` is where the stimulus starts; the `baseline_s` seconds before it are the pre-trial
+    baseline (DEAP: 3 s). `ratings` are the self-reports (DEAP: valence, arousal, dominance,
+    liking on 1..9), NaN where unknown.
+    """
+
+    onset: int
+    stop: int
+    baseline_s: float = 3.0
+    ratings: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recording:
+    """EEG as samples x channels at one rate, with optional trials.
+
+    Readers validate shape and rate here, once, so that no later stage has to.
+    """
+
+    samples: np.ndarray  # (n_samples, n_channels), floating point, microvolts
+    channels: tuple[str, ...]
+    rate: float  # Hz
+    source: str = "recording"  # file path or stream name, for messages
+    trials: tuple[Trial, ...] = ()
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s = self.samples
+        if not isinstance(s, np.ndarray) or s.ndim != 2:
+            shape = getattr(s, "shape", None)
+            raise InputError(
+                f"{self.source}: samples must be 2-D (samples x channels), got {shape}"
+            )
+        if not np.issubdtype(s.dtype, np.floating):
+            raise InputError(f"{self.source}: samples must be floating point, got {s.dtype}")
+        if s.shape[1] != len(self.channels):
+            raise InputError(
+                f"{self.source}: {s.shape[1]} data columns but {len(self.channels)} channel labels"
+            )
+        if not (np.isfinite(self.rate) and self.rate > 0):
+            raise InputError(
+                f"{self.source}: sampling rate must be a positive number, got {self.rate}"
+            )
+        for k, t in enumerate(self.trials):
+            first = t.onset - round(t.baseline_s * self.rate)
+            if not (0 <= first <= t.onset < t.stop <= s.shape[0]):
+                raise InputError(
+                    f"{self.source}: trial {k + 1} (baseline from sample {first}, onset {t.onset}, "
+                    f"stop {t.stop}) does not fit in {s.shape[0]} samples"
+                )
+
+    @property
+    def duration_s(self) -> float:
+        return self.samples.shape[0] / self.rate

@@ -1,0 +1,160 @@
+"""Temporal smoothing so a steady input never flickers the face.
+
+Three stages, each documented in the README:
+1. EMA of the three VAD probabilities with time constant `tau_s` (0 = off).
+2. Hysteresis per dimension: a bit turns on above 0.5 + h and off below 0.5 - h.
+3. Dwell: a new emotion is shown only after it has been the candidate for `min_dwell_s`.
+Invalid windows (NaN input, flat channels) repeat the last valid probabilities; before the first
+valid window the probabilities are 0.5 (undecided) and the emotion is the table's all-low octant.
+
+`smooth_offline` handles a whole timeline with array operations; `StreamingSmoother` is the same
+recursion one window at a time for live use. Tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .emotion import EmotionTable
+
+_BLOCK = 64  # EMA runs as a matrix product per block of windows
+
+
+@dataclass(frozen=True)
+class SmoothingSettings:
+    tau_s: float = 1.0
+    hysteresis: float = 0.1
+    min_dwell_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.tau_s < 0 or self.min_dwell_s < 0 or not (0 <= self.hysteresis < 0.5):
+            raise ValueError("tau_s and min_dwell_s must be >= 0 and hysteresis in [0, 0.5)")
+
+    def ema_gain(self, dt: float) -> float:
+        return 1.0 if self.tau_s == 0 else float(1.0 - np.exp(-dt / self.tau_s))
+
+    def dwell_windows(self, dt: float) -> int:
+        return max(1, int(np.ceil(self.min_dwell_s / dt - 1e-9)))
+
+
+@dataclass(frozen=True)
+class Smoothed:
+    probs: np.ndarray  # (n, 3) smoothed P(valence), P(arousal), P(dominance)
+    emotion: np.ndarray  # (n,) octant index after hysteresis and dwell
+    confidence: np.ndarray  # (n,) P(shown octant) under the smoothed probabilities
+    weights: np.ndarray  # (n, 8) blend weights: octant probabilities
+
+
+def _hold_invalid(probs: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Replace invalid rows by the last valid row (0.5 before any)."""
+    idx = np.where(valid, np.arange(len(valid)), -1)
+    np.maximum.accumulate(idx, out=idx)
+    held = np.where(idx[:, None] >= 0, probs[np.clip(idx, 0, None)], 0.5)
+    return held
+
+
+def _ema(x: np.ndarray, gain: float) -> np.ndarray:
+    """y_t = (1-g) y_{t-1} + g x_t with y_{-1} = x_0, by blocks of matrix products."""
+    if gain >= 1.0 or len(x) == 0:
+        return x.copy()
+    keep = 1.0 - gain
+    lag = np.arange(_BLOCK)[:, None] - np.arange(_BLOCK)[None, :]
+    mix = np.where(lag >= 0, gain * keep ** np.clip(lag, 0, None), 0.0)  # (B, B)
+    decay = keep ** np.arange(1, _BLOCK + 1)  # (B,)
+    out = np.empty_like(x)
+    prev = x[0]
+    for start in range(0, len(x), _BLOCK):  # blocks, not windows: len(x)/64 products
+        block = x[start : start + _BLOCK]
+        b = len(block)
+        out[start : start + b] = mix[:b, :b] @ block + decay[:b, None] * prev
+        prev = out[start + b - 1]
+    return out
+
+
+def _schmitt(p: np.ndarray, h: float) -> np.ndarray:
+    """Per-column hysteresis: on above 0.5+h, off below 0.5-h, else keep (start: p0 > 0.5)."""
+    on, off = p > 0.5 + h, p < 0.5 - h
+    event = on | off
+    event[0] = True
+    first = p[0] > 0.5
+    value = np.where(on, True, np.where(off, False, first))
+    idx = np.where(event, np.arange(len(p))[:, None], 0)
+    np.maximum.accumulate(idx, axis=0, out=idx)
+    return np.take_along_axis(value, idx, axis=0)
+
+
+def _dwell(candidate: np.ndarray, k: int) -> np.ndarray:
+    """Accept a new label only after k consecutive windows of it."""
+    n = len(candidate)
+    if k <= 1 or n == 0:
+        return candidate.copy()
+    t = np.arange(n)
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = candidate[1:] != candidate[:-1]
+    run_start = np.maximum.accumulate(np.where(new_run, t, 0))
+    accept = (t - run_start == k - 1) | (t == 0)
+    idx = np.maximum.accumulate(np.where(accept, t, 0))
+    return candidate[idx]
+
+
+def _finish(probs: np.ndarray, emotion: np.ndarray) -> Smoothed:
+    weights = EmotionTable.octant_probabilities(probs)
+    confidence = np.take_along_axis(weights, emotion[:, None], axis=1)[:, 0]
+    return Smoothed(probs, emotion, confidence, weights)
+
+
+def smooth_offline(
+    probs: np.ndarray, valid: np.ndarray, dt: float, settings: SmoothingSettings
+) -> Smoothed:
+    """Smooth a whole timeline of raw probabilities (n, 3) sampled every dt seconds."""
+    p = np.asarray(probs, dtype=np.float64).reshape(-1, 3)
+    if len(p) == 0:
+        empty = np.zeros(0, dtype=np.intp)
+        return Smoothed(p, empty, np.zeros(0), np.zeros((0, 8)))
+    v = np.asarray(valid, dtype=bool) & np.isfinite(p).all(axis=1)
+    smoothed = _ema(_hold_invalid(p, v), settings.ema_gain(dt))
+    bits = _schmitt(smoothed, settings.hysteresis)
+    emotion = _dwell(EmotionTable.index_of_bits(bits), settings.dwell_windows(dt))
+    return _finish(smoothed, emotion)
+
+
+class StreamingSmoother:
+    """The same smoothing, one window at a time (live use)."""
+
+    def __init__(self, dt: float, settings: SmoothingSettings) -> None:
+        self.settings = settings
+        self.gain = settings.ema_gain(dt)
+        self.dwell = settings.dwell_windows(dt)
+        self.reset()
+
+    def reset(self) -> None:
+        self.last_valid = np.full(3, 0.5)
+        self.value: np.ndarray | None = None
+        self.bits = np.zeros(3, dtype=bool)
+        self.shown = 0
+        self.candidate = -1
+        self.run = 0
+
+    def update(self, probs: np.ndarray, valid: bool = True) -> Smoothed:
+        p = np.asarray(probs, dtype=np.float64).reshape(3)
+        if valid and np.isfinite(p).all():
+            self.last_valid = p
+        x = self.last_valid
+        first = self.value is None
+        self.value = (
+            x.copy() if self.value is None else (1 - self.gain) * self.value + self.gain * x
+        )
+        h = self.settings.hysteresis
+        if first:
+            self.bits = self.value > 0.5
+        self.bits = np.where(
+            self.value > 0.5 + h, True, np.where(self.value < 0.5 - h, False, self.bits)
+        )
+        candidate = int(EmotionTable.index_of_bits(self.bits))
+        self.run = self.run + 1 if candidate == self.candidate else 1
+        self.candidate = candidate
+        if first or self.run >= self.dwell:
+            self.shown = candidate
+        return _finish(self.value[None].copy(), np.array([self.shown]))

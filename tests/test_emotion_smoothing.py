@@ -1,0 +1,101 @@
+"""Emotion table and smoothing: offline and streaming agree; steady input never flickers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.emotion import EmotionTable
+from inference.errors import InputError
+from inference.labels import vad_bits
+from inference.smoothing import SmoothingSettings, StreamingSmoother, smooth_offline
+
+
+def test_default_table_follows_design() -> None:
+    t = EmotionTable.default()
+    assert t.names[0] == "neutral" and t.names[7] == "excitement"
+    assert t.names[int(EmotionTable.index_of_bits(np.array([1, 0, 1])))] == "happiness"
+    assert t.names[int(EmotionTable.index_of_bits(np.array([0, 1, 0])))] == "fear"
+
+
+def test_custom_table_and_its_errors(tmp_path: Path) -> None:
+    data = EmotionTable.default().to_dict()
+    data["emotions"][0]["name"] = "calm"
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(data))
+    assert EmotionTable.from_json(path).names[0] == "calm"
+    data["emotions"] = data["emotions"][1:]
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="000"):
+        EmotionTable.from_json(path)
+
+
+def test_octant_probabilities_sum_to_one_and_match_bits() -> None:
+    p = np.random.default_rng(0).uniform(size=(50, 3))
+    w = EmotionTable.octant_probabilities(p)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(w.argmax(axis=1), EmotionTable.index_of_bits(p > 0.5))
+
+
+def test_labels_use_strictly_greater() -> None:
+    bits = vad_bits(np.array([[5.0, 5.01, 9.0, 1.0], [1.0, 4.99, 5.0, 9.0]]))
+    assert bits.tolist() == [[0, 1, 1], [0, 0, 0]]
+    with pytest.raises(InputError, match="NaN"):
+        vad_bits(np.array([[np.nan, 5, 5, 5]]))
+
+
+def noisy_timeline(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    steps = np.repeat(rng.uniform(size=(n // 20 + 1, 3)), 20, axis=0)[:n]
+    probs = np.clip(steps + 0.15 * rng.standard_normal((n, 3)), 0, 1)
+    valid = rng.uniform(size=n) > 0.1
+    probs[~valid] = np.nan
+    return probs, valid
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [SmoothingSettings(), SmoothingSettings(tau_s=0.0, hysteresis=0.0, min_dwell_s=0.0),
+     SmoothingSettings(tau_s=3.0, hysteresis=0.2, min_dwell_s=2.0)],
+)  # fmt: skip
+def test_offline_equals_streaming(settings: SmoothingSettings) -> None:
+    probs, valid = noisy_timeline(300, 1)
+    dt = 0.25
+    offline = smooth_offline(probs, valid, dt, settings)
+    live = StreamingSmoother(dt, settings)
+    steps = [live.update(p, bool(v)) for p, v in zip(probs, valid, strict=True)]
+    np.testing.assert_allclose(np.concatenate([s.probs for s in steps]), offline.probs, atol=1e-9)
+    np.testing.assert_array_equal(np.concatenate([s.emotion for s in steps]), offline.emotion)
+    np.testing.assert_allclose(
+        np.concatenate([s.confidence for s in steps]), offline.confidence, atol=1e-9
+    )
+
+
+def test_steady_noisy_input_never_flickers() -> None:
+    rng = np.random.default_rng(2)
+    probs = np.clip(np.array([0.55, 0.45, 0.6]) + 0.08 * rng.standard_normal((400, 3)), 0, 1)
+    raw = smooth_offline(probs, np.ones(400, bool), 0.25, SmoothingSettings(0.0, 0.0, 0.0))
+    smooth = smooth_offline(probs, np.ones(400, bool), 0.25, SmoothingSettings())
+    assert np.count_nonzero(np.diff(raw.emotion)) > 50  # without smoothing it flickers
+    assert np.count_nonzero(np.diff(smooth.emotion)) == 0
+
+
+def test_clear_change_still_comes_through_quickly() -> None:
+    probs = np.vstack([np.tile([0.1, 0.1, 0.1], (40, 1)), np.tile([0.9, 0.9, 0.9], (40, 1))])
+    out = smooth_offline(probs, np.ones(80, bool), 0.25, SmoothingSettings())
+    assert out.emotion[0] == 0 and out.emotion[-1] == 7
+    switch = int(np.argmax(out.emotion == 7))
+    assert 40 < switch <= 40 + 8  # within 2 s at 1 s EMA and 0.5 s dwell
+
+
+def test_invalid_windows_hold_and_never_give_nan() -> None:
+    probs = np.array([[0.9, 0.9, 0.9], [np.nan] * 3, [np.nan] * 3])
+    out = smooth_offline(
+        probs, np.array([True, False, False]), 1.0, SmoothingSettings(0.0, 0.0, 0.0)
+    )
+    assert np.isfinite(out.probs).all() and out.emotion.tolist() == [7, 7, 7]
+    leading = smooth_offline(np.full((2, 3), np.nan), np.zeros(2, bool), 1.0, SmoothingSettings())
+    np.testing.assert_allclose(leading.probs, 0.5)
