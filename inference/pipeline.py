@@ -170,7 +170,7 @@ def predict(
             sm = smooth_offline(raw[j], valid[j], options.hop_s, options.smoothing)
             weights = sm.weights if options.mode == "blend" else np.eye(8)[sm.emotion]
             timelines[k] = TrialTimeline(
-                k + 1,
+                rec.trials[k].number or k + 1,
                 times,
                 raw[j],
                 sm.probs,

@@ -22,6 +22,7 @@ class Trial:
     stop: int
     baseline_s: float = 3.0
     ratings: tuple[float, ...] = ()
+    number: int = 0  # the trial's 1-based number in its source (DEAP: video order); 0 = unnumbered
 
 
 @dataclass(frozen=True)

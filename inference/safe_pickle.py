@@ -1,0 +1,278 @@
+"""Load DEAP's pickled `.dat` files without letting a pickle run code.
+
+A pickle is a small program: GLOBAL names any importable function and REDUCE calls it, so a
+hostile `.dat` could run `os.system` the moment it is loaded. This unpickler hands the pickle
+only stand-ins for what numpy's own array pickles use, each checking its arguments, and refuses
+every other global before anything is called:
+
+- `numpy.core.multiarray._reconstruct` (also `numpy._core...`): only to make a plain array;
+- `numpy.ndarray`: a token that `_reconstruct` accepts as its subtype and that cannot be called;
+- `numpy.core.numeric._frombuffer` (pickle protocol 5): only raw bytes into a number array;
+- `numpy.dtype`: only numbers (bool, int, unsigned, float, complex), never objects or records;
+- `numpy.core.multiarray.scalar`: a number of such a dtype;
+- `_codecs.encode`: only text to latin-1 bytes, and `builtins.bytes` only with no argument
+  (Python 3 writes bytes, and empty bytes, this way at protocols 0-2).
+
+Real dtypes and arrays never reach the pickle stream, so no BUILD opcode can change a dtype's
+flags after an array uses it (numpy would then read raw floats as object pointers). Every length
+the pickle claims is checked against the file's size before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import pickle
+import pickletools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from .errors import EvokeError, InputError, UnsafeFileError
+
+# Files larger than this are refused before reading (a DEAP .dat is about 100 MB).
+MAX_FILE_BYTES = 4 * 2**30
+# Nesting deeper than this is not data that a DEAP file holds (and may be a cycle).
+_MAX_DEPTH = 64
+_NUMBER_KINDS = "biufc"  # bool, signed, unsigned, float, complex
+
+# numpy.core.multiarray._reconstruct and .scalar (numpy._core... in numpy 2), found without
+# importing a module path that moved between versions.
+_RECONSTRUCT = cast(Callable[..., np.ndarray], np.empty(0).__reduce__()[0])
+_SCALAR = cast(Callable[..., np.generic], np.float64(0).__reduce__()[0])
+
+
+class _Refuse(Exception):
+    """A pickle asked for something outside the allowed set; `load_pickle` names the file."""
+
+
+def _number_dtype(spec: object) -> np.dtype[Any]:
+    """A real numeric dtype from a type code ('f8', '<f4', 'b'), refusing anything else."""
+    if isinstance(spec, _DtypeSpec):
+        return spec.real()
+    if isinstance(spec, bytes):
+        spec = spec.decode("latin1")
+    if not isinstance(spec, str):
+        raise _Refuse(f"a dtype described by {type(spec).__name__}")
+    try:
+        dtype = np.dtype(spec)
+    except TypeError as exc:
+        raise _Refuse(f"the dtype {spec!r}") from exc
+    if dtype.kind not in _NUMBER_KINDS or dtype.hasobject or dtype.fields or dtype.subdtype:
+        raise _Refuse(f"the dtype {spec!r} (only number arrays are allowed)")
+    return dtype
+
+
+class _DtypeSpec:
+    """What the pickle gets for `numpy.dtype(...)`: a description, turned into a dtype on use."""
+
+    __slots__ = ("_code", "_order")
+
+    def __init__(self, code: str) -> None:
+        self._code = code
+        self._order = "="
+
+    def __setstate__(self, state: object) -> None:
+        # numpy's dtype state: (version, byteorder, subarray, names, fields, elsize, align, flags
+        # [, metadata]); only the byte order matters for a plain number type.
+        if not (isinstance(state, tuple) and len(state) >= 5 and isinstance(state[1], str)):
+            raise _Refuse("a dtype with an unexpected state")
+        if any(part is not None for part in state[2:5]) or state[1] not in ("<", ">", "=", "|"):
+            raise _Refuse("a structured or sub-array dtype")
+        self._order = state[1]
+
+    def real(self) -> np.dtype[Any]:
+        dtype = _number_dtype(self._code)
+        if self._order == "<":
+            return dtype.newbyteorder("<")
+        return dtype.newbyteorder(">") if self._order == ">" else dtype
+
+
+class _GuardedArray(np.ndarray):
+    """What `_reconstruct` returns: an array whose state is checked before numpy applies it."""
+
+    __slots__ = ()
+
+    def __setstate__(self, state: object) -> None:
+        if not isinstance(state, tuple) or len(state) not in (4, 5):
+            raise _Refuse("an array with an unexpected state")
+        version = state[0] if len(state) == 5 else 1
+        shape, spec, fortran, raw = state[-4:]
+        dtype = _number_dtype(spec)
+        if isinstance(raw, str):  # Python 2 pickles store the bytes as str; latin-1 maps them back
+            raw = raw.encode("latin1")
+        if not isinstance(raw, bytes | bytearray):
+            raise _Refuse("an array whose data are not raw bytes (an object array?)")
+        if not (isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)):
+            raise _Refuse("an array with an invalid shape")
+        if math.prod(shape) * dtype.itemsize != len(raw):
+            raise _Refuse(f"an array of shape {shape} with {len(raw)} bytes of data")
+        np.ndarray.__setstate__(self, (version, shape, dtype, bool(fortran), raw))
+
+
+class _Allowed:
+    """A callable the pickle may name; it has a refusing __setstate__ so BUILD cannot alter it."""
+
+    __slots__ = ("_call", "name")
+
+    def __init__(self, name: str, call: Any) -> None:
+        self.name = name
+        self._call = call
+
+    def __call__(self, *args: object) -> object:
+        return self._call(*args)
+
+    def __setstate__(self, state: object) -> None:
+        raise _Refuse(f"changing {self.name}")
+
+
+class _NdarrayToken:
+    """Stands for `numpy.ndarray`, which pickles name only as `_reconstruct`'s first argument."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: object) -> object:
+        raise _Refuse("numpy.ndarray called directly")
+
+    def __setstate__(self, state: object) -> None:
+        raise _Refuse("changing numpy.ndarray")
+
+
+_NDARRAY = _NdarrayToken()
+
+
+def _reconstruct(subtype: object, shape: object, typecode: object) -> np.ndarray:
+    if subtype is not _NDARRAY:
+        raise _Refuse(f"_reconstruct of {type(subtype).__name__} (only numpy.ndarray)")
+    if not (isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise _Refuse("_reconstruct with an invalid shape")
+    dtype = _number_dtype(typecode)
+    if math.prod(shape) * dtype.itemsize > 2**20:  # numpy always passes (0,): data come later
+        raise _Refuse(f"_reconstruct of a {shape} array before its data")
+    return _RECONSTRUCT(_GuardedArray, shape, dtype)
+
+
+def _frombuffer(buffer: object, spec: object, shape: object, order: object = "C") -> np.ndarray:
+    dtype = _number_dtype(spec)
+    if not isinstance(buffer, bytes | bytearray) or order not in ("C", "F"):
+        raise _Refuse("_frombuffer of something other than raw bytes")
+    if not (isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise _Refuse("_frombuffer with an invalid shape")
+    if math.prod(shape) * dtype.itemsize != len(buffer):
+        raise _Refuse(f"an array of shape {shape} with {len(buffer)} bytes of data")
+    array = np.frombuffer(buffer, dtype=dtype).reshape(shape, order="F" if order == "F" else "C")
+    return array.copy(order="K").view(_GuardedArray)  # writable, and guarded against BUILD
+
+
+def _dtype(code: object, align: object = False, copy: object = True) -> _DtypeSpec:
+    _number_dtype(code)  # refuse early, before any state arrives
+    return _DtypeSpec(code.decode("latin1") if isinstance(code, bytes) else str(code))
+
+
+def _scalar(spec: object, data: object = b"") -> object:
+    dtype = _number_dtype(spec)
+    if isinstance(data, str):
+        data = data.encode("latin1")
+    if not isinstance(data, bytes) or len(data) != dtype.itemsize:
+        raise _Refuse("a numpy scalar with malformed data")
+    return _SCALAR(dtype, data).item()  # a plain Python number: nothing left to BUILD on
+
+
+def _encode(text: object, encoding: object = "utf-8") -> bytes:
+    if not isinstance(text, str) or str(encoding).lower().replace("-", "") != "latin1":
+        raise _Refuse(f"_codecs.encode with encoding {encoding!r} (only latin1)")
+    return text.encode("latin1")
+
+
+def _empty_bytes(*args: object) -> bytes:
+    if args:
+        raise _Refuse("builtins.bytes with arguments")
+    return b""
+
+
+_ALLOWED: dict[tuple[str, str], object] = {
+    ("numpy.core.multiarray", "_reconstruct"): _Allowed("_reconstruct", _reconstruct),
+    ("numpy._core.multiarray", "_reconstruct"): _Allowed("_reconstruct", _reconstruct),
+    ("numpy.core.multiarray", "scalar"): _Allowed("scalar", _scalar),
+    ("numpy._core.multiarray", "scalar"): _Allowed("scalar", _scalar),
+    ("numpy.core.numeric", "_frombuffer"): _Allowed("_frombuffer", _frombuffer),
+    ("numpy._core.numeric", "_frombuffer"): _Allowed("_frombuffer", _frombuffer),
+    ("numpy", "ndarray"): _NDARRAY,
+    ("numpy", "dtype"): _Allowed("dtype", _dtype),
+    ("_codecs", "encode"): _Allowed("encode", _encode),
+    ("__builtin__", "bytes"): _Allowed("bytes", _empty_bytes),
+    ("builtins", "bytes"): _Allowed("bytes", _empty_bytes),
+}
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """pickle.Unpickler that resolves globals only from the allowed table."""
+
+    def find_class(self, module: str, name: str) -> object:
+        allowed = _ALLOWED.get((module, name))
+        if allowed is None:
+            raise _Refuse(f"{module}.{name}")
+        return allowed
+
+    def persistent_load(self, pid: object) -> object:
+        raise _Refuse("a persistent id")
+
+
+def _check_lengths(data: bytes) -> None:
+    """Walk the opcodes once: every claimed length must fit in the file (no huge allocations)."""
+    for _ in pickletools.genops(io.BytesIO(data)):
+        pass
+
+
+def _plain(value: object, depth: int = 0) -> object:
+    """The loaded value with guarded arrays turned into plain ones; anything else is refused."""
+    if depth > _MAX_DEPTH:
+        raise _Refuse("data nested too deeply (or referring to itself)")
+    if isinstance(value, _GuardedArray):
+        return value.view(np.ndarray)
+    if isinstance(value, dict):
+        return {_plain(k, depth + 1): _plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(v, depth + 1) for v in value)
+    if isinstance(value, _DtypeSpec):
+        return value.real()
+    if value is None or isinstance(value, bool | int | float | complex | str | bytes | bytearray):
+        return value
+    raise _Refuse(f"an object of type {type(value).__name__}")
+
+
+def load_pickle(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES) -> object:
+    """Unpickle a DEAP `.dat` file, rebuilding only number arrays, containers, numbers and text.
+
+    Raises UnsafeFileError when the pickle asks for anything else (nothing it names is called),
+    InputError when the file is missing, too large, truncated or corrupt.
+    """
+    source = str(path)
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{source}: no such file")
+    size = file.stat().st_size
+    if size > max_bytes:
+        raise InputError(f"{source}: {size} bytes is larger than the {max_bytes} a DEAP file needs")
+    data = file.read_bytes()
+    try:
+        _check_lengths(data)
+        value = _RestrictedUnpickler(io.BytesIO(data), encoding="latin1").load()
+        return _plain(value)
+    except _Refuse as exc:
+        raise UnsafeFileError(
+            f"{source}: refused to load: the pickle asks for {exc}, a DEAP file only holds arrays"
+        ) from None
+    except EvokeError:
+        raise
+    except RecursionError as exc:
+        raise InputError(f"{source}: not a readable pickle (nested too deeply)") from exc
+    except Exception as exc:  # any other failure means a truncated or corrupt file
+        raise InputError(
+            f"{source}: not a readable pickle (truncated or corrupt?): {type(exc).__name__}: {exc}"
+        ) from exc

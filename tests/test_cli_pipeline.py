@@ -1,0 +1,144 @@
+"""The runtime end to end: CLI output, agreement with the library, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference import PredictOptions, Recording, load_model, predict
+from inference.electrodes import DEAP_EEG_CHANNELS
+from inference.errors import InputError
+from inference.features import FeatureSettings
+from inference.model import save_model, untrained_metadata, untrained_weights
+from inference.readers_deap import read_recording
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = {"t", "valence", "arousal", "dominance", "emotion", "confidence"}
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "inference", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_predict_json_matches_library(deap_two_trials: Path) -> None:
+    out = cli("predict", str(deap_two_trials), "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == 2 * 60 and KEYS <= set(rows[0])
+    pred = predict(read_recording(deap_two_trials), load_model())
+    expected = [r for tl in pred.timelines for r in tl.records(load_model().emotions)]
+    assert [r["emotion"] for r in rows] == [r["emotion"] for r in expected]
+    np.testing.assert_allclose(
+        [r["valence"] for r in rows], [r["valence"] for r in expected], atol=1e-4
+    )
+    assert [r["t"] for r in rows[:3]] == [0.0, 1.0, 2.0]
+    assert all(0 <= r["arousal"] <= 1 and 0 <= r["confidence"] <= 1 for r in rows)
+
+
+def test_predict_text_trial_and_hop(deap_two_trials: Path) -> None:
+    out = cli("predict", str(deap_two_trials), "--trial", "2", "--hop", "0.25")
+    assert out.returncode == 0, out.stderr
+    assert "trial 2" in out.stdout and "trial 1\n" not in out.stdout
+    body = [ln for ln in out.stdout.splitlines() if ln[:7].strip().replace(".", "").isdigit()]
+    assert len(body) == (60 - 1) * 4 + 1  # 0.25 s hop over a 60 s trial
+
+
+def test_import_loads_no_heavy_module() -> None:
+    code = "import sys, inference, inference.cli; print(sorted(m for m in ('torch','scipy','bpy') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+class Evil:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("touch /tmp/evoke_cli_pwned",))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(pickle.dumps({"data": Evil()}, protocol=2)), "refused"),
+        (lambda p: p.write_bytes(b"\x80\x02}q\x00(U"), "s01.dat"),
+        (
+            lambda p: p.write_bytes(
+                pickle.dumps({"data": np.zeros((40, 40, 10)), "labels": np.ones((40, 4))})
+            ),
+            "shape",
+        ),
+    ],
+    ids=["hostile", "truncated", "wrong-shape"],
+)
+def test_bad_files_exit_nonzero_with_a_message(tmp_path: Path, make: object, message: str) -> None:
+    path = tmp_path / "s01.dat"
+    make(path)  # type: ignore[operator]
+    out = cli("predict", str(path))
+    assert out.returncode != 0
+    assert message in out.stderr and "Traceback" not in out.stderr
+    assert not Path("/tmp/evoke_cli_pwned").exists()
+
+
+def test_unsupported_and_missing_files(tmp_path: Path) -> None:
+    txt = tmp_path / "notes.txt"
+    txt.write_text("hello")
+    out = cli("predict", str(txt))
+    assert out.returncode != 0 and "unsupported" in out.stderr
+    out = cli("predict", str(tmp_path / "absent.dat"))
+    assert out.returncode != 0 and "absent.dat" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_model_of_other_features_is_refused_by_cli(tmp_path: Path, deap_two_trials: Path) -> None:
+    meta = untrained_metadata(FeatureSettings(window_s=0.5))
+    path = save_model(tmp_path / "half.npz", untrained_weights(), meta)
+    assert load_model(path).features.window_s == 0.5
+    out = cli("model-info", str(path))
+    assert out.returncode == 0 and "UNTRAINED" in out.stdout
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"garbage")
+    out = cli("predict", str(deap_two_trials), "--model", str(bad))
+    assert out.returncode != 0 and "bad.npz" in out.stderr
+
+
+def synthetic_recording(rate: float, channels: tuple[str, ...], seconds: float = 9.0) -> Recording:
+    rng = np.random.default_rng(0)
+    n = int(seconds * rate)
+    return Recording(
+        (20 * rng.standard_normal((n, len(channels)))).astype(np.float32), channels, rate, "mem"
+    )
+
+
+def test_nan_and_flat_channels_never_reach_the_output() -> None:
+    rec = synthetic_recording(128.0, DEAP_EEG_CHANNELS)
+    rec.samples[128 * 4 + 10 : 128 * 4 + 20, 3] = np.nan  # a glitch in window 1
+    rec.samples[:, DEAP_EEG_CHANNELS.index("Cz")] = 0.0  # a dead electrode
+    pred = predict(rec, load_model())
+    tl = pred.timelines[0]
+    assert tl.valid.tolist() == [True, False, True, True, True, True]
+    assert np.isfinite(tl.probs).all() and np.isfinite(tl.confidence).all()
+    assert any("Cz" in n for n in pred.notes) and any("skipped" in n for n in pred.notes)
+
+
+def test_resampling_and_missing_electrodes_are_reported() -> None:
+    epoc = ("AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4", "F8", "AF4")
+    pred = predict(synthetic_recording(512.0, epoc), load_model(), PredictOptions(hop_s=0.5))
+    assert any("resampled from 512" in n for n in pred.notes)
+    assert any("missing electrodes" in n and "Fz" in n for n in pred.notes)
+    assert len(pred.timelines[0].t) == 11  # (9 s - 3 s baseline - 1 s window) / 0.5 + 1
+    with pytest.raises(InputError, match="only 0 of the 32"):
+        predict(synthetic_recording(256.0, ("TP9", "AF7", "AF8", "TP10")), load_model())

@@ -1,0 +1,54 @@
+"""Architectures and their measured cost: the numbers Table I and DESIGN.md state."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+import models
+
+
+def test_ccnn_matches_the_paper() -> None:
+    net = models.CCNN()
+    assert models.count_params(net) == 6_234_627
+    prof = models.profile(net, torch.zeros(2, 4, 9, 9))
+    assert prof.macs == 79_961_088  # Table I: 79.961M FLOPs
+    assert prof.layers == 12  # Table I: 12 layers
+    assert net(torch.zeros(5, 4, 9, 9)).shape == (5, 3)
+
+
+def test_student_within_one_percent_of_the_paper() -> None:
+    net = models.Student()
+    n = models.count_params(net)
+    assert n == 353_123
+    assert abs(n - 353_363) / 353_363 < 0.01
+    assert abs(models.profile(net, torch.zeros(1, 4, 9, 9)).macs - 1.991e6) / 1.991e6 < 0.02
+    names = {k for k, _ in net.named_parameters()}
+    assert names == {
+        f"{m}.{p}" for m in ("conv1", "conv2", "fc1", "fc2") for p in ("weight", "bias")
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "tol"), [("arjun", 144_356, 0.03), ("vit", 85.64e6, 0.01)]
+)
+def test_baseline_sizes(name: str, target: float, tol: float) -> None:
+    spec = models.MODELS[name]
+    net = spec.build()
+    assert abs(models.count_params(net) - target) / target < tol
+    if name == "arjun":
+        assert net(spec.example(2)).shape == (2, 3)
+
+
+def test_mac_counter_sees_attention() -> None:
+    net = models.ArjunViT()
+    macs = models.profile(net, models.MODELS["arjun"].example()).macs
+    linear_only = sum(
+        m.in_features * m.out_features for m in net.modules() if isinstance(m, torch.nn.Linear)
+    )
+    assert macs > linear_only  # token-wise linears run on 129 tokens and attention adds more

@@ -1,0 +1,181 @@
+"""Training companion end to end on tiny synthetic data: train, report, resume, export, parity."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+
+import data as D  # noqa: E402
+import export_model  # noqa: E402
+import models  # noqa: E402
+import train  # noqa: E402
+from synth_deap import make_subject, write_dat, write_deap_folder  # noqa: E402
+
+from inference.errors import InputError  # noqa: E402
+from inference.model import load_model, save_model, untrained_metadata  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("synth")
+    write_deap_folder(folder, 2, seed=5, n_trials=3)
+    (folder / D.SYNTHETIC_MARKER).write_text("synthetic\n")
+    return folder
+
+
+def _cfg(synth: Path, out: Path, **kw: Any) -> train.Config:
+    base: dict[str, Any] = dict(
+        data=str(synth), out=str(out), folds=2, teacher_epochs=1, student_epochs=1,
+        batch=64, progress=False, cache=str(synth.parent / "cache"),
+    )  # fmt: skip
+    base.update(kw)
+    return train.Config(**base)
+
+
+def test_numpy_runtime_matches_torch_student(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = models.Student().eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(3.0)  # larger than init: exercise the ReLUs and big logits
+    weights = {k: v.numpy() for k, v in net.state_dict().items()}
+    path = save_model(tmp_path / "m.npz", weights, untrained_metadata())
+    x = np.random.default_rng(1).normal(size=(200, 4, 9, 9)).astype(np.float32)
+    with torch.no_grad():
+        expected = net(torch.from_numpy(x)).numpy()
+    got = load_model(path).net.logits(x)
+    assert np.max(np.abs(got - expected)) <= 1e-5
+
+
+def test_train_report_export(synth: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    summary = train.run(_cfg(synth, run))
+    assert summary["complete"] and summary["folds_done"] == 2
+    for name in ("metrics.json", "report.md", "config.json", "student_final.pt", "train.log"):
+        assert (run / name).exists(), name
+    assert sorted(p.name for p in (run / "curves").iterdir()) == ["fold1.png", "fold2.png"]
+    m = json.loads((run / "metrics.json").read_text())
+    assert set(m["summary"]) == {"teacher", "student"}
+    assert m["seconds_per_epoch"]["teacher"] > 0
+    assert (
+        "leak" in (run / "report.md").read_text().lower()
+        or "trial-specific" in (run / "report.md").read_text()
+    )
+    model = load_model(export_model.export(run, tmp_path / "student.npz"))
+    prov = model.provenance
+    assert prov["trained"] and prov["synthetic_data"]
+    assert "mean_accuracy" in prov["metrics"]
+    assert "NOT real EEG" in model.describe()
+    assert model.probabilities(np.zeros((2, 4, 9, 9), np.float32)).shape == (2, 3)
+    with pytest.raises(SystemExit, match="--resume"):
+        train.run(_cfg(synth, run))  # refuses to overwrite a run silently
+
+
+def test_resume_after_interruption(synth: Path, tmp_path: Path, monkeypatch: Any) -> None:
+    run = tmp_path / "run"
+    real_save = train.save_atomic
+    calls: list[str] = []
+
+    def dying_save(obj: Any, path: Path) -> None:
+        real_save(obj, path)
+        calls.append(path.name)
+        if path.name == "fold1-teacher.pt" and obj["epoch"] == 1:
+            raise KeyboardInterrupt  # killed during epoch 2, after epoch 1's checkpoint
+
+    monkeypatch.setattr(train, "save_atomic", dying_save)
+    cfg = _cfg(synth, run, teacher_epochs=2, fold=1, final="none")
+    with pytest.raises(KeyboardInterrupt):
+        train.run(cfg)
+    first = torch.load(run / "ckpt" / "fold1-teacher.pt", weights_only=True)
+    assert first["epoch"] == 1
+    monkeypatch.setattr(train, "save_atomic", real_save)
+    cfg.resume = True
+    train.run(cfg)
+    rec = json.loads((run / "folds" / "fold1.json").read_text())
+    hist = rec["teacher"]["history"]
+    assert [h["epoch"] for h in hist] == [1.0, 2.0]
+    assert hist[0]["seconds"] == first["history"][0]["seconds"]  # epoch 1 was not redone
+    assert "resuming at epoch 2" in (run / "train.log").read_text()
+
+    other = _cfg(synth, run, teacher_epochs=2, fold=1, final="none", resume=True, lr=0.5)
+    with pytest.raises(SystemExit, match="another configuration"):
+        train.run(other)
+    (run / "folds" / "fold1.json").unlink()
+    ck = run / "ckpt"
+    (ck / "fold1-teacher.pt").write_bytes((ck / "fold1-student.pt").read_bytes())
+    with pytest.raises(SystemExit, match="architecture 'student'"):
+        train.run(cfg)
+
+
+def test_data_errors_name_the_problem(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="empty"):
+        D.load_features(tmp_path)
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(InputError, match="no sXX.dat"):
+        D.load_features(tmp_path)
+    data, labels = make_subject(3, seed=0, n_trials=2)
+    labels[1, 0] = np.nan
+    write_dat(tmp_path / "s03.dat", data, labels)
+    with pytest.raises(InputError, match="subject s03"):
+        D.load_features(tmp_path)
+
+
+def test_feature_cache_is_reused(synth: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    a = D.load_features(synth, "psd", subjects=[1], cache_dir=cache)
+    files = list(cache.iterdir())
+    assert len(files) == 1 and "psd" in files[0].name
+    stamp = files[0].stat().st_mtime_ns
+    b = D.load_features(synth, "psd", subjects=[1], cache_dir=cache)
+    assert files[0].stat().st_mtime_ns == stamp
+    assert np.array_equal(a.x, b.x) and a.x.shape[1:] == (4, 9, 9)
+    raw = D.load_raw(synth, subjects=[1])
+    assert raw.x.shape == (3 * 60, 32, 128)
+
+
+def test_torchrun_two_processes_on_cpu(synth: Path, tmp_path: Path) -> None:
+    """The DDP path (gloo, DistributedSampler, rank 0 writes) under a real torchrun."""
+    import shutil
+    import subprocess
+
+    beside = Path(sys.executable).with_name("torchrun")
+    torchrun = str(beside) if beside.exists() else shutil.which("torchrun")
+    if torchrun is None:
+        pytest.skip("torchrun not installed")
+    run = tmp_path / "ddp"
+    cmd = [
+        torchrun,
+        "--standalone", "--nproc_per_node", "2", str(ROOT / "scripts" / "train.py"),
+        "--data", str(synth), "--out", str(run), "--folds", "2", "--epochs", "1",
+        "--batch", "64", "--no-progress", "--cache", str(synth.parent / "cache"), "--fold", "1",
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["world_size"] == 2
+    assert (run / "folds" / "fold1.json").exists() and (run / "students" / "fold1.pt").exists()
+
+
+def test_sweep_smoke(synth: Path, tmp_path: Path) -> None:
+    import sweep
+
+    out = tmp_path / "sweep"
+    args = ["--data", str(synth), "--epochs", "1", "--folds", "2", "--Ts", "1,2"]
+    args += ["--alphas", "0.25,1", "--out", str(out), "--cache", str(synth.parent / "cache")]
+    assert sweep.main(args) == 0
+    result = json.loads((out / "sweep.json").read_text())
+    assert list(result["T_sweep"]) == ["1.0", "2.0"] and list(result["alpha_sweep"]) == [
+        "0.25",
+        "1.0",
+    ]
+    assert (out / "fig4.png").stat().st_size > 0
