@@ -3,7 +3,7 @@
 DEAP itself may not be redistributed, so tests, demos and CI train on these files instead.
 
 Format (as `data_preprocessed_python/sXX.dat`): a protocol-2 pickle written the way Python 2
-wrote it (byte strings as `str`), of a dict {'data': float32 (40 trials, 40 channels, 8064),
+wrote it (byte strings as `str`), of a dict {'data': float64 (40 trials, 40 channels, 8064),
 'labels': float64 (40, 4)}; valence, arousal, dominance, liking on a continuous 1..9 scale.
 128 Hz, 3 s pre-trial baseline then 60 s of stimulus. `--mat` also writes `sXX.mat` (the same
 two arrays, like DEAP's Matlab copies).
@@ -212,13 +212,13 @@ def _peripheral(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def make_subject(subject: int, seed: int, n_trials: int = 40) -> tuple[np.ndarray, np.ndarray]:
-    """One synthetic subject: data float32 (n_trials, 40, 8064), labels float64 (n_trials, 4)."""
+    """One synthetic subject: data float64 (as real DEAP) (n_trials, 40, 8064), labels float64 (n_trials, 4)."""
     if n_trials < 1:
         raise ValueError(f"n_trials must be at least 1, got {n_trials}")
     rng = np.random.default_rng(seed + subject)
     labels = _ratings(rng, n_trials)
     eeg = _eeg(rng, labels)
-    data = np.concatenate([eeg, _peripheral(rng, n_trials)], axis=1).astype(np.float32)
+    data = np.concatenate([eeg, _peripheral(rng, n_trials)], axis=1).astype(np.float64)
     return data, labels
 
 

@@ -42,7 +42,7 @@ def subject1() -> tuple[np.ndarray, np.ndarray]:
 
 def test_dat_round_trip(folder: Path, subject1: tuple[np.ndarray, np.ndarray]) -> None:
     data, labels = read_deap_dat(folder / "s01.dat")
-    assert data.shape == (N_TRIALS, 40, 8064) and data.dtype == np.float32
+    assert data.shape == (N_TRIALS, 40, 8064) and data.dtype == np.float64
     assert labels.shape == (N_TRIALS, 4) and labels.dtype == np.float64
     np.testing.assert_array_equal(data, subject1[0])
     np.testing.assert_array_equal(labels, subject1[1])

@@ -50,7 +50,7 @@ def test_files_have_deaps_exact_format(tmp_path: Path) -> None:
         content = pickle.load(f, encoding="latin1")
     assert sorted(content) == ["data", "labels"]
     data, labels = content["data"], content["labels"]
-    assert data.shape == (2, 40, 8064) and data.dtype == np.float32
+    assert data.shape == (2, 40, 8064) and data.dtype == np.float64
     assert labels.shape == (2, 4) and labels.dtype == np.float64
     assert np.all((labels >= 1) & (labels <= 9))
     safe = load_pickle(paths[0])
