@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+# Blender keeps extensions and preferences per user: give the test session its own, before any
+# test imports bpy, so installing the extension never touches the developer's Blender.
+os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="evoke-blender-user-"))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,162 @@
+"""Write a predicted emotion timeline onto an avatar as keyframes.
+
+Shape-key values = blend weights (n, 8) @ preset matrix (8, keys): one matrix product, then one
+`foreach_set` per F-curve, so a 63 s trial at 0.25 s hop bakes in milliseconds.
+Keys sit at each window's centre (the window spans t .. t + 1 s). The VAD probabilities, the
+emotion index and its confidence are animated custom properties on the face object, so the
+timeline can be inspected in the Graph Editor and survives save and reopen.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import bpy
+import numpy as np
+
+from ..inference.emotion import EmotionTable
+from ..inference.pipeline import TrialTimeline
+from .anim_compat import fresh_fcurves
+from .presets import Presets, resolve_keys
+
+PROPS = ("evoke_valence", "evoke_arousal", "evoke_dominance", "evoke_confidence", "evoke_emotion")
+
+
+@dataclass
+class BakeReport:
+    windows: int
+    frame_start: int
+    frame_end: int
+    keys_driven: list[str]
+    keys_missing: list[str]
+    bones_driven: list[str] = field(default_factory=list)
+
+
+def face_mesh(obj: Any) -> Any | None:
+    """The mesh with shape keys to drive: the object itself, or the first such child."""
+    if obj is None:
+        return None
+    if obj.type == "MESH" and obj.data.shape_keys is not None:
+        return obj
+    for child in obj.children_recursive:
+        if child.type == "MESH" and child.data.shape_keys is not None:
+            return child
+    return None
+
+
+def armature_of(mesh: Any) -> Any | None:
+    for mod in mesh.modifiers:
+        if mod.type == "ARMATURE" and mod.object is not None:
+            return mod.object
+    parent = mesh.parent
+    return parent if parent is not None and parent.type == "ARMATURE" else None
+
+
+def _key_curves(
+    fcurves: Any,
+    paths: list[str],
+    frames: np.ndarray,
+    values: np.ndarray,
+    *,
+    constant: bool = False,
+) -> None:
+    """One F-curve per data path (with `index` suffix "#i" for array elements), filled at once."""
+    co = np.empty((len(frames), 2), dtype=np.float32)
+    co[:, 0] = frames
+    for col, path in enumerate(paths):
+        data_path, _, index = path.partition("#")
+        fc = fcurves.new(data_path, index=int(index or 0))
+        fc.keyframe_points.add(len(frames))
+        co[:, 1] = values[:, col]
+        fc.keyframe_points.foreach_set("co", co.ravel())
+        if constant:
+            fc.keyframe_points.foreach_set("interpolation", [0] * len(frames))  # CONSTANT
+        fc.update()
+
+
+def bake_timeline(
+    obj: Any,
+    timeline: TrialTimeline,
+    table: EmotionTable,
+    presets: Presets,
+    *,
+    fps: float,
+    frame_start: int,
+    window_s: float,
+    name_map: dict[str, str] | None = None,
+) -> BakeReport:
+    mesh = face_mesh(obj)
+    if mesh is None:
+        raise ValueError(f"'{obj.name}' has no mesh with shape keys to animate")
+    weights, key_names = presets.matrix(table.names)
+    key_blocks = mesh.data.shape_keys.key_blocks
+    found, missing = resolve_keys(key_names, [k.name for k in key_blocks], name_map or {})
+    n = len(timeline.t)
+    frames = frame_start + (np.asarray(timeline.t) + window_s / 2) * fps
+
+    values = timeline.weights @ weights  # (n, keys)
+    cols = [key_names.index(k) for k in found]
+    paths = [f'key_blocks["{found[k]}"].value' for k in found]
+    _key_curves(fresh_fcurves(mesh.data.shape_keys, "EVOKE face"), paths, frames, values[:, cols])
+
+    for name, value in zip(PROPS, (0.5, 0.5, 0.5, 0.0, 0), strict=True):
+        mesh[name] = value
+    vad = np.column_stack([timeline.probs, timeline.confidence])
+    prop_fc = fresh_fcurves(mesh, "EVOKE VAD")
+    _key_curves(prop_fc, [f'["{p}"]' for p in PROPS[:4]], frames, vad)
+    _key_curves(
+        prop_fc, [f'["{PROPS[4]}"]'], frames, timeline.emotion[:, None].astype(float), constant=True
+    )
+    mesh["evoke_emotions"] = json.dumps(list(table.names))
+
+    bones_driven = _bake_bones(mesh, timeline, table, presets, frames)
+    frame_end = (
+        frame_start + math.ceil((float(timeline.t[-1]) + window_s) * fps) if n else frame_start
+    )
+    return BakeReport(n, frame_start, frame_end, sorted(found), missing, bones_driven)
+
+
+def _bake_bones(
+    mesh: Any, timeline: TrialTimeline, table: EmotionTable, presets: Presets, frames: np.ndarray
+) -> list[str]:
+    """Optional head/neck poses per emotion, blended like the shape keys."""
+    arm = armature_of(mesh)
+    names = sorted({b for pose in presets.bones.values() for b in pose})
+    names = [b for b in names if arm is not None and b in arm.pose.bones]
+    if not names or arm is None:
+        return []
+    rot = np.zeros((len(table.names), len(names) * 3))
+    for row, emotion in enumerate(table.names):
+        for b, (x, y, z) in presets.bones.get(emotion, {}).items():
+            if b in names:
+                rot[row, 3 * names.index(b) : 3 * names.index(b) + 3] = np.radians([x, y, z])
+    for b in names:
+        arm.pose.bones[b].rotation_mode = "XYZ"
+    paths = [f'pose.bones["{b}"].rotation_euler#{i}' for b in names for i in range(3)]
+    _key_curves(fresh_fcurves(arm, "EVOKE pose"), paths, frames, timeline.weights @ rot)
+    return names
+
+
+def current_state(obj: Any) -> dict[str, Any] | None:
+    """What the panel shows during playback: the baked values at the current frame."""
+    mesh = face_mesh(obj)
+    if mesh is None or "evoke_emotion" not in mesh:
+        return None
+    try:
+        names = json.loads(str(mesh.get("evoke_emotions", "[]")))
+    except ValueError:
+        names = []
+    index = int(mesh["evoke_emotion"])
+    return {
+        "mesh": mesh,
+        "emotion": names[index] if 0 <= index < len(names) else str(index),
+        "confidence": float(mesh.get("evoke_confidence", 0.0)),
+    }
+
+
+def set_scene_range(scene: bpy.types.Scene, report: BakeReport) -> None:
+    scene.frame_start = report.frame_start
+    scene.frame_end = max(report.frame_end, report.frame_start + 1)

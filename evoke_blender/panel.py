@@ -1,0 +1,151 @@
+"""The "EVOKE" sidebar tab in the 3D viewport."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import bpy
+
+from . import bake as baking
+from . import model_cache
+
+
+class EVOKE_PT_main(bpy.types.Panel):
+    bl_label = "EVOKE"
+    bl_idname = "EVOKE_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "EVOKE"
+
+    def draw(self, context: Any) -> None:
+        s = context.scene.evoke
+        layout = _layout(self)
+        layout.operator("evoke.add_avatar", icon="USER")
+        layout.prop(s, "target")
+        box = layout.box()
+        box.label(text="Model", icon="NETWORK_DRIVE")
+        box.prop(s, "model_path", text="")
+        text = model_cache.describe(s.model_path)
+        for i, chunk in enumerate(_wrap(text, 38)):
+            box.label(
+                text=chunk,
+                icon="ERROR" if i == 0 and ("UNTRAINED" in text or "NOT real" in text) else "NONE",
+            )
+
+
+class EVOKE_PT_source(bpy.types.Panel):
+    bl_label = "Recording and Bake"
+    bl_parent_id = "EVOKE_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "EVOKE"
+
+    def draw(self, context: Any) -> None:
+        s = context.scene.evoke
+        col = _layout(self).column()
+        col.prop(s, "source_path")
+        row = col.row(align=True)
+        row.prop(s, "subject")
+        row.prop(s, "trial")
+        col.prop(s, "mode", expand=True)
+        col.prop(s, "hop")
+        col.prop(s, "tau")
+        col.prop(s, "hysteresis")
+        col.prop(s, "dwell")
+        col.operator("evoke.bake", icon="REC")
+
+
+class EVOKE_PT_playback(bpy.types.Panel):
+    bl_label = "Current Emotion"
+    bl_parent_id = "EVOKE_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "EVOKE"
+
+    def draw(self, context: Any) -> None:
+        s = context.scene.evoke
+        state = baking.current_state(s.target or context.active_object)
+        col = _layout(self).column()
+        if state is None:
+            col.label(text="Bake a recording to see emotions here")
+            return
+        col.label(
+            text=f"{state['emotion'].capitalize()}  ({state['confidence']:.0%})", icon="SHADERFX"
+        )
+        mesh = state["mesh"]
+        for prop, label in (
+            ("evoke_valence", "Valence"),
+            ("evoke_arousal", "Arousal"),
+            ("evoke_dominance", "Dominance"),
+        ):
+            col.prop(mesh, f'["{prop}"]', text=label, slider=True)
+        if "evoke_source" in mesh:
+            col.label(text=str(mesh["evoke_source"]))
+
+
+class EVOKE_UL_preset_keys(bpy.types.UIList):
+    def draw_item(
+        self,
+        context: bpy.types.Context,
+        layout: bpy.types.UILayout,
+        data: Any | None,
+        item: Any | None,
+        icon: int | None,
+        active_data: Any,
+        active_property: str | None,
+        index: int | None = 0,
+        flt_flag: int | None = 0,
+    ) -> None:
+        row = layout.row(align=True)
+        row.prop(item, "key", text="", emboss=False)
+        row.prop(item, "weight", text="", slider=True)
+
+    def filter_items(self, context: Any, data: Any, property: str) -> Any:
+        rows = getattr(data, property)
+        wanted = data.preset_emotion
+        flags = [self.bitflag_filter_item if r.emotion == wanted else 0 for r in rows]
+        return flags, []
+
+
+class EVOKE_PT_presets(bpy.types.Panel):
+    bl_label = "Presets"
+    bl_parent_id = "EVOKE_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "EVOKE"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: Any) -> None:
+        s = context.scene.evoke
+        col = _layout(self).column()
+        row = col.row(align=True)
+        row.prop(s, "preset_emotion", text="")
+        row.operator("evoke.preview_preset", icon="HIDE_OFF")
+        if len(s.preset_keys) == 0:
+            col.operator("evoke.load_presets", text="Edit Presets", icon="PRESET")
+            return
+        col.template_list("EVOKE_UL_preset_keys", "", s, "preset_keys", s, "preset_index", rows=6)
+        row = col.row(align=True)
+        row.operator("evoke.preset_key_add", icon="ADD")
+        remove = row.operator("evoke.preset_key_remove", icon="REMOVE")
+        remove.index = s.preset_index
+        row = col.row(align=True)
+        row.operator("evoke.load_presets", text="Reset", icon="LOOP_BACK")
+        row.operator("evoke.save_presets", icon="FILE_TICK")
+
+
+def _layout(panel: bpy.types.Panel) -> bpy.types.UILayout:
+    """Panels always have a layout while drawing; the stubs say it may be None."""
+    return cast(bpy.types.UILayout, panel.layout)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    return [*lines, current] if current else lines

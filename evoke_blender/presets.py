@@ -1,0 +1,99 @@
+"""Emotion presets (shape-key weights, optional bone rotations) as data, and applying them.
+
+Presets are written against ARKit blendshape names, which Character Creator 4, Ready Player Me
+and MPFB face units export; a name map covers avatars that use other names.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..inference.errors import InputError
+
+DEFAULT_PRESETS_PATH = Path(__file__).resolve().parent.parent / "avatar_assets" / "presets.json"
+
+
+@dataclass
+class Presets:
+    shape_keys: dict[str, dict[str, float]]  # emotion -> {key: weight}
+    bones: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Presets:
+        path = Path(path) if path else DEFAULT_PRESETS_PATH
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: cannot read presets ({exc})") from exc
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "presets") -> Presets:
+        emotions = data.get("emotions") if isinstance(data, dict) else None
+        if not isinstance(emotions, dict) or not emotions:
+            raise InputError(f"{source}: expected an object with an 'emotions' mapping")
+        keys: dict[str, dict[str, float]] = {}
+        bones: dict[str, dict[str, tuple[float, float, float]]] = {}
+        for name, entry in emotions.items():
+            try:
+                keys[name] = {str(k): float(v) for k, v in entry.get("shape_keys", {}).items()}
+                bones[name] = {
+                    str(b): (float(r[0]), float(r[1]), float(r[2]))
+                    for b, r in entry.get("bones", {}).items()
+                }
+            except (AttributeError, TypeError, ValueError, IndexError) as exc:
+                raise InputError(f"{source}: preset '{name}' is malformed ({exc})") from exc
+        return cls(keys, bones)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "evoke-presets",
+            "version": 1,
+            "emotions": {
+                name: {
+                    "shape_keys": self.shape_keys[name],
+                    "bones": {b: list(r) for b, r in self.bones.get(name, {}).items()},
+                }
+                for name in self.shape_keys
+            },
+        }
+
+    def key_names(self) -> list[str]:
+        """Every shape key any preset uses, sorted (the columns of `matrix`)."""
+        return sorted({k for weights in self.shape_keys.values() for k in weights})
+
+    def matrix(self, emotions: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+        """(8, n_keys) weights in emotion-table order, so blend weights @ matrix = key values."""
+        names = self.key_names()
+        column = {k: i for i, k in enumerate(names)}
+        m = np.zeros((len(emotions), len(names)))
+        for row, emotion in enumerate(emotions):
+            for key, weight in self.shape_keys.get(emotion, {}).items():
+                m[row, column[key]] = weight
+        return m, names
+
+
+def resolve_keys(
+    wanted: list[str], available: list[str], name_map: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """Map preset key names to a mesh's keys: the user's map first, then exact, then case-insensitive.
+
+    Returns (preset key -> mesh key, preset keys with no match).
+    """
+    lower = {k.lower(): k for k in available}
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for key in wanted:
+        target = name_map.get(key, key)
+        if target in available:
+            found[key] = target
+        elif target.lower() in lower:
+            found[key] = lower[target.lower()]
+        else:
+            missing.append(key)
+    return found, missing

@@ -1,0 +1,103 @@
+"""Scene settings of the EVOKE panel; saved with the .blend file."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import (
+    BoolProperty,
+    CollectionProperty,
+    EnumProperty,
+    FloatProperty,
+    IntProperty,
+    PointerProperty,
+    StringProperty,
+)
+
+EMOTIONS = ("neutral", "disgust", "fear", "anger", "sadness", "happiness", "surprise", "excitement")
+
+
+class EVOKE_PG_preset_key(bpy.types.PropertyGroup):
+    """One shape-key weight of one emotion's preset."""
+
+    emotion: StringProperty(name="Emotion")  # type: ignore[valid-type]
+    key: StringProperty(name="Shape key")  # type: ignore[valid-type]
+    weight: FloatProperty(name="Weight", min=0.0, max=1.0, default=0.5)  # type: ignore[valid-type]
+
+
+class EVOKE_PG_name_map(bpy.types.PropertyGroup):
+    """Preset (ARKit) key name -> this avatar's shape key name."""
+
+    preset_key: StringProperty(name="Preset key")  # type: ignore[valid-type]
+    mesh_key: StringProperty(name="Avatar key")  # type: ignore[valid-type]
+
+
+class EVOKE_PG_settings(bpy.types.PropertyGroup):
+    model_path: StringProperty(  # type: ignore[valid-type]
+        name="Model",
+        subtype="FILE_PATH",
+        description="EVOKE model file (.npz); empty = the bundled model",
+    )
+    source_path: StringProperty(  # type: ignore[valid-type]
+        name="Recording", subtype="FILE_PATH", description="DEAP .dat/.mat file or a folder of them"
+    )
+    subject: IntProperty(  # type: ignore[valid-type]
+        name="Subject",
+        min=1,
+        max=99,
+        default=1,
+        description="Subject, when the recording is a folder",
+    )
+    trial: IntProperty(  # type: ignore[valid-type]
+        name="Trial", min=1, max=999, default=1, description="Trial number (1-based)"
+    )
+    hop: FloatProperty(  # type: ignore[valid-type]
+        name="Hop (s)",
+        min=0.0625,
+        max=5.0,
+        default=0.25,
+        description="Seconds between windows: 0.25 s animates smoothly, 1 s is the paper's",
+    )
+    mode: EnumProperty(  # type: ignore[valid-type]
+        name="Mode",
+        items=(
+            ("discrete", "Discrete", "One emotion at a time (the paper's mapping)"),
+            ("blend", "Blend", "Mix the eight presets by their probabilities"),
+        ),
+        default="discrete",
+    )
+    tau: FloatProperty(  # type: ignore[valid-type]
+        name="Smoothing (s)",
+        min=0.0,
+        max=10.0,
+        default=1.0,
+        description="EMA time constant; 0 = off",
+    )
+    hysteresis: FloatProperty(name="Hysteresis", min=0.0, max=0.49, default=0.1)  # type: ignore[valid-type]
+    dwell: FloatProperty(  # type: ignore[valid-type]
+        name="Dwell (s)",
+        min=0.0,
+        max=10.0,
+        default=0.5,
+        description="How long a new emotion must persist before it shows",
+    )
+    target: PointerProperty(  # type: ignore[valid-type]
+        name="Avatar",
+        type=bpy.types.Object,
+        description="Face mesh (or its armature/parent) to animate",
+    )
+    preset_emotion: EnumProperty(name="Emotion", items=[(e, e.capitalize(), "") for e in EMOTIONS])  # type: ignore[valid-type]
+    preset_keys: CollectionProperty(type=EVOKE_PG_preset_key)  # type: ignore[valid-type]
+    preset_index: IntProperty(default=0)  # type: ignore[valid-type]
+    name_map: CollectionProperty(type=EVOKE_PG_name_map)  # type: ignore[valid-type]
+    engine: EnumProperty(  # type: ignore[valid-type]
+        name="Engine",
+        items=(
+            ("WORKBENCH", "Workbench", "Fast on a CPU (needs EGL); falls back to Cycles"),
+            ("EEVEE", "EEVEE", "Nicer, slow without a GPU"),
+            ("CYCLES", "Cycles", "Always works headless; few samples"),
+        ),
+        default="WORKBENCH",
+    )
+    resolution: IntProperty(name="Height (px)", min=120, max=2160, default=360)  # type: ignore[valid-type]
+    clip_path: StringProperty(name="Clip", subtype="FILE_PATH", default="//evoke_clip.mp4")  # type: ignore[valid-type]
+    show_overlay: BoolProperty(name="Emotion label and VAD bars", default=True)  # type: ignore[valid-type]

@@ -1,0 +1,236 @@
+"""The extension in real Blender (the bpy module): built with Blender's tool, installed the
+official way, operated through its operators, checked against the runtime's own output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+bpy = pytest.importorskip(
+    "bpy", reason="Blender's bpy module is installed by `make setup`; run via make test"
+)
+import addon_utils  # noqa: E402  (ships with bpy)
+from build_extension import build  # noqa: E402
+
+from inference import PredictOptions, load_model, predict  # noqa: E402
+from inference.readers_deap import read_recording  # noqa: E402
+from inference.smoothing import SmoothingSettings  # noqa: E402
+
+MODULE = "bl_ext.user_default.evoke"
+KEYS = (
+    "mouthSmileLeft",
+    "mouthSmileRight",
+    "browInnerUp",
+    "jawOpen",
+    "eyeWideLeft",
+    "noseSneerLeft",
+)
+PRESETS: dict[str, Any] = {
+    "format": "evoke-presets",
+    "version": 1,
+    "emotions": {
+        "neutral": {"shape_keys": {}},
+        "disgust": {"shape_keys": {"noseSneerLeft": 0.9, "browInnerUp": 0.1}},
+        "fear": {"shape_keys": {"browInnerUp": 0.8, "eyeWideLeft": 1.0}},
+        "anger": {"shape_keys": {"noseSneerLeft": 0.4, "mouthSmileRight": 0.05}},
+        "sadness": {"shape_keys": {"browInnerUp": 0.6}},
+        "happiness": {"shape_keys": {"mouthSmileLeft": 1.0, "mouthSmileRight": 1.0}},
+        "surprise": {"shape_keys": {"jawOpen": 0.7, "browInnerUp": 0.5}},
+        "excitement": {"shape_keys": {"mouthSmileLeft": 0.8, "jawOpen": 0.4, "missingKey": 1.0}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    (zip_path,) = build(out)
+    result = bpy.ops.extensions.package_install_files(
+        filepath=str(zip_path), repo="user_default", enable_on_install=True
+    )
+    assert result == {"FINISHED"}
+    return zip_path
+
+
+def face_with_keys() -> Any:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.mesh.primitive_uv_sphere_add()
+    obj = bpy.context.active_object
+    obj.shape_key_add(name="Basis")
+    for name in KEYS:
+        key = obj.shape_key_add(name=name)
+        key.data[0].co = (0.0, 0.0, 2.0)  # every key moves something
+    return obj
+
+
+def setup_bake(obj: Any, tmp: Path, recording: Path, *, trial: int = 2, mode: str = "blend") -> Any:
+    presets = tmp / "presets.json"
+    presets.write_text(json.dumps(PRESETS))
+    s = bpy.context.scene.evoke
+    s.target = obj
+    assert bpy.ops.evoke.load_presets(filepath=str(presets)) == {"FINISHED"}
+    s.source_path = str(recording)
+    s.trial = trial
+    s.mode = mode
+    s.hop = 0.25
+    return s
+
+
+def test_installed_extension_registers_everything(installed: Path) -> None:
+    assert MODULE in bpy.context.preferences.addons
+    assert hasattr(bpy.ops.evoke, "bake") and hasattr(bpy.ops.evoke, "add_avatar")
+    assert hasattr(bpy.types.Scene, "evoke")
+    assert hasattr(bpy.types, "EVOKE_PT_main")
+
+
+def registered_names() -> set[str]:
+    return {n for n in dir(bpy.types) if n.startswith("EVOKE_")}
+
+
+def test_disable_enable_three_times_leaves_nothing_behind(installed: Path) -> None:
+    expected = registered_names()
+    assert len(expected) >= 10
+    handlers = {
+        name: len(getattr(bpy.app.handlers, name))
+        for name in ("frame_change_post", "load_post", "depsgraph_update_post")
+    }
+    for _ in range(3):
+        addon_utils.disable(MODULE, default_set=True)
+        assert registered_names() == set()
+        assert not hasattr(bpy.types.Scene, "evoke")
+        assert {n: len(getattr(bpy.app.handlers, n)) for n in handlers} == handlers
+        addon_utils.enable(MODULE, default_set=True)
+        assert registered_names() == expected
+    assert hasattr(bpy.types.Scene, "evoke")
+
+
+def test_bake_puts_the_runtime_output_on_the_shape_keys(
+    installed: Path, deap_two_trials: Path, tmp_path: Path
+) -> None:
+    obj = face_with_keys()
+    s = setup_bake(obj, tmp_path, deap_two_trials)
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+
+    # The runtime, run independently here, says what every keyframe must hold.
+    model = load_model()
+    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
+    pred = predict(
+        read_recording(deap_two_trials, trial=2), model, PredictOptions(0.25, "blend", smoothing)
+    )
+    tl = pred.timelines[0]
+    names = list(model.emotions.names)
+    scene = bpy.context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    assert scene.frame_end >= 1 + int(60 * fps)
+    for i in (0, 17, 100, len(tl.t) - 1):
+        frame = 1 + (tl.t[i] + 0.5) * fps
+        scene.frame_set(int(frame), subframe=frame - int(frame))
+        for key in KEYS:
+            expected = sum(
+                tl.weights[i, e] * PRESETS["emotions"][n]["shape_keys"].get(key, 0.0)
+                for e, n in enumerate(names)
+            )
+            assert obj.data.shape_keys.key_blocks[key].value == pytest.approx(expected, abs=1e-4), (
+                key,
+                i,
+            )
+        assert obj["evoke_valence"] == pytest.approx(tl.probs[i, 0], abs=1e-4)
+        assert obj["evoke_emotion"] == tl.emotion[i]
+    # the emotion index holds between keys (constant interpolation), never an in-between value
+    scene.frame_set(int(1 + (tl.t[5] + 0.5) * fps) + 2)
+    assert obj["evoke_emotion"] in set(tl.emotion.tolist())
+
+
+def test_missing_keys_are_reported_and_the_rest_still_animate(
+    installed: Path, deap_two_trials: Path, tmp_path: Path
+) -> None:
+    obj = face_with_keys()
+    setup_bake(obj, tmp_path, deap_two_trials, trial=1)
+    assert bpy.ops.evoke.bake() == {"FINISHED"}  # warning, not failure
+    from bpy_extras import anim_utils  # noqa: F401  (present in 4.4+, used by the extension)
+
+    paths = _animated_paths(obj.data.shape_keys)
+    assert {f'key_blocks["{k}"].value' for k in KEYS} <= paths
+    assert not any("missingKey" in p for p in paths)
+
+
+def _animated_paths(id_data: Any) -> set[str]:
+    anim = id_data.animation_data
+    action = anim.action
+    if hasattr(action, "slots"):
+        from bpy_extras.anim_utils import action_get_channelbag_for_slot
+
+        return {
+            fc.data_path for fc in action_get_channelbag_for_slot(action, anim.action_slot).fcurves
+        }
+    return {fc.data_path for fc in action.fcurves}
+
+
+def test_bad_inputs_give_clear_errors(
+    installed: Path, deap_two_trials: Path, tmp_path: Path
+) -> None:
+    obj = face_with_keys()
+    s = setup_bake(obj, tmp_path, deap_two_trials)
+    txt = tmp_path / "notes.txt"
+    txt.write_text("not eeg")
+    s.source_path = str(txt)
+    with pytest.raises(RuntimeError, match="unsupported"):
+        bpy.ops.evoke.bake()
+    s.source_path = str(deap_two_trials)
+    s.trial = 9
+    with pytest.raises(RuntimeError, match="trial 9 is out of range"):
+        bpy.ops.evoke.bake()
+    bpy.ops.mesh.primitive_cube_add()
+    s.target = bpy.context.active_object
+    with pytest.raises(RuntimeError, match="no mesh with shape keys"):
+        bpy.ops.evoke.bake()
+    assert obj.data.shape_keys.animation_data is None  # nothing half-written
+
+
+def test_model_with_other_features_is_refused(
+    installed: Path, deap_two_trials: Path, tmp_path: Path
+) -> None:
+    from inference.features import FeatureSettings
+    from inference.model import save_model, untrained_metadata, untrained_weights
+
+    obj = face_with_keys()
+    s = setup_bake(obj, tmp_path, deap_two_trials)
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"not a model")
+    s.model_path = str(bad)
+    with pytest.raises(RuntimeError, match="broken.npz"):
+        bpy.ops.evoke.bake()
+    psd = save_model(
+        tmp_path / "psd.npz", untrained_weights(), untrained_metadata(FeatureSettings(kind="psd"))
+    )
+    s.model_path = str(psd)
+    assert bpy.ops.evoke.bake() == {"FINISHED"}  # a PSD model computes PSD features itself
+    s.model_path = ""
+
+
+def test_save_and_reopen_keeps_the_animation(
+    installed: Path, deap_two_trials: Path, tmp_path: Path
+) -> None:
+    obj = face_with_keys()
+    setup_bake(obj, tmp_path, deap_two_trials)
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    scene = bpy.context.scene
+    scene.frame_set(400)
+    before = np.array([k.value for k in obj.data.shape_keys.key_blocks[1:]])
+    valence = obj["evoke_valence"]
+    name = obj.name
+    path = tmp_path / "baked.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    scene = bpy.context.scene
+    obj = bpy.data.objects[name]
+    scene.frame_set(400)
+    after = np.array([k.value for k in obj.data.shape_keys.key_blocks[1:]])
+    np.testing.assert_allclose(after, before, atol=1e-6)
+    assert obj["evoke_valence"] == pytest.approx(valence)
+    assert scene.evoke.source_path == str(deap_two_trials)
