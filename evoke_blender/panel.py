@@ -134,6 +134,24 @@ class EVOKE_PT_presets(bpy.types.Panel):
         row.operator("evoke.save_presets", icon="FILE_TICK")
 
 
+class EVOKE_PT_render(bpy.types.Panel):
+    bl_label = "Render Clip"
+    bl_parent_id = "EVOKE_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "EVOKE"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: Any) -> None:
+        s = context.scene.evoke
+        col = _layout(self).column()
+        col.prop(s, "engine")
+        col.prop(s, "resolution")
+        col.prop(s, "show_overlay")
+        col.prop(s, "clip_path")
+        col.operator("evoke.render_clip", icon="RENDER_ANIMATION")
+
+
 def _layout(panel: bpy.types.Panel) -> bpy.types.UILayout:
     """Panels always have a layout while drawing; the stubs say it may be None."""
     return cast(bpy.types.UILayout, panel.layout)

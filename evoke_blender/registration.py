@@ -19,11 +19,13 @@ CLASSES: tuple[type, ...] = (
     ops.EVOKE_OT_preview_preset,
     ops.EVOKE_OT_preset_key_add,
     ops.EVOKE_OT_preset_key_remove,
+    ops.EVOKE_OT_render_clip,
     panel.EVOKE_UL_preset_keys,
     panel.EVOKE_PT_main,
     panel.EVOKE_PT_source,
     panel.EVOKE_PT_playback,
     panel.EVOKE_PT_presets,
+    panel.EVOKE_PT_render,
 )
 
 

@@ -234,3 +234,30 @@ def test_save_and_reopen_keeps_the_animation(
     np.testing.assert_allclose(after, before, atol=1e-6)
     assert obj["evoke_valence"] == pytest.approx(valence)
     assert scene.evoke.source_path == str(deap_two_trials)
+
+
+def test_render_clip_decodes_with_the_expected_frames(
+    installed: Path, deap_two_trials: Path, tmp_path: Path
+) -> None:
+    obj = face_with_keys()
+    bpy.ops.object.camera_add(location=(0, -6, 0), rotation=(1.5708, 0, 0))
+    bpy.context.scene.camera = bpy.context.active_object
+    s = setup_bake(obj, tmp_path, deap_two_trials)
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    s.resolution = 120
+    s.engine = "WORKBENCH"
+    scene = bpy.context.scene
+    scene.render.fps = 12
+    clip = tmp_path / "clip.mp4"
+    assert bpy.ops.evoke.render_clip(filepath=str(clip), seconds=1.0) == {"FINISHED"}
+    movie = bpy.data.movieclips.load(str(clip))  # decoded by Blender's own FFmpeg
+    assert movie.frame_duration == 12
+    assert tuple(movie.size) == (160, 120)
+    assert "EVOKE label fear" in bpy.data.objects and "EVOKE bar V" in bpy.data.objects
+
+
+def test_render_without_a_bake_is_refused(installed: Path) -> None:
+    face_with_keys()
+    bpy.context.scene.evoke.target = bpy.context.active_object
+    with pytest.raises(RuntimeError, match="Bake a recording"):
+        bpy.ops.evoke.render_clip(filepath="/tmp/never.mp4")

@@ -1,0 +1,181 @@
+"""Demo clips: an MP4 of the avatar with the emotion label and VAD bars in view.
+
+The overlay is keyframed from the face's baked VAD/emotion curves (not drivers: keyframes need no
+script execution and render the same in every engine and Blender version).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import bpy
+import numpy as np
+
+from .anim_compat import fcurves_of, fresh_fcurves
+
+OVERLAY = "EVOKE Overlay"
+TRACK = (0.12, 0.12, 0.14, 1.0)
+BAR_COLOURS = ((0.95, 0.75, 0.2, 1.0), (0.9, 0.3, 0.3, 1.0), (0.3, 0.55, 0.95, 1.0))
+
+
+def eevee_id() -> str:
+    return "BLENDER_EEVEE_NEXT" if bpy.app.version < (5, 0, 0) else "BLENDER_EEVEE"
+
+
+def configure_output(scene: Any, path: str, engine: str, height: int) -> None:
+    """Size, engine and an H.264 MP4 container, across the 4.x / 5.0 output API change."""
+    render = scene.render
+    render.resolution_y = height - height % 2
+    render.resolution_x = int(round(height * 4 / 3)) // 2 * 2
+    render.resolution_percentage = 100
+    render.filepath = path
+    render.engine = {"WORKBENCH": "BLENDER_WORKBENCH", "EEVEE": eevee_id(), "CYCLES": "CYCLES"}[
+        engine
+    ]
+    if engine == "WORKBENCH":
+        shading = scene.display.shading
+        shading.light = "STUDIO"
+        shading.color_type = "MATERIAL"
+        scene.display.render_aa = "8"
+    if engine == "CYCLES":
+        scene.cycles.samples = 16
+        scene.cycles.device = "CPU"
+    settings = render.image_settings
+    if hasattr(settings, "media_type"):  # Blender 5.0
+        settings.media_type = "VIDEO"
+    settings.file_format = "FFMPEG"
+    render.ffmpeg.format = "MPEG4"
+    render.ffmpeg.codec = "H264"
+    render.ffmpeg.constant_rate_factor = "MEDIUM"
+
+
+def _material(name: str, colour: tuple[float, float, float, float]) -> Any:
+    mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
+    mat.diffuse_color = colour
+    mat.use_nodes = True
+    bsdf = mat.node_tree.nodes.get("Principled BSDF")
+    if bsdf is not None:
+        bsdf.inputs["Base Color"].default_value = colour
+        bsdf.inputs["Emission Color"].default_value = colour
+        bsdf.inputs["Emission Strength"].default_value = 1.0
+    return mat
+
+
+def _quad(name: str, width: float, height: float, colour: tuple[float, float, float, float]) -> Any:
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata(
+        [(0, 0, 0), (width, 0, 0), (width, height, 0), (0, height, 0)], [], [(0, 1, 2, 3)]
+    )
+    mesh.materials.append(_material(name, colour))
+    return mesh
+
+
+def _curve_points(mesh: Any, prop: str) -> np.ndarray:
+    """(n, 2) frames and values of the baked custom-property curve `prop` on the face."""
+    for fc in fcurves_of(mesh):
+        if fc.data_path == f'["{prop}"]':
+            co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
+            fc.keyframe_points.foreach_get("co", co)
+            return co.reshape(-1, 2)
+    raise ValueError(f"'{mesh.name}' has no baked {prop}: bake a recording first")
+
+
+def _key(
+    obj: Any, path: str, index: int, points: np.ndarray, *, constant: bool, fcurves: Any
+) -> None:
+    fc = fcurves.new(path, index=index)
+    fc.keyframe_points.add(len(points))
+    fc.keyframe_points.foreach_set("co", points.ravel())
+    if constant:
+        fc.keyframe_points.foreach_set("interpolation", [0] * len(points))
+    fc.update()
+
+
+def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> Any:
+    """Emotion name and three VAD bars parented to the camera, animated from the bake."""
+    old = bpy.data.collections.get(OVERLAY)
+    if old is not None:
+        for obj in list(old.objects):
+            bpy.data.objects.remove(obj, do_unlink=True)
+        bpy.data.collections.remove(old)
+    coll = bpy.data.collections.new(OVERLAY)
+    scene.collection.children.link(coll)
+    depth = 1.0
+    half_w = (
+        math.tan(camera.data.angle_x / 2) * depth
+        if camera.data.type == "PERSP"
+        else camera.data.ortho_scale / 2
+    )
+    half_h = half_w * scene.render.resolution_y / max(scene.render.resolution_x, 1)
+    emotion = _curve_points(mesh, "evoke_emotion")
+    white = _material("EVOKE overlay text", (1.0, 1.0, 1.0, 1.0))
+
+    def add(name: str, data: Any, loc: tuple[float, float]) -> Any:
+        obj = bpy.data.objects.new(name, data)
+        coll.objects.link(obj)
+        obj.parent = camera
+        obj.location = (loc[0], loc[1], -depth)
+        return obj
+
+    size = half_h * 0.14
+    for k, name in enumerate(emotions):
+        text = bpy.data.curves.new(f"EVOKE label {name}", "FONT")
+        text.body = name.capitalize()
+        text.size = size
+        text.materials.append(white)
+        label = add(f"EVOKE label {name}", text, (-half_w * 0.92, -half_h * 0.9))
+        shown = emotion.copy()
+        shown[:, 1] = (np.rint(emotion[:, 1]) == k).astype(np.float32)
+        fcurves = fresh_fcurves(label, f"EVOKE label {name}")
+        for axis in range(3):
+            _key(label, "scale", axis, shown, constant=True, fcurves=fcurves)
+    for row, (prop, letter) in enumerate(
+        (("evoke_valence", "V"), ("evoke_arousal", "A"), ("evoke_dominance", "D"))
+    ):
+        y = -half_h * (0.33 + 0.11 * row)
+        text = bpy.data.curves.new(f"EVOKE {letter}", "FONT")
+        text.body = letter
+        text.size = size * 0.8
+        text.materials.append(white)
+        add(f"EVOKE {letter}", text, (half_w * 0.45, y - size * 0.3))
+        width = half_w * 0.38
+        track = add(
+            f"EVOKE track {letter}",
+            _quad(f"EVOKE track {letter}", width, size * 0.6, TRACK),
+            (half_w * 0.55, y - size * 0.25),
+        )
+        track.location.z -= 0.002  # just behind the bar
+        bar_mesh = _quad(f"EVOKE bar {letter}", width, size * 0.6, BAR_COLOURS[row])
+        bar = add(f"EVOKE bar {letter}", bar_mesh, (half_w * 0.55, y - size * 0.25))
+        _key(
+            bar,
+            "scale",
+            0,
+            _curve_points(mesh, prop),
+            constant=False,
+            fcurves=fresh_fcurves(bar, f"EVOKE bar {letter}"),
+        )
+    return coll
+
+
+def render_clip(
+    scene: Any, path: str, engine: str, height: int, *, frame_end: int | None = None
+) -> tuple[str, str]:
+    """Render the scene's frame range to `path`; returns (engine used, note).
+
+    Workbench and EEVEE need an OpenGL/EGL context; where none exists the render raises, and the
+    clip is rendered with Cycles instead, which always works on a CPU.
+    """
+    if frame_end is not None:
+        scene.frame_end = max(scene.frame_start, min(scene.frame_end, frame_end))
+    configure_output(scene, path, engine, height)
+    try:
+        bpy.ops.render.render(animation=True)
+        return engine, ""
+    except RuntimeError as exc:
+        if engine == "CYCLES":
+            raise
+        configure_output(scene, path, "CYCLES", height)
+        bpy.ops.render.render(animation=True)
+        return "CYCLES", f"{engine} could not render here ({exc}); rendered with Cycles instead"
