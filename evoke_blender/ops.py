@@ -266,9 +266,9 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
     bl_label = "Render Clip"
 
     filepath: bpy.props.StringProperty(subtype="FILE_PATH", default="")  # type: ignore[valid-type]
-    seconds: bpy.props.FloatProperty(
+    seconds: bpy.props.FloatProperty(  # type: ignore[valid-type]
         name="Seconds", min=0.0, default=0.0, description="0 = the whole bake"
-    )  # type: ignore[valid-type]
+    )
 
     def execute(self, context: Any) -> OperatorResult:
         return _guarded(self, lambda: self._render(context))

@@ -7,7 +7,7 @@ script execution and render the same in every engine and Blender version).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import bpy
 import numpy as np
@@ -54,7 +54,7 @@ def _material(name: str, colour: tuple[float, float, float, float]) -> Any:
     mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
     mat.diffuse_color = colour
     mat.use_nodes = True
-    bsdf = mat.node_tree.nodes.get("Principled BSDF")
+    bsdf = mat.node_tree.nodes.get("Principled BSDF") if mat.node_tree else None
     if bsdf is not None:
         bsdf.inputs["Base Color"].default_value = colour
         bsdf.inputs["Emission Color"].default_value = colour
@@ -120,7 +120,7 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
 
     size = half_h * 0.14
     for k, name in enumerate(emotions):
-        text = bpy.data.curves.new(f"EVOKE label {name}", "FONT")
+        text = cast(bpy.types.TextCurve, bpy.data.curves.new(f"EVOKE label {name}", "FONT"))
         text.body = name.capitalize()
         text.size = size
         text.materials.append(white)
@@ -134,7 +134,7 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
         (("evoke_valence", "V"), ("evoke_arousal", "A"), ("evoke_dominance", "D"))
     ):
         y = -half_h * (0.33 + 0.11 * row)
-        text = bpy.data.curves.new(f"EVOKE {letter}", "FONT")
+        text = cast(bpy.types.TextCurve, bpy.data.curves.new(f"EVOKE {letter}", "FONT"))
         text.body = letter
         text.size = size * 0.8
         text.materials.append(white)
