@@ -27,10 +27,11 @@ def main() -> int:
     ap.add_argument("--hop", type=float, default=1.0)
     args = ap.parse_args()
     folder = Path(args.out) / "synthetic_deap"
-    path = folder / "s01.dat"
+    # Subject 5: the bundled model was trained on synthetic subjects 1-4 (seed 0), never on this one.
+    path = folder / "s05.dat"
     if not path.exists():
         print(f"writing a synthetic DEAP-format subject to {path} ...")
-        write_deap_folder(folder, subjects=1, seed=0)
+        write_deap_folder(folder, subjects=[5], seed=0)
     try:
         model = load_model()
         rec = read_recording(path, trial=list(range(1, args.trials + 1)))
@@ -53,7 +54,12 @@ def main() -> int:
         ]
         print("  " + "\n  ".join(segments))
         p = tl.probs.mean(axis=0)
+        bits = np.asarray(tl.ratings[:3]) > model.label_threshold
+        agree = ((tl.probs > 0.5) == bits).mean(axis=0)
         print(f"  mean P(valence) {p[0]:.2f}  P(arousal) {p[1]:.2f}  P(dominance) {p[2]:.2f}")
+        print(
+            f"  windows agreeing with the self-report: V {agree[0]:.0%}  A {agree[1]:.0%}  D {agree[2]:.0%}"
+        )
     print(f"\nfull per-window output: python -m inference predict {path} --trial 1 [--json]")
     return 0
 

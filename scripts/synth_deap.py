@@ -252,6 +252,10 @@ def write_deap_folder(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     numbers = range(1, subjects + 1) if isinstance(subjects, int) else subjects
+    # The training companion reads this marker so a model trained here says it saw synthetic data.
+    (folder / "SYNTHETIC.txt").write_text(
+        f"Synthetic DEAP-format data written by scripts/synth_deap.py (seed {seed}); not real EEG.\n"
+    )
     written: list[Path] = []
     for k in numbers:
         data, labels = make_subject(k, seed, n_trials)

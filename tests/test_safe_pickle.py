@@ -213,7 +213,7 @@ def test_genuine_synthetic_file_loads_and_equals_what_was_written(tmp_path: Path
     write_dat(path, data, labels)
     loaded = load_pickle(path)
     assert isinstance(loaded, dict) and sorted(loaded) == ["data", "labels"]
-    assert type(loaded["data"]) is np.ndarray and loaded["data"].dtype == np.float32
+    assert type(loaded["data"]) is np.ndarray and loaded["data"].dtype == np.float64
     np.testing.assert_array_equal(loaded["data"], data)
     np.testing.assert_array_equal(loaded["labels"], labels)
     assert loaded["data"].flags.writeable
