@@ -10,12 +10,21 @@ from . import bake as baking
 from . import model_cache
 
 
-class EVOKE_PT_main(bpy.types.Panel):
-    bl_label = "EVOKE"
-    bl_idname = "EVOKE_PT_main"
+class _Sidebar:
+    """Where every EVOKE panel lives: the 3D viewport's sidebar, tab "EVOKE"."""
+
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "EVOKE"
+
+
+class _SubPanel(_Sidebar):
+    bl_parent_id = "EVOKE_PT_main"
+
+
+class EVOKE_PT_main(_Sidebar, bpy.types.Panel):
+    bl_label = "EVOKE"
+    bl_idname = "EVOKE_PT_main"
 
     def draw(self, context: Any) -> None:
         s = context.scene.evoke
@@ -33,12 +42,8 @@ class EVOKE_PT_main(bpy.types.Panel):
             )
 
 
-class EVOKE_PT_source(bpy.types.Panel):
+class EVOKE_PT_source(_SubPanel, bpy.types.Panel):
     bl_label = "Recording and Bake"
-    bl_parent_id = "EVOKE_PT_main"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "EVOKE"
 
     def draw(self, context: Any) -> None:
         s = context.scene.evoke
@@ -55,12 +60,8 @@ class EVOKE_PT_source(bpy.types.Panel):
         col.operator("evoke.bake", icon="REC")
 
 
-class EVOKE_PT_playback(bpy.types.Panel):
+class EVOKE_PT_playback(_SubPanel, bpy.types.Panel):
     bl_label = "Current Emotion"
-    bl_parent_id = "EVOKE_PT_main"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "EVOKE"
 
     def draw(self, context: Any) -> None:
         s = context.scene.evoke
@@ -107,12 +108,8 @@ class EVOKE_UL_preset_keys(bpy.types.UIList):
         return flags, []
 
 
-class EVOKE_PT_presets(bpy.types.Panel):
+class EVOKE_PT_presets(_SubPanel, bpy.types.Panel):
     bl_label = "Presets"
-    bl_parent_id = "EVOKE_PT_main"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "EVOKE"
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: Any) -> None:
@@ -134,12 +131,8 @@ class EVOKE_PT_presets(bpy.types.Panel):
         row.operator("evoke.save_presets", icon="FILE_TICK")
 
 
-class EVOKE_PT_render(bpy.types.Panel):
+class EVOKE_PT_render(_SubPanel, bpy.types.Panel):
     bl_label = "Render Clip"
-    bl_parent_id = "EVOKE_PT_main"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "EVOKE"
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: Any) -> None:
