@@ -10,8 +10,8 @@ from . import bake as baking
 from . import model_cache
 
 
-class _Sidebar:
-    """Where every EVOKE panel lives: the 3D viewport's sidebar, tab "EVOKE"."""
+class _Sidebar(bpy.types.Panel):
+    """Where every EVOKE panel lives: the 3D viewport's sidebar, tab "EVOKE" (never registered itself)."""
 
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
@@ -22,7 +22,7 @@ class _SubPanel(_Sidebar):
     bl_parent_id = "EVOKE_PT_main"
 
 
-class EVOKE_PT_main(_Sidebar, bpy.types.Panel):
+class EVOKE_PT_main(_Sidebar):
     bl_label = "EVOKE"
     bl_idname = "EVOKE_PT_main"
 
@@ -42,7 +42,7 @@ class EVOKE_PT_main(_Sidebar, bpy.types.Panel):
             )
 
 
-class EVOKE_PT_source(_SubPanel, bpy.types.Panel):
+class EVOKE_PT_source(_SubPanel):
     bl_label = "Recording and Bake"
 
     def draw(self, context: Any) -> None:
@@ -60,7 +60,7 @@ class EVOKE_PT_source(_SubPanel, bpy.types.Panel):
         col.operator("evoke.bake", icon="REC")
 
 
-class EVOKE_PT_playback(_SubPanel, bpy.types.Panel):
+class EVOKE_PT_playback(_SubPanel):
     bl_label = "Current Emotion"
 
     def draw(self, context: Any) -> None:
@@ -108,7 +108,7 @@ class EVOKE_UL_preset_keys(bpy.types.UIList):
         return flags, []
 
 
-class EVOKE_PT_presets(_SubPanel, bpy.types.Panel):
+class EVOKE_PT_presets(_SubPanel):
     bl_label = "Presets"
     bl_options = {"DEFAULT_CLOSED"}
 
@@ -131,7 +131,7 @@ class EVOKE_PT_presets(_SubPanel, bpy.types.Panel):
         row.operator("evoke.save_presets", icon="FILE_TICK")
 
 
-class EVOKE_PT_render(_SubPanel, bpy.types.Panel):
+class EVOKE_PT_render(_SubPanel):
     bl_label = "Render Clip"
     bl_options = {"DEFAULT_CLOSED"}
 
