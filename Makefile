@@ -8,7 +8,10 @@ VENV50 := .venv-b50
 STAMP50 := $(VENV50)/.installed
 # Type-checking the extension: fake-bpy-module's stubs use Python 3.12 syntax, which mypy can only
 # parse when it runs on 3.12, so this small environment holds mypy, the stubs and numpy.
-PY312 ?= $(shell command -v python3.12)
+# (pyenv's python3.12 shim exists but refuses to run unless 3.12 is selected, so try real binaries)
+PY312 ?= $(shell for p in $$(ls -d $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null) \
+	$$(command -v python3.12) /usr/bin/python3.12 /usr/local/bin/python3.12; do \
+	"$$p" -c "" >/dev/null 2>&1 && echo "$$p" && break; done)
 VENVT := .venv-types
 STAMPT := $(VENVT)/.installed
 
@@ -29,6 +32,7 @@ $(STAMP50):
 	touch $(STAMP50)
 
 $(STAMPT):
+	@test -n "$(PY312)" || { echo "error: Python 3.12 is needed to type-check the extension (fake-bpy-module's stubs use 3.12 syntax); install it (e.g. pyenv install 3.12) or pass PY312=/path/to/python3.12"; exit 1; }
 	$(PY312) -m venv $(VENVT)
 	$(VENVT)/bin/python -m pip install -q "mypy==1.13.0" "fake-bpy-module-4.5==20260730" "numpy==1.26.4"
 	touch $(STAMPT)

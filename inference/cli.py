@@ -11,7 +11,7 @@ from .emotion import EmotionTable
 from .errors import EvokeError
 from .model import load_model
 from .pipeline import MODES, Prediction, PredictOptions, predict
-from .readers_deap import read_recording
+from .readers import read_recording
 from .smoothing import SmoothingSettings
 
 
@@ -22,9 +22,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     pr = sub.add_parser("predict", help="print the emotion timeline of a recording")
-    pr.add_argument("path", help="DEAP .dat/.mat file or folder (s01..s32)")
+    pr.add_argument(
+        "path", help="DEAP .dat/.mat file or folder (s01..s32), .xdf, .edf/.bdf or .csv"
+    )
     pr.add_argument("--subject", type=int, help="subject number when PATH is a DEAP folder")
     pr.add_argument("--trial", type=int, action="append", help="trial number (1-based); repeatable")
+    pr.add_argument(
+        "--stream", help="XDF: which stream (name, type or id); default: the EEG stream"
+    )
+    pr.add_argument("--rate", type=float, help="CSV without a time column: sampling rate in Hz")
     pr.add_argument("--model", help="model file (.npz); default: the bundled model")
     pr.add_argument("--hop", type=float, default=1.0, help="seconds between windows (default 1.0)")
     pr.add_argument("--mode", choices=MODES, default="discrete")
@@ -63,7 +69,9 @@ def _predict(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     table = EmotionTable.from_json(args.emotions) if args.emotions else model.emotions
     trials = args.trial if args.trial else None
-    recording = read_recording(args.path, subject=args.subject, trial=trials)
+    recording = read_recording(
+        args.path, subject=args.subject, trial=trials, stream=args.stream, rate=args.rate
+    )
     smoothing = SmoothingSettings(
         tau_s=args.tau, hysteresis=args.hysteresis, min_dwell_s=args.dwell
     )

@@ -85,7 +85,10 @@ def prepare(
 ) -> tuple[Recording, ChannelMatch, np.ndarray, list[str]]:
     """Match electrodes, drop dead ones, resample; returns (recording at settings.rate in DEAP
     order with 32 columns, match, present mask, notes)."""
-    notes: list[str] = []
+    reader_notes = recording.meta.get("notes", [])
+    notes: list[str] = (
+        [str(n) for n in reader_notes] if isinstance(reader_notes, list | tuple) else []
+    )
     match = match_channels(recording.channels, source=recording.source)
     present = match.present.copy()
     eeg = np.zeros((recording.samples.shape[0], N_ELECTRODES), dtype=np.float32)

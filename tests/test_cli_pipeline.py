@@ -142,3 +142,19 @@ def test_resampling_and_missing_electrodes_are_reported() -> None:
     assert len(pred.timelines[0].t) == 11  # (9 s - 3 s baseline - 1 s window) / 0.5 + 1
     with pytest.raises(InputError, match="only 0 of the 32"):
         predict(synthetic_recording(256.0, ("TP9", "AF7", "AF8", "TP10")), load_model())
+
+
+def test_csv_with_rate_option_through_the_cli(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    path = tmp_path / "eeg.csv"
+    data = 20 * rng.standard_normal((256 * 8, len(DEAP_EEG_CHANNELS)))
+    np.savetxt(
+        path, data, delimiter=",", header=",".join(DEAP_EEG_CHANNELS), comments="", fmt="%.4f"
+    )
+    out = cli("predict", str(path), "--json")
+    assert out.returncode != 0 and "rate" in out.stderr  # no time column: the rate must be given
+    out = cli("predict", str(path), "--rate", "256", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert len(rows) == 5  # 8 s - 3 s baseline -> 5 windows at 1 s hop
+    assert "resampled from 256" in out.stderr and "baseline" in out.stderr

@@ -1,0 +1,154 @@
+"""CSV files of EEG samples as Recordings.
+
+Layout: the first line is a header of channel names; every following line is one sample, one
+number per channel, in microvolts. The delimiter is the first of `,` `;` tab found in the header.
+The rate is the `rate=` argument (`--rate`), or else it comes from a time column named `time`,
+`timestamp` or `t` (any case; seconds): 1 / the median step. A time column is never a channel.
+Empty cells and `nan` are missing samples (windows holding them are skipped downstream); any other
+cell that is not a number is an error naming its line and column. Blank lines are ignored.
+CSV carries no trial markers: `trials` is empty and the pipeline uses the first seconds as the
+resting baseline.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .recording import Recording
+
+PathLike = str | os.PathLike[str]
+TIME_COLUMNS = ("time", "timestamp", "t")
+DELIMITERS = (",", ";", "\t")
+MIN_RATE = 8.0  # below this, a time column is almost surely not in seconds
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _numbers(
+    rows: list[list[str]], lines: np.ndarray, header: list[str], source: str
+) -> np.ndarray:
+    """(rows, columns) floats; the first bad cell is named by line and column on failure."""
+    cells = np.array(rows, dtype=str)
+    cells = np.char.strip(cells)
+    cells[cells == ""] = "nan"
+    try:
+        return cells.astype(np.float64)
+    except ValueError:
+        pass
+    # Only on the error path: find the first cell that is not a number.
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            if not _is_number(str(text)):
+                raise InputError(
+                    f"{source}: line {int(lines[r])}, column {c + 1} ({header[c]!r}): "
+                    f"{str(text)!r} is not a number"
+                ) from None
+    raise InputError(f"{source}: cells that are not numbers")  # pragma: no cover
+
+
+def _rate_from_time(time: np.ndarray, lines: np.ndarray, name: str, source: str) -> float:
+    if time.size < 2:
+        raise InputError(f"{source}: need at least 2 samples to get the rate from column {name!r}")
+    if not np.isfinite(time).all():
+        bad = int(np.flatnonzero(~np.isfinite(time))[0])
+        raise InputError(f"{source}: line {int(lines[bad])}: the {name!r} column is empty or NaN")
+    step = np.diff(time)
+    if np.any(step <= 0):
+        bad = int(np.flatnonzero(step <= 0)[0]) + 1
+        raise InputError(
+            f"{source}: line {int(lines[bad])}: the {name!r} column does not increase "
+            f"({time[bad - 1]:g} then {time[bad]:g})"
+        )
+    dt = float(np.median(step))
+    rate = 1.0 / dt
+    if rate < MIN_RATE:
+        raise InputError(
+            f"{source}: the {name!r} column gives {rate:g} Hz; times must be in seconds "
+            "(or pass the rate: rate= / --rate)"
+        )
+    nearest = round(rate)
+    if abs(rate - nearest) <= 1e-3 * rate:  # 0.00390625 s steps written with rounding -> 256
+        rate = float(nearest)
+    return rate
+
+
+def read_csv(path: PathLike, rate: float | None = None) -> Recording:
+    """A CSV file (header of channel names, one sample per line) as a Recording."""
+    source = str(path)
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{source}: no such file")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source}: not a text (UTF-8) CSV file ({exc.reason})") from exc
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc})") from exc
+    first = text.split("\n", 1)[0]
+    delimiter = next((d for d in DELIMITERS if d in first), ",")
+    try:
+        # csv's C parser splits the lines; the numbers are converted by numpy below.
+        parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{source}: not a readable CSV file ({exc})") from exc
+    if not parsed or not any(cell.strip() for cell in parsed[0]):
+        raise InputError(f"{source}: empty CSV file (expected a header line of channel names)")
+    header = [cell.strip() for cell in parsed[0]]
+    if all(_is_number(cell) for cell in header):
+        raise InputError(
+            f"{source}: line 1 must be a header of channel names, found numbers "
+            f"({', '.join(header[:4])}{' ...' if len(header) > 4 else ''})"
+        )
+    empty = [k + 1 for k, name in enumerate(header) if not name]
+    if empty:
+        raise InputError(f"{source}: line 1: column {empty[0]} has no name")
+    width = len(header)
+    lengths = np.fromiter(map(len, parsed), dtype=np.intp, count=len(parsed))
+    line_numbers = np.arange(1, len(parsed) + 1)  # csv yields [] for a blank line
+    body = np.flatnonzero(lengths[1:] > 0) + 1
+    ragged = body[lengths[body] != width]
+    if ragged.size:
+        k = int(ragged[0])
+        raise InputError(
+            f"{source}: line {k + 1} has {lengths[k]} values but the header names {width} columns"
+        )
+    if body.size == 0:
+        raise InputError(f"{source}: no samples after the header line")
+    lines = line_numbers[body]
+    values = _numbers([parsed[k] for k in body], lines, header, source)
+    lowered = [name.lower() for name in header]
+    time_index = next((lowered.index(n) for n in TIME_COLUMNS if n in lowered), None)
+    notes: list[str] = []
+    if rate is not None:
+        if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
+            raise InputError(f"{source}: the rate must be a positive number of Hz, got {rate!r}")
+        rate = float(rate)
+    elif time_index is not None:
+        rate = _rate_from_time(values[:, time_index], lines, header[time_index], source)
+        notes.append(f"rate {rate:g} Hz from the {header[time_index]!r} column")
+    else:
+        raise InputError(
+            f"{source}: no sampling rate: pass it (rate= / --rate) or add a time column named "
+            f"{', '.join(TIME_COLUMNS)} (seconds)"
+        )
+    keep = [k for k in range(width) if k != time_index]
+    if not keep:
+        raise InputError(f"{source}: no channel columns besides the time column")
+    meta: dict[str, object] = {"format": "CSV", "notes": notes, "delimiter": delimiter}
+    if time_index is not None:
+        meta["first_time_s"] = float(values[0, time_index])
+    samples = np.ascontiguousarray(values[:, keep])
+    return Recording(samples, tuple(header[k] for k in keep), rate, source, (), meta)

@@ -1,0 +1,238 @@
+"""XDF files (Lab Streaming Layer recordings, e.g. from LabRecorder) as Recordings, via pyxdf.
+
+An XDF file holds several streams; one EEG stream becomes the Recording:
+- `stream=` picks it by name, or else by type (both compared without case), or by stream id;
+- by default, the first stream whose type is "EEG", else the regularly sampled numeric stream
+  with the most channels. Marker and other string streams are never EEG.
+Channel labels come from the stream's `desc/channels/channel/label` metadata (the LSL convention);
+values in a `unit` of mV or V are converted to microvolts. The rate is the stream's nominal rate,
+or pyxdf's measured (effective) rate when the nominal rate is 0. XDF marker streams are not turned
+into trials: `trials` is empty and the pipeline uses the first seconds as the resting baseline.
+
+Before pyxdf parses anything, the chunk structure is walked once (length fields only) so that a
+truncated file fails with a clear message instead of quietly losing its end: pyxdf itself skips
+damaged chunks and only logs them, and the reader refuses any file pyxdf logged damage in.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import struct
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from .errors import InputError
+from .readers_edf import microvolt_scale
+from .recording import Recording
+
+PathLike = str | os.PathLike[str]
+MAGIC = b"XDF:"
+
+
+def _open(path: Path) -> IO[bytes]:
+    if path.suffix.lower() == ".xdfz" or path.suffixes[-2:] == [".xdf", ".gz"]:
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def check_chunks(path: PathLike) -> int:
+    """Walk the chunk headers of an XDF file; returns the number of chunks or raises InputError.
+
+    One read of a length field and one seek per chunk: the samples themselves are never read.
+    """
+    file = Path(path)
+    compressed = file.suffix.lower() == ".xdfz" or file.suffixes[-2:] == [".xdf", ".gz"]
+    try:
+        size = None if compressed else file.stat().st_size
+        with _open(file) as f:
+            if f.read(4) != MAGIC:
+                raise InputError(f"{file}: not an XDF file (it does not start with 'XDF:')")
+            chunks = 0
+            while True:
+                start = f.tell()
+                head = f.read(1)
+                if not head:
+                    break
+                width = head[0]
+                if width not in (1, 4, 8):
+                    raise InputError(
+                        f"{file}: damaged XDF file: bad chunk length field at byte {start}"
+                    )
+                raw = f.read(width)
+                if len(raw) != width:
+                    raise InputError(f"{file}: truncated XDF file: it ends inside a chunk header")
+                length = int.from_bytes(raw, "little")
+                if length < 2:
+                    raise InputError(f"{file}: damaged XDF file: empty chunk at byte {start}")
+                body = f.read(2)
+                if len(body) != 2:
+                    raise InputError(f"{file}: truncated XDF file: it ends inside a chunk header")
+                tag = struct.unpack("<H", body)[0]
+                if tag not in range(1, 7):
+                    raise InputError(
+                        f"{file}: damaged XDF file: unknown chunk tag {tag} at byte {start}"
+                    )
+                end = f.tell() + length - 2
+                if size is not None and end <= size:
+                    f.seek(end)
+                elif size is not None or len(f.read(length - 2)) != length - 2:
+                    raise InputError(
+                        f"{file}: truncated XDF file: the chunk at byte {start} needs "
+                        f"{length} bytes but the file ends before"
+                    )
+                chunks += 1
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read this XDF file ({exc})") from exc
+    if chunks == 0:
+        raise InputError(f"{file}: empty XDF file (no chunks after the 'XDF:' magic)")
+    return chunks
+
+
+class _Damage(logging.Handler):
+    """Collects the errors pyxdf logs (it skips damaged chunks instead of raising)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _first(value: Any, default: Any = None) -> Any:
+    """pyxdf keeps every XML element as a list of values: the first, or `default`."""
+    if isinstance(value, list):
+        return value[0] if value else default
+    return default if value is None else value
+
+
+def _describe(info: dict[str, Any]) -> str:
+    rate = float(info.get("nominal_srate") or 0.0)
+    return (
+        f"'{info.get('name') or '?'}' (type {info.get('type') or '?'}, "
+        f"{info.get('channel_count')} channels, {info.get('channel_format')}, {rate:g} Hz)"
+    )
+
+
+def _choose(infos: list[dict[str, Any]], stream: str | int | None, source: str) -> dict[str, Any]:
+    found = "; ".join(_describe(i) for i in infos) or "none"
+    if stream is not None:
+        wanted = str(stream).strip().lower()
+        for key in ("name", "type", "stream_id"):
+            hits = [i for i in infos if str(i.get(key) or "").strip().lower() == wanted]
+            if hits:
+                chosen = hits[0]
+                break
+        else:
+            raise InputError(f"{source}: no stream named or typed '{stream}'; streams: {found}")
+        if chosen.get("channel_format") == "string":
+            raise InputError(f"{source}: stream {_describe(chosen)} holds text, not EEG samples")
+        return chosen
+    numeric = [i for i in infos if i.get("channel_format") != "string"]
+    eeg = [i for i in numeric if str(i.get("type") or "").strip().upper() == "EEG"]
+    if eeg:
+        return eeg[0]
+    regular = [i for i in numeric if float(i.get("nominal_srate") or 0.0) > 0]
+    if not regular:
+        raise InputError(
+            f"{source}: no EEG stream (no numeric, regularly sampled stream); streams: {found}"
+        )
+    return max(regular, key=lambda i: int(i.get("channel_count") or 0))
+
+
+def _channels(stream: dict[str, Any], n: int) -> tuple[list[str], list[str]]:
+    """Labels and units from desc/channels/channel; "Ch<k>" where a stream carries none."""
+    desc = _first(stream["info"].get("desc"))
+    entries: list[Any] = []
+    if isinstance(desc, dict):
+        channels = _first(desc.get("channels"))
+        if isinstance(channels, dict):
+            entries = list(channels.get("channel") or [])
+    labels, units = [], []
+    for k in range(n):
+        entry = entries[k] if k < len(entries) and isinstance(entries[k], dict) else {}
+        label = _first(entry.get("label")) or _first(entry.get("name")) or f"Ch{k + 1}"
+        labels.append(str(label).strip())
+        units.append(str(_first(entry.get("unit")) or "").strip())
+    return labels, units
+
+
+def read_xdf(path: PathLike, stream: str | int | None = None) -> Recording:
+    """One EEG stream of an XDF file as a Recording (see the module notes for the choice)."""
+    source = str(path)
+    try:
+        import pyxdf
+    except ImportError:
+        raise InputError(f"{source}: reading XDF files needs pyxdf (pip install pyxdf)") from None
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{source}: no such file")
+    check_chunks(file)
+    damage = _Damage()
+    log = logging.getLogger("pyxdf")
+    log.addHandler(damage)
+    try:
+        infos = pyxdf.resolve_streams(source)
+        chosen = _choose(infos, stream, source)
+        streams, _ = pyxdf.load_xdf(source, select_streams=[int(chosen["stream_id"])])
+    except InputError:
+        raise
+    except Exception as exc:  # XML parse errors, bad headers, short reads
+        raise InputError(f"{source}: not a readable XDF file ({exc})") from exc
+    finally:
+        log.removeHandler(damage)
+    if damage.messages:
+        raise InputError(f"{source}: damaged XDF file ({damage.messages[0]})")
+    if len(streams) != 1:
+        raise InputError(f"{source}: stream {_describe(chosen)} could not be loaded")
+    data = streams[0]
+    info = data["info"]
+    values = np.asarray(data["time_series"])
+    n_channels = int(_first(info.get("channel_count"), 0))
+    if values.ndim != 2 or values.shape[0] == 0:
+        raise InputError(f"{source}: stream {_describe(chosen)} holds no samples")
+    if values.shape[1] != n_channels:
+        raise InputError(
+            f"{source}: stream {_describe(chosen)} has {values.shape[1]} columns of data "
+            f"but declares {n_channels} channels"
+        )
+    notes: list[str] = []
+    stamps = np.asarray(data.get("time_stamps", ()), dtype=np.float64)
+    rate = float(_first(info.get("nominal_srate"), 0.0))
+    if rate <= 0:
+        # pyxdf measures an effective rate only for nominally regular streams: measure it here
+        span = float(stamps[-1] - stamps[0]) if stamps.size > 1 else 0.0
+        rate = (stamps.size - 1) / span if span > 0 else 0.0
+        if not rate > 0:
+            raise InputError(
+                f"{source}: stream {_describe(chosen)} has no sampling rate (nominal 0 Hz and "
+                "too few time stamps to measure one)"
+            )
+        notes.append(f"nominal rate is 0: using the measured rate {rate:.3f} Hz")
+    samples = values.astype(np.float64)
+    labels, units = _channels(data, n_channels)
+    if all(label == f"Ch{k + 1}" for k, label in enumerate(labels)):
+        notes.append("the stream carries no channel labels (desc/channels/channel/label)")
+    scales = np.array([microvolt_scale(u) or 1.0 for u in units])
+    if np.any(scales != 1.0):
+        samples *= scales
+        converted = sorted({u for u, s in zip(units, scales, strict=True) if s != 1.0})
+        notes.append(f"converted {', '.join(converted)} to microvolts")
+    footer = _first(data.get("footer"))
+    if not footer:
+        notes.append("the stream has no footer: the recording may have been cut short")
+    meta: dict[str, object] = {
+        "format": "XDF",
+        "notes": notes,
+        "stream": _first(info.get("name"), ""),
+        "stream_type": _first(info.get("type"), ""),
+        "stream_id": int(chosen["stream_id"]),
+        "streams": tuple(_describe(i) for i in infos),
+        "first_timestamp": float(stamps[0]) if stamps.size else None,
+        "units": tuple(units),
+    }
+    return Recording(samples, tuple(labels), rate, source, (), meta)

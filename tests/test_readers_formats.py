@@ -1,0 +1,454 @@
+"""XDF, EDF/BDF and CSV readers and the one dispatcher, on real files of each format.
+
+EDF/BDF: files written by pyEDFlib's own EdfWriter, and the test files pyEDFlib's wheel ships
+(made by other programs), checked against pyEDFlib's reader. XDF: pyxdf has no writer, so
+`write_xdf` below follows the XDF 1.0 specification byte by byte and pyxdf itself must read the
+file back identically (the independent check); our reader is then checked against that.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import numpy as np
+import pytest
+
+from inference import load_model
+from inference.electrodes import DEAP_EEG_CHANNELS
+from inference.errors import InputError
+from inference.pipeline import predict
+from inference.readers import SUPPORTED, read_recording
+from inference.readers_csv import read_csv
+from inference.readers_deap import read_recording as read_deap
+from inference.readers_edf import read_edf
+from inference.readers_xdf import read_xdf
+
+pyedflib = pytest.importorskip("pyedflib")
+pyxdf = pytest.importorskip("pyxdf")
+
+EPOC = ("AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4", "F8", "AF4")
+PYEDFLIB_DATA = Path(pyedflib.__file__).resolve().parent / "tests" / "data"
+
+
+# ----------------------------------------------------------------------------------------- XDF
+BOUNDARY = bytes.fromhex("43A546DCCBF5410FB30ED5467383CBE4")
+
+
+def _varlen(n: int) -> bytes:
+    if n < 256:
+        return b"\x01" + struct.pack("<B", n)
+    if n < 2**32:
+        return b"\x04" + struct.pack("<I", n)
+    return b"\x08" + struct.pack("<Q", n)
+
+
+def _chunk(tag: int, content: bytes) -> bytes:
+    """[NumLengthBytes][Length][Tag][Content]: Length counts the tag and the content."""
+    return _varlen(len(content) + 2) + struct.pack("<H", tag) + content
+
+
+def _header_xml(stream: dict[str, Any]) -> bytes:
+    channels = "".join(
+        f"<channel><label>{escape(label)}</label><unit>{escape(stream.get('unit', 'microvolts'))}"
+        f"</unit><type>{escape(stream['type'])}</type></channel>"
+        for label in stream.get("labels", ())
+    )
+    return (
+        '<?xml version="1.0"?><info>'
+        f"<name>{escape(stream['name'])}</name><type>{escape(stream['type'])}</type>"
+        f"<channel_count>{stream['channel_count']}</channel_count>"
+        f"<nominal_srate>{stream['rate']}</nominal_srate>"
+        f"<channel_format>{stream['format']}</channel_format>"
+        f"<source_id>{escape(stream['name'])}-src</source_id><version>1.1</version>"
+        "<created_at>100.0</created_at><uid>0</uid><session_id>default</session_id>"
+        "<hostname>localhost</hostname>"
+        f"<desc><channels>{channels}</channels></desc></info>"
+    ).encode()
+
+
+def _samples_content(stream: dict[str, Any], start: int, stop: int) -> bytes:
+    stamps = stream["stamps"][start:stop]
+    n = len(stamps)
+    head = _varlen(n)
+    if stream["format"] == "string":
+        body = b"".join(
+            b"\x08" + struct.pack("<d", ts) + _varlen(len(v.encode())) + v.encode()
+            for ts, v in zip(stamps, stream["values"][start:stop], strict=True)
+        )
+        return head + body
+    fmt = {"float32": "<f4", "double64": "<f8", "int16": "<i2", "int32": "<i4"}[stream["format"]]
+    record = np.dtype([("tsb", "u1"), ("ts", "<f8"), ("v", fmt, (stream["channel_count"],))])
+    rows = np.zeros(n, dtype=record)
+    rows["tsb"], rows["ts"], rows["v"] = 8, stamps, stream["values"][start:stop]
+    return head + rows.tobytes()
+
+
+def write_xdf(path: Path, streams: list[dict[str, Any]], chunk: int = 100) -> None:
+    """A minimal valid XDF 1.0 file: FileHeader, StreamHeaders, Samples, offsets, footers."""
+    out = [b"XDF:", _chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')]
+    for sid, s in enumerate(streams, start=1):
+        out.append(_chunk(2, struct.pack("<I", sid) + _header_xml(s)))
+    out.append(_chunk(5, BOUNDARY))
+    longest = max(len(s["stamps"]) for s in streams)
+    for start in range(0, longest, chunk):
+        for sid, s in enumerate(streams, start=1):
+            if start < len(s["stamps"]):
+                content = _samples_content(s, start, start + chunk)
+                out.append(_chunk(3, struct.pack("<I", sid) + content))
+    for sid, s in enumerate(streams, start=1):
+        out.append(_chunk(4, struct.pack("<Idd", sid, float(s["stamps"][0]), 0.0)))
+        out.append(_chunk(4, struct.pack("<Idd", sid, float(s["stamps"][-1]), 0.0)))
+        footer = (
+            '<?xml version="1.0"?><info>'
+            f"<first_timestamp>{s['stamps'][0]}</first_timestamp>"
+            f"<last_timestamp>{s['stamps'][-1]}</last_timestamp>"
+            f"<sample_count>{len(s['stamps'])}</sample_count>"
+            "<clock_offsets><offset><time>0</time><value>0</value></offset></clock_offsets>"
+            "</info>"
+        ).encode()
+        out.append(_chunk(6, struct.pack("<I", sid) + footer))
+    path.write_bytes(b"".join(out))
+
+
+def _eeg_stream(labels: tuple[str, ...], rate: float, seconds: float, seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    n = round(rate * seconds)
+    return {
+        "name": "TestAmp",
+        "type": "EEG",
+        "rate": rate,
+        "format": "float32",
+        "channel_count": len(labels),
+        "labels": labels,
+        "stamps": 1000.0 + np.arange(n) / rate,
+        "values": (rng.standard_normal((n, len(labels))) * 20).astype(np.float32),
+    }
+
+
+@pytest.fixture(scope="module")
+def xdf_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    rng = np.random.default_rng(3)
+    markers = {
+        "name": "Markers",
+        "type": "Markers",
+        "rate": 0,
+        "format": "string",
+        "channel_count": 1,
+        "labels": ("marker",),
+        "stamps": np.array([1000.5, 1002.0]),
+        "values": ["start", "stop <&>"],
+    }
+    acc = {
+        "name": "Motion",
+        "type": "ACC",
+        "rate": 50,
+        "format": "double64",
+        "channel_count": 3,
+        "labels": ("X", "Y", "Z"),
+        "unit": "g",
+        "stamps": 1000.0 + np.arange(250) / 50,
+        "values": rng.standard_normal((250, 3)),
+    }
+    eeg = _eeg_stream(tuple(DEAP_EEG_CHANNELS[:16]), 256.0, 5.0, 4)
+    streams = [markers, acc, eeg]  # the EEG stream is not the first: the reader must find it
+    path = tmp_path_factory.mktemp("xdf") / "session.xdf"
+    write_xdf(path, streams)
+    return path, streams
+
+
+def test_written_xdf_reads_back_identically_with_pyxdf(
+    xdf_file: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    path, written = xdf_file
+    streams, header = pyxdf.load_xdf(str(path), dejitter_timestamps=False)
+    assert header["info"]["version"] == ["1.0"]
+    by_name = {s["info"]["name"][0]: s for s in streams}
+    assert set(by_name) == {"TestAmp", "Motion", "Markers"}
+    for w in written:
+        got = by_name[w["name"]]
+        np.testing.assert_array_equal(got["time_stamps"], w["stamps"])
+        if w["format"] == "string":
+            assert [row[0] for row in got["time_series"]] == w["values"]
+        else:
+            np.testing.assert_array_equal(got["time_series"], w["values"])
+        labels = [c["label"][0] for c in got["info"]["desc"][0]["channels"][0]["channel"]]
+        assert labels == list(w["labels"])
+        assert int(got["footer"]["info"]["sample_count"][0]) == len(w["stamps"])
+
+
+def test_xdf_reader_picks_the_eeg_stream(xdf_file: tuple[Path, list[dict[str, Any]]]) -> None:
+    path, written = xdf_file
+    eeg = written[2]
+    rec = read_recording(path)
+    assert rec.channels == tuple(eeg["labels"]) and rec.rate == 256.0 and rec.trials == ()
+    np.testing.assert_array_equal(rec.samples, eeg["values"].astype(np.float64))
+    assert rec.meta["format"] == "XDF" and rec.meta["stream"] == "TestAmp"
+    assert rec.meta["first_timestamp"] == pytest.approx(1000.0)
+    # by name, by type, case-insensitively; the accelerometer's unit "g" is not converted
+    assert read_xdf(path, stream="testamp").channels == rec.channels
+    motion = read_recording(path, stream="ACC")
+    assert motion.channels == ("X", "Y", "Z") and motion.rate == 50.0
+    np.testing.assert_array_equal(motion.samples, written[1]["values"])
+
+
+def test_xdf_stream_errors_list_the_streams(
+    xdf_file: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    path, written = xdf_file
+    with pytest.raises(InputError, match=r"no stream named or typed 'Nope'.*'Markers'.*'Motion'"):
+        read_xdf(path, stream="Nope")
+    with pytest.raises(InputError, match="holds text"):
+        read_xdf(path, stream="Markers")
+    only_markers = tmp_path / "markers.xdf"
+    write_xdf(only_markers, [written[0]])
+    with pytest.raises(InputError, match=r"markers\.xdf: no EEG stream.*'Markers' \(type Markers"):
+        read_xdf(only_markers)
+
+
+def test_xdf_millivolts_are_converted_and_rate_zero_uses_measured(tmp_path: Path) -> None:
+    s = _eeg_stream(("Fp1", "Fp2", "Cz"), 128.0, 4.0, 5)
+    s["unit"] = "mV"
+    write_xdf(tmp_path / "mv.xdf", [s])
+    rec = read_xdf(tmp_path / "mv.xdf")
+    np.testing.assert_allclose(rec.samples, s["values"].astype(np.float64) * 1000.0)
+    assert any("mV to microvolts" in str(n) for n in rec.meta["notes"])  # type: ignore[attr-defined]
+    s["rate"], s["unit"] = 0, "microvolts"
+    write_xdf(tmp_path / "irregular.xdf", [s])
+    assert read_xdf(tmp_path / "irregular.xdf").rate == pytest.approx(128.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("cut", [2, 40, 300, -7, -1000])
+def test_truncated_or_garbage_xdf_is_refused_naming_the_file(
+    xdf_file: tuple[Path, list[dict[str, Any]]], tmp_path: Path, cut: int
+) -> None:
+    data = xdf_file[0].read_bytes()
+    bad = tmp_path / "cut.xdf"
+    bad.write_bytes(data[:cut])
+    with pytest.raises(InputError, match=r"cut\.xdf: .*(truncated|not an XDF|damaged|empty)"):
+        read_recording(bad)
+    bad.write_bytes(b"XDF:" + b"\x01\x05\x01\x00<nonsense" + data[200:400])
+    with pytest.raises(InputError, match=r"cut\.xdf: "):
+        read_recording(bad)
+
+
+# ----------------------------------------------------------------------------------------- EDF
+def write_edf(
+    path: Path,
+    labels: tuple[str, ...],
+    rates: tuple[float, ...],
+    signals: list[np.ndarray],
+    unit: str = "uV",
+    bdf: bool = False,
+) -> None:
+    kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
+    writer = pyedflib.EdfWriter(str(path), len(labels), file_type=kind)
+    try:
+        span = float(np.ceil(max(float(np.abs(s).max()) for s in signals) * 1.01))
+        digital = 8388607 if bdf else 32767
+        headers = [
+            {
+                "label": label,
+                "dimension": unit,
+                "sample_frequency": rate,
+                "physical_min": -span,
+                "physical_max": span,
+                "digital_min": -digital - 1,
+                "digital_max": digital,
+                "transducer": "",
+                "prefilter": "",
+            }
+            for label, rate in zip(labels, rates, strict=True)
+        ]
+        writer.setSignalHeaders(headers)
+        writer.writeSamples(signals)
+    finally:
+        writer.close()
+
+
+def _pyedflib_read(path: Path) -> tuple[list[str], list[float], list[np.ndarray]]:
+    f = pyedflib.EdfReader(str(path))
+    try:
+        labels = list(f.getSignalLabels())
+        rates = [float(r) for r in f.getSampleFrequencies()]
+        signals = [f.readSignal(i) for i in range(f.signals_in_file)]
+    finally:
+        f.close()
+    return labels, rates, signals
+
+
+@pytest.mark.parametrize("bdf", [False, True])
+def test_edf_and_bdf_written_by_pyedflib(tmp_path: Path, bdf: bool) -> None:
+    rng = np.random.default_rng(7)
+    rate, seconds = 256.0, 4
+    signals = [rng.standard_normal(round(rate * seconds)) * 30 for _ in EPOC]
+    path = tmp_path / ("epoc.bdf" if bdf else "epoc.edf")
+    write_edf(path, EPOC, (rate,) * len(EPOC), signals, bdf=bdf)
+    rec = read_recording(path)
+    labels, _, reference = _pyedflib_read(path)
+    assert rec.channels == EPOC == tuple(labels) and rec.rate == rate and rec.trials == ()
+    assert rec.meta["format"] == ("BDF" if bdf else "EDF")
+    np.testing.assert_array_equal(rec.samples, np.column_stack(reference))
+    resolution = 2 * 30 * 6 / (2**24 if bdf else 2**16)  # physical range / digital steps
+    np.testing.assert_allclose(rec.samples, np.column_stack(signals), atol=resolution)
+
+
+def test_edf_units_and_mixed_rates(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    eeg = [rng.standard_normal(512) * 0.03 for _ in range(9)]  # millivolts
+    temp = [np.linspace(36.0, 36.5, 2)]  # 1 Hz: dropped and reported
+    labels = ("EEG Fp1", "EEG Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "Oz", "Temp")
+    path = tmp_path / "mixed.edf"
+    write_edf(path, labels, (256.0,) * 9 + (1.0,), eeg + temp, unit="mV")
+    rec = read_edf(path)
+    assert rec.channels == labels[:9] and rec.rate == 256.0
+    _, _, reference = _pyedflib_read(path)
+    np.testing.assert_allclose(rec.samples, np.column_stack(reference[:9]) * 1000.0)
+    notes = " | ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+    assert "Temp (1 Hz)" in notes and "mV to microvolts" in notes
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("test_generator.edf", 11),  # EDFbrowser's generator: 11 signals at 200 Hz
+        ("test_legacy.edf", 11),  # plain EDF whose annotation signal must not become data
+        ("test_generator.bdf", 1),  # BioSemi BDF+, 5 signals at 5 different rates
+        ("test_generator_datarec_generator_2.bdf", 1),  # 2 s data records
+    ],
+)
+def test_files_made_by_other_programs(name: str, kept: int) -> None:
+    path = PYEDFLIB_DATA / name
+    if not path.is_file():
+        pytest.skip(f"pyEDFlib's wheel has no {name}")
+    labels, rates, signals = _pyedflib_read(path)
+    rec = read_recording(path)
+    assert len(rec.channels) == kept
+    assert rec.channels == tuple(labels[:kept]) and rec.rate == rates[0]
+    assert rec.samples.shape == (len(signals[0]), kept)
+    np.testing.assert_array_equal(rec.samples, np.column_stack(signals[:kept]))
+    if kept < len(labels) and "Annotations" not in labels[-1]:
+        notes = " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+        assert all(label in notes for label in labels[kept:])
+
+
+def test_truncated_edf_is_refused_naming_the_file(tmp_path: Path) -> None:
+    data = (PYEDFLIB_DATA / "test_generator.edf").read_bytes()
+    for size in (100, 5000, len(data) // 2):
+        bad = tmp_path / "cut.edf"
+        bad.write_bytes(data[:size])
+        with pytest.raises(InputError, match=r"cut\.edf: not a readable EDF/BDF file"):
+            read_recording(bad)
+
+
+def test_epoc_edf_end_to_end(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    rate, seconds = 256.0, 10
+    t = np.arange(round(rate * seconds)) / rate
+    signals = [
+        20 * np.sin(2 * np.pi * (6 + k) * t + k) + 10 * rng.standard_normal(t.size)
+        for k in range(len(EPOC))
+    ]
+    path = tmp_path / "epoc.edf"
+    write_edf(path, EPOC, (rate,) * len(EPOC), signals)
+    pred = predict(read_recording(path), load_model())
+    (timeline,) = pred.timelines
+    assert len(timeline.t) == seconds - 3 and np.isfinite(timeline.probs).all()
+    assert timeline.valid.all()
+    notes = " | ".join(pred.notes)
+    missing = [n for n in DEAP_EEG_CHANNELS if n not in EPOC]
+    assert (
+        len(missing) == 18
+        and f"missing electrodes (read as no change): {', '.join(missing)}" in notes
+    )
+    assert "resampled from 256 Hz to 128 Hz" in notes
+
+
+# ----------------------------------------------------------------------------------------- CSV
+def _write_csv(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_csv_with_time_column_and_with_rate(tmp_path: Path) -> None:
+    rng = np.random.default_rng(10)
+    values = rng.standard_normal((300, 3)) * 10
+    t = np.arange(300) / 250.0
+    lines = ["timestamp,Fp1,Fz,O2"] + [
+        f"{ti:.6f},{a!r},{b!r},{c!r}" for ti, (a, b, c) in zip(t, values, strict=True)
+    ]
+    path = _write_csv(tmp_path / "eeg.csv", "\n".join(lines) + "\n\n")
+    rec = read_recording(path)
+    assert rec.channels == ("Fp1", "Fz", "O2") and rec.rate == 250.0 and rec.trials == ()
+    np.testing.assert_array_equal(rec.samples, values)
+    no_time = ["Fp1;Fz"] + [f"{a};{b}" for a, b in values[:, :2]] + ["1;"]
+    path2 = _write_csv(tmp_path / "semi.csv", "\n".join(no_time))
+    rec2 = read_csv(path2, rate=128)
+    assert rec2.rate == 128.0 and rec2.samples.shape == (301, 2)
+    assert np.isnan(rec2.samples[-1, 1])  # an empty cell is a missing sample
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Fp1,Fz\n1,2\n3,4\n", "no sampling rate: pass it"),
+        ("t,Fp1,Fz\n0,1,2\n0.01,3\n", r"line 3 has 2 values but the header names 3"),
+        ("t,Fp1,Fz\n0,1,2\n\n0.01,3,x4\n", r"line 4, column 3 \('Fz'\): 'x4' is not a number"),
+        ("1,2\n3,4\n", "line 1 must be a header of channel names"),
+        ("time,Fp1\n0,1\n0,2\n", r"line 3: the 'time' column does not increase"),
+        ("time,Fp1\n0,1\n1,2\n2,3\n", "times must be in seconds"),
+        ("", "empty CSV file"),
+        ("t,Fp1\n", "no samples after the header"),
+    ],
+)
+def test_csv_errors_name_the_line(tmp_path: Path, text: str, message: str) -> None:
+    path = _write_csv(tmp_path / "bad.csv", text)
+    with pytest.raises(InputError, match=rf"bad\.csv: .*{message}"):
+        read_recording(path)
+
+
+def test_binary_csv_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bin.csv"
+    path.write_bytes(b"\xff\xfe\x00\x81garbage")
+    with pytest.raises(InputError, match=r"bin\.csv: not a text"):
+        read_recording(path, rate=128)
+
+
+# ---------------------------------------------------------------------------------- dispatcher
+def test_dispatcher_deap_and_errors(deap_two_trials: Path, tmp_path: Path) -> None:
+    rec = read_recording(deap_two_trials, trial=2)
+    ref = read_deap(deap_two_trials, trial=2)
+    np.testing.assert_array_equal(rec.samples, ref.samples)
+    assert rec.trials == ref.trials
+    with pytest.raises(InputError) as info:
+        read_recording(tmp_path / "x.vhdr")
+    for kind in (".dat", ".mat", ".xdf", ".edf", ".bdf", ".csv", "folder"):
+        assert kind in str(info.value)
+    assert SUPPORTED in str(info.value)
+    with pytest.raises(InputError, match="no such file"):
+        read_recording(tmp_path / "none.edf")
+    csv_path = _write_csv(tmp_path / "a.csv", "Fp1\n1\n2\n")
+    with pytest.raises(InputError, match="carry no subjects or trials"):
+        read_recording(csv_path, trial=1, rate=128)
+    with pytest.raises(InputError, match="'stream' applies to XDF"):
+        read_recording(csv_path, stream="EEG", rate=128)
+    with pytest.raises(InputError, match="does not apply to DEAP"):
+        read_recording(deap_two_trials, rate=128)
+
+
+def test_missing_libraries_say_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyedflib", None)
+    monkeypatch.setitem(sys.modules, "pyxdf", None)
+    edf = tmp_path / "a.edf"
+    edf.write_bytes(b"0")
+    with pytest.raises(InputError, match=r"pip install pyedflib"):
+        read_recording(edf)
+    xdf = tmp_path / "a.xdf"
+    xdf.write_bytes(b"XDF:")
+    with pytest.raises(InputError, match=r"pip install pyxdf"):
+        read_recording(xdf)
