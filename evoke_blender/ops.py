@@ -12,7 +12,7 @@ import bpy
 
 from ..inference.errors import EvokeError
 from ..inference.pipeline import PredictOptions, predict
-from ..inference.readers_deap import read_recording
+from ..inference.readers import read_recording
 from ..inference.smoothing import SmoothingSettings
 from . import bake as baking
 from . import model_cache
