@@ -38,7 +38,9 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
         description="EVOKE model file (.npz); empty = the bundled model",
     )
     source_path: StringProperty(  # type: ignore[valid-type]
-        name="Recording", subtype="FILE_PATH", description="DEAP .dat/.mat file or folder, XDF, EDF/BDF or CSV"
+        name="Recording",
+        subtype="FILE_PATH",
+        description="DEAP .dat/.mat file or folder, XDF, EDF/BDF or CSV",
     )
     subject: IntProperty(  # type: ignore[valid-type]
         name="Subject",

@@ -261,3 +261,36 @@ def test_render_without_a_bake_is_refused(installed: Path) -> None:
     bpy.context.scene.evoke.target = bpy.context.active_object
     with pytest.raises(RuntimeError, match="Bake a recording"):
         bpy.ops.evoke.render_clip(filepath="/tmp/never.mp4")
+
+
+def test_add_avatar_then_bake_with_the_bundled_presets(
+    installed: Path, deap_two_trials: Path
+) -> None:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    assert bpy.ops.evoke.add_avatar() == {"FINISHED"}
+    s = bpy.context.scene.evoke
+    face = s.target
+    assert face is not None and face.data.shape_keys is not None
+    assert bpy.context.scene.camera is not None
+    s.source_path, s.trial, s.hop, s.mode = str(deap_two_trials), 1, 0.25, "blend"
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    presets = json.loads(
+        (Path(__file__).resolve().parent.parent / "avatar_assets" / "presets.json").read_text()
+    )
+    model = load_model()
+    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
+    tl = predict(
+        read_recording(deap_two_trials, trial=1), model, PredictOptions(0.25, "blend", smoothing)
+    ).timelines[0]
+    scene = bpy.context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    i = 40
+    frame = 1 + (tl.t[i] + 0.5) * fps
+    scene.frame_set(int(frame), subframe=frame - int(frame))
+    for key in ("mouthSmileLeft", "browInnerUp", "eyeWideLeft", "jawOpen"):
+        expected = sum(
+            tl.weights[i, e] * presets["emotions"][n]["shape_keys"].get(key, 0.0)
+            for e, n in enumerate(model.emotions.names)
+        )
+        assert face.data.shape_keys.key_blocks[key].value == pytest.approx(expected, abs=1e-4), key
+    assert "synthetic" in face["evoke_model"]  # the bundled model says what it was trained on

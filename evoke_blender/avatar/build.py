@@ -154,6 +154,15 @@ PALETTE_SRGB: dict[str, tuple[float, float, float]] = {
 # --------------------------------------------------------------------------- small maths
 
 
+def _scene() -> bpy.types.Scene:
+    """The current scene; the stubs allow None, which never happens while building."""
+    return cast(bpy.types.Scene, bpy.context.scene)
+
+
+def _view_layer() -> bpy.types.ViewLayer:
+    return cast(bpy.types.ViewLayer, bpy.context.view_layer)
+
+
 def _smoothstep(e0: float, e1: float, x: FloatArray) -> FloatArray:
     """Hermite ramp from 0 at e0 to 1 at e1 (e1 < e0 allowed): the falloff for every key."""
     t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
@@ -903,8 +912,7 @@ def _mouth_corner(fd: FaceData, left: bool, sigma: float = 0.011) -> FloatArray:
     sign = 1.0 if left else -1.0
     corner = _face_surface(_directions_from_plane(np.array([sign * MOUTH_A0]), np.array([0.0])))[0]
     w = _gauss3(fd.p, corner, (sigma, 0.03, sigma * 0.95))
-    teeth = fd.mask(TEETH_UP, TEETH_LO)
-    return cast(FloatArray, w * (_skin(fd) + 0.0 * teeth))
+    return cast(FloatArray, w * _skin(fd))
 
 
 def _key_mouth_corner(
@@ -1079,7 +1087,7 @@ def _face_material_list(prefix: str) -> list[bpy.types.Material]:
 
 def _resolve_collection(collection: bpy.types.Collection | None) -> bpy.types.Collection:
     """Use the given collection or "EVOKE Avatar", linked to the scene so ops can see it."""
-    scene = bpy.context.scene
+    scene = _scene()
     if collection is None:
         collection = bpy.data.collections.get(COLLECTION_NAME) or bpy.data.collections.new(
             COLLECTION_NAME
@@ -1152,7 +1160,7 @@ def _build_armature(name: str, fd: FaceData, collection: bpy.types.Collection) -
     arm = bpy.data.objects.new(name, data)
     arm.show_in_front = True
     collection.objects.link(arm)
-    view_layer = bpy.context.view_layer
+    view_layer = _view_layer()
     if bpy.context.mode != "OBJECT" and bpy.context.active_object is not None:
         bpy.ops.object.mode_set(mode="OBJECT")
     view_layer.objects.active = arm
@@ -1169,7 +1177,7 @@ def _build_armature(name: str, fd: FaceData, collection: bpy.types.Collection) -
             eb.parent = data.edit_bones[parent]
             eb.use_connect = bone_name in ("spine", "neck", "head")
     bpy.ops.object.mode_set(mode="OBJECT")
-    for pb in arm.pose.bones:
+    for pb in cast(bpy.types.Pose, arm.pose).bones:
         pb.rotation_mode = "XYZ"
     return arm
 
@@ -1184,9 +1192,7 @@ def _parent_to_bone(obj: bpy.types.Object, arm: bpy.types.Object, bone_name: str
     obj.matrix_parent_inverse = (arm.matrix_world @ bone.matrix_local @ tail).inverted()
 
 
-def _build_eye(
-    name: str, side: float, centre: FloatArray, collection: bpy.types.Collection
-) -> bpy.types.Object:
+def _build_eye(name: str, centre: FloatArray, collection: bpy.types.Collection) -> bpy.types.Object:
     """Eyeball: a sphere looking down -Y, with sclera, iris and pupil as rings of faces."""
     n_seg, n_rings = 32, 16
     unit, faces = _uv_sphere(n_seg, n_rings)
@@ -1196,13 +1202,11 @@ def _build_eye(
     for f in faces:
         angle = float(np.mean(polar[list(f)]))
         mats.append(2 if angle < 14.0 else 1 if angle < 36.0 else 0)
-    # Flatten the iris a touch so the pupil sits in a shallow dip, like a real cornea/iris.
     obj = _new_mesh_object(name, verts, faces, mats, collection)
     for key in ("sclera", "iris", "pupil"):
         mat = _material(f"{name} {key}", key, 0.15 if key != "sclera" else 0.3)
         cast(bpy.types.Mesh, obj.data).materials.append(mat)
     obj.location = Vector((HEAD_CENTER + centre).tolist())
-    del side
     return obj
 
 
@@ -1229,11 +1233,11 @@ def build_avatar(
     sub = cast(bpy.types.SubsurfModifier, face.modifiers.new("Subdivision", "SUBSURF"))
     sub.levels = 1
     sub.render_levels = 2
-    for side, label, centre in ((1.0, "L", fd.eye_l), (-1.0, "R", fd.eye_r)):
-        eye = _build_eye(f"{name} Eye.{label}", side, centre, coll)
+    for label, centre in (("L", fd.eye_l), ("R", fd.eye_r)):
+        eye = _build_eye(f"{name} Eye.{label}", centre, coll)
         _parent_to_bone(eye, arm, f"eye.{label}")
     face["evoke_avatar"] = 1
-    bpy.context.view_layer.update()
+    _view_layer().update()
     return face
 
 
@@ -1272,7 +1276,7 @@ def apply_preset(face: bpy.types.Object, preset: Mapping[str, Any], strength: fl
     if arm is None or arm.pose is None:
         return
     rotations = cast(Mapping[str, Sequence[float]], preset.get("bones", {}))
-    for pb in arm.pose.bones:
+    for pb in cast(bpy.types.Pose, arm.pose).bones:
         pb.rotation_mode = "XYZ"
         deg = rotations.get(pb.name, (0.0, 0.0, 0.0))
         pb.rotation_euler = tuple(math.radians(float(v)) * strength for v in deg)
@@ -1340,7 +1344,7 @@ def add_camera_and_lights(
     yaw = math.radians(8.0)
     cam.location = target + Vector((distance * math.sin(yaw), -distance * math.cos(yaw), 0.01))
     _aim(cam, target - Vector((0.0, 0.0, 0.05 * height)))
-    bpy.context.scene.camera = cam
+    _scene().camera = cam
 
     lights = []
     for name, energy, size, colour, offset in (
@@ -1352,5 +1356,5 @@ def add_camera_and_lights(
         light.location = target + Vector(offset)
         _aim(light, target)
         lights.append(light)
-    bpy.context.view_layer.update()  # so matrix_world is valid for callers right away
+    _view_layer().update()  # so matrix_world is valid for callers right away
     return cam, lights
