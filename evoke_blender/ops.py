@@ -288,6 +288,7 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
             return {"CANCELLED"}
         path = bpy.path.abspath(self.filepath or s.clip_path)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        render.configure_output(scene, path, s.engine, s.resolution)  # the overlay fits this frame
         if s.show_overlay:
             names = json.loads(str(mesh.get("evoke_emotions", "[]")))
             render.build_overlay(scene, scene.camera, mesh, names)

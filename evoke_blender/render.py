@@ -6,7 +6,6 @@ script execution and render the same in every engine and Blender version).
 
 from __future__ import annotations
 
-import math
 from typing import Any, cast
 
 import bpy
@@ -101,13 +100,12 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
         bpy.data.collections.remove(old)
     coll = bpy.data.collections.new(OVERLAY)
     scene.collection.children.link(coll)
+    # The view frame's corners in camera space (sensor fit and aspect included), scaled to depth 1.
+    corners = [tuple(c) for c in camera.data.view_frame(scene=scene)]
     depth = 1.0
-    half_w = (
-        math.tan(camera.data.angle_x / 2) * depth
-        if camera.data.type == "PERSP"
-        else camera.data.ortho_scale / 2
-    )
-    half_h = half_w * scene.render.resolution_y / max(scene.render.resolution_x, 1)
+    scale = depth / abs(corners[0][2]) if camera.data.type == "PERSP" else 1.0
+    half_w = max(abs(c[0]) for c in corners) * scale
+    half_h = max(abs(c[1]) for c in corners) * scale
     emotion = _curve_points(mesh, "evoke_emotion")
     white = _material("EVOKE overlay text", (1.0, 1.0, 1.0, 1.0))
 
@@ -124,7 +122,7 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
         text.body = name.capitalize()
         text.size = size
         text.materials.append(white)
-        label = add(f"EVOKE label {name}", text, (-half_w * 0.92, -half_h * 0.9))
+        label = add(f"EVOKE label {name}", text, (-half_w * 0.92, -half_h * 0.88))
         shown = emotion.copy()
         shown[:, 1] = (np.rint(emotion[:, 1]) == k).astype(np.float32)
         fcurves = fresh_fcurves(label, f"EVOKE label {name}")
@@ -138,16 +136,16 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
         text.body = letter
         text.size = size * 0.8
         text.materials.append(white)
-        add(f"EVOKE {letter}", text, (half_w * 0.45, y - size * 0.3))
-        width = half_w * 0.38
+        add(f"EVOKE {letter}", text, (half_w * 0.42, y - size * 0.3))
+        width = half_w * 0.4
         track = add(
             f"EVOKE track {letter}",
             _quad(f"EVOKE track {letter}", width, size * 0.6, TRACK),
-            (half_w * 0.55, y - size * 0.25),
+            (half_w * 0.5, y - size * 0.25),
         )
         track.location.z -= 0.002  # just behind the bar
         bar_mesh = _quad(f"EVOKE bar {letter}", width, size * 0.6, BAR_COLOURS[row])
-        bar = add(f"EVOKE bar {letter}", bar_mesh, (half_w * 0.55, y - size * 0.25))
+        bar = add(f"EVOKE bar {letter}", bar_mesh, (half_w * 0.5, y - size * 0.25))
         _key(
             bar,
             "scale",
@@ -169,7 +167,12 @@ def render_clip(
     """
     if frame_end is not None:
         scene.frame_end = max(scene.frame_start, min(scene.frame_end, frame_end))
+    if scene.world is None:  # an empty scene renders on black; a dark neutral reads better
+        scene.world = bpy.data.worlds.new("EVOKE World")
+        scene.world.color = (0.16, 0.17, 0.2)
     configure_output(scene, path, engine, height)
+    # Workbench is the quick preview: subdivide as in the viewport (about half the time a frame).
+    saved = _preview_subdivision(scene) if engine == "WORKBENCH" else []
     try:
         bpy.ops.render.render(animation=True)
         return engine, ""
@@ -179,3 +182,16 @@ def render_clip(
         configure_output(scene, path, "CYCLES", height)
         bpy.ops.render.render(animation=True)
         return "CYCLES", f"{engine} could not render here ({exc}); rendered with Cycles instead"
+    finally:
+        for mod, level in saved:
+            mod.render_levels = level
+
+
+def _preview_subdivision(scene: Any) -> list[tuple[Any, int]]:
+    saved = []
+    for obj in scene.objects:
+        for mod in obj.modifiers:
+            if mod.type == "SUBSURF" and mod.render_levels > mod.levels:
+                saved.append((mod, mod.render_levels))
+                mod.render_levels = mod.levels
+    return saved

@@ -14,6 +14,7 @@ bpy = pytest.importorskip(
     "bpy", reason="Blender's bpy module is installed by `make setup`; run via make test"
 )
 import addon_utils  # noqa: E402  (ships with bpy)
+from mathutils import Vector  # noqa: E402
 from build_extension import build  # noqa: E402
 
 from inference import PredictOptions, load_model, predict  # noqa: E402
@@ -254,6 +255,14 @@ def test_render_clip_decodes_with_the_expected_frames(
     assert movie.frame_duration == 12
     assert tuple(movie.size) == (160, 120)
     assert "EVOKE label fear" in bpy.data.objects and "EVOKE bar V" in bpy.data.objects
+    # every overlay element sits inside the rendered frame (laid out for the clip's own aspect)
+    from bpy_extras.object_utils import world_to_camera_view
+
+    scene.frame_set(scene.frame_start)
+    for obj in bpy.data.collections["EVOKE Overlay"].objects:
+        for corner in obj.bound_box:
+            x, y, _ = world_to_camera_view(scene, scene.camera, obj.matrix_world @ Vector(corner))
+            assert -1e-3 <= x <= 1.001 and -1e-3 <= y <= 1.001, obj.name
 
 
 def test_render_without_a_bake_is_refused(installed: Path) -> None:
