@@ -14,8 +14,8 @@ bpy = pytest.importorskip(
     "bpy", reason="Blender's bpy module is installed by `make setup`; run via make test"
 )
 import addon_utils  # noqa: E402  (ships with bpy)
-from mathutils import Vector  # noqa: E402
 from build_extension import build  # noqa: E402
+from mathutils import Vector  # noqa: E402
 
 from inference import PredictOptions, load_model, predict  # noqa: E402
 from inference.readers_deap import read_recording  # noqa: E402
