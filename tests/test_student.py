@@ -62,3 +62,18 @@ def test_wrong_shapes_are_refused_with_names() -> None:
 def test_sigmoid_is_stable() -> None:
     z = np.array([-1000.0, -5.0, 0.0, 5.0, 1000.0])
     np.testing.assert_allclose(sigmoid(z), 1 / (1 + np.exp(-np.clip(z, -700, 700))), atol=1e-12)
+
+
+def test_large_batches_split_over_threads_give_the_same_logits_and_restore_blas() -> None:
+    from inference import blas_threads, student
+
+    net = StudentNet(untrained_weights(5))
+    x = np.random.default_rng(9).standard_normal((1500, 4, 9, 9)).astype(np.float32)
+    serial = net._forward_serial(x)
+    api = blas_threads._blas()
+    before = api[0]() if api else None
+    parallel = net.logits(x)  # >= _PARALLEL_FROM: the threaded path where BLAS can be held
+    np.testing.assert_allclose(parallel, serial, atol=1e-6)
+    if api is not None:  # where OpenBLAS was found, the threaded path ran and put BLAS back
+        assert student._pool is not None
+        assert api[0]() == before
