@@ -6,6 +6,9 @@ script execution and render the same in every engine and Blender version).
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from functools import cache
 from typing import Any, cast
 
 import bpy
@@ -157,31 +160,59 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
     return coll
 
 
+_PROBE = """
+import bpy
+bpy.ops.wm.read_homefile(use_empty=True)
+scene = bpy.context.scene
+scene.render.engine = "BLENDER_WORKBENCH"
+scene.render.resolution_x = scene.render.resolution_y = 8
+bpy.ops.object.camera_add()
+scene.camera = bpy.context.active_object
+bpy.ops.render.render()
+print("EVOKE_GL_OK")
+"""
+
+
+@cache
+def opengl_works() -> bool:
+    """Can Workbench/EEVEE render here? Without an OpenGL/EGL context Blender aborts the whole
+    process (no exception to catch), so headless sessions ask a throw-away Blender first."""
+    if not bpy.app.background:
+        return True  # Blender's own window needs OpenGL: it is there
+    if bpy.app.binary_path:  # blender -b
+        cmd = [bpy.app.binary_path, "-b", "--factory-startup", "--python-expr", _PROBE]
+    else:  # the bpy module inside a plain Python
+        cmd = [sys.executable, "-c", _PROBE]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and "EVOKE_GL_OK" in done.stdout
+
+
 def render_clip(
     scene: Any, path: str, engine: str, height: int, *, frame_end: int | None = None
 ) -> tuple[str, str]:
     """Render the scene's frame range to `path`; returns (engine used, note).
 
-    Workbench and EEVEE need an OpenGL/EGL context; where none exists the render raises, and the
-    clip is rendered with Cycles instead, which always works on a CPU.
+    Workbench and EEVEE need an OpenGL/EGL context; where none exists the clip is rendered with
+    Cycles instead, which always works on a CPU, and the note says so.
     """
     if frame_end is not None:
         scene.frame_end = max(scene.frame_start, min(scene.frame_end, frame_end))
     if scene.world is None:  # an empty scene renders on black; a dark neutral reads better
         scene.world = bpy.data.worlds.new("EVOKE World")
         scene.world.color = (0.16, 0.17, 0.2)
+    note = ""
+    if engine != "CYCLES" and not opengl_works():
+        note = f"{engine.capitalize()} needs OpenGL (EGL), which this machine lacks: rendered with Cycles instead"
+        engine = "CYCLES"
     configure_output(scene, path, engine, height)
     # Workbench is the quick preview: subdivide as in the viewport (about half the time a frame).
     saved = _preview_subdivision(scene) if engine == "WORKBENCH" else []
     try:
         bpy.ops.render.render(animation=True)
-        return engine, ""
-    except RuntimeError as exc:
-        if engine == "CYCLES":
-            raise
-        configure_output(scene, path, "CYCLES", height)
-        bpy.ops.render.render(animation=True)
-        return "CYCLES", f"{engine} could not render here ({exc}); rendered with Cycles instead"
+        return engine, note
     finally:
         for mod, level in saved:
             mod.render_levels = level

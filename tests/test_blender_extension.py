@@ -303,3 +303,24 @@ def test_add_avatar_then_bake_with_the_bundled_presets(
         )
         assert face.data.shape_keys.key_blocks[key].value == pytest.approx(expected, abs=1e-4), key
     assert "synthetic" in face["evoke_model"]  # the bundled model says what it was trained on
+
+
+def test_headless_without_egl_falls_back_to_cycles(deap_two_trials: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "__EGL_VENDOR_LIBRARY_FILENAMES": str(tmp_path / "none.json"),
+        "EGL_PLATFORM": "none",
+    }
+    env["BLENDER_USER_RESOURCES"] = str(tmp_path / "user")
+    clip = tmp_path / "noegl.mp4"
+    cmd = [sys.executable, str(root / "scripts" / "render_demo.py"), str(deap_two_trials), "--trial", "1",
+           "--seconds", "0.25", "--height", "96", "--out", str(clip)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "rendered with Cycles instead" in done.stdout
+    assert bpy.data.movieclips.load(str(clip)).frame_duration == 6
