@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 $(STAMP50):
 	$(PY) -m venv $(VENV50)
 	$(VENV50)/bin/python -m pip install -q --upgrade pip
-	$(VENV50)/bin/python -m pip install -q "bpy==5.0.1" "numpy>=1.24,<2" "pytest>=8" "scipy>=1.11,<1.16"
+	$(VENV50)/bin/python -m pip install -q "bpy==5.0.1" "numpy>=1.24,<2" "pytest>=8" "scipy>=1.11,<1.16" "pylsl==1.18.6"
 	touch $(STAMP50)
 
 $(STAMPT):
@@ -56,7 +56,7 @@ pytest: setup
 	$(BIN)/python -m pytest -q
 
 pytest-b50: setup
-	$(VENV50)/bin/python -m pytest -q tests/test_blender_extension.py
+	$(VENV50)/bin/python -m pytest -q tests/test_blender_extension.py tests/test_blender_live.py
 
 test: lint typecheck pytest pytest-b50
 

@@ -145,6 +145,48 @@ class EVOKE_PT_render(_SubPanel):
         col.operator("evoke.render_clip", icon="RENDER_ANIMATION")
 
 
+class EVOKE_PT_live(_SubPanel):
+    bl_label = "Live (LSL)"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: Any) -> None:
+        from .live_ops import current_driver
+
+        s = context.scene.evoke
+        col = _layout(self).column()
+        col.prop(s, "live_stream")
+        col.prop(s, "calibration")
+        driver = current_driver()
+        row = col.row(align=True)
+        if driver is None:
+            row.operator("evoke.live_connect", icon="LINKED")
+            return
+        row.operator("evoke.live_disconnect", icon="UNLINKED")
+        row.operator("evoke.live_calibrate", icon="FILE_REFRESH")
+        st = driver.status
+        col.label(
+            text=f"{st.state.upper()}  {st.message}",
+            icon="ERROR" if st.state in ("lost", "error") else "RADIOBUT_ON",
+        )
+        if st.rate:
+            col.label(text=f"{st.stream}: {st.rate:g} Hz, {st.matched} of 32 electrodes")
+            if st.missing:
+                col.label(
+                    text=f"missing: {', '.join(st.missing[:6])}{' ...' if len(st.missing) > 6 else ''}"
+                )
+            col.label(
+                text=f"last sample {st.since_last_sample_s:.1f} s ago; windows {st.windows} ({st.windows_skipped} skipped)"
+            )
+            col.label(
+                text=f"latency p50 {st.percentile(st.latency_ms, 50):.1f} ms, p95 {st.percentile(st.latency_ms, 95):.1f} ms"
+            )
+        if st.emotion:
+            v, a, d = st.probs
+            col.label(
+                text=f"{st.emotion.capitalize()}   V {v:.2f}  A {a:.2f}  D {d:.2f}", icon="SHADERFX"
+            )
+
+
 def _layout(panel: bpy.types.Panel) -> bpy.types.UILayout:
     """Panels always have a layout while drawing; the stubs say it may be None."""
     return cast(bpy.types.UILayout, panel.layout)

@@ -102,4 +102,14 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
     )
     resolution: IntProperty(name="Height (px)", min=120, max=2160, default=360)  # type: ignore[valid-type]
     clip_path: StringProperty(name="Clip", subtype="FILE_PATH", default="//evoke_clip.mp4")  # type: ignore[valid-type]
+    live_stream: StringProperty(  # type: ignore[valid-type]
+        name="Stream", default="EVOKE-replay", description="Name of the LSL EEG stream"
+    )
+    calibration: FloatProperty(  # type: ignore[valid-type]
+        name="Calibration (s)",
+        min=3.0,
+        max=120.0,
+        default=3.0,
+        description="Seconds of rest recorded as the baseline when connecting",
+    )
     show_overlay: BoolProperty(name="Emotion label and VAD bars", default=True)  # type: ignore[valid-type]

@@ -6,7 +6,7 @@ from typing import Any
 
 import bpy
 
-from . import model_cache, ops, panel, properties
+from . import live_ops, model_cache, ops, panel, properties
 
 CLASSES: tuple[type, ...] = (
     properties.EVOKE_PG_preset_key,
@@ -20,12 +20,17 @@ CLASSES: tuple[type, ...] = (
     ops.EVOKE_OT_preset_key_add,
     ops.EVOKE_OT_preset_key_remove,
     ops.EVOKE_OT_render_clip,
+    live_ops.EVOKE_OT_live_connect,
+    live_ops.EVOKE_OT_live_disconnect,
+    live_ops.EVOKE_OT_live_calibrate,
+    live_ops.EVOKE_OT_live_tick,
     panel.EVOKE_UL_preset_keys,
     panel.EVOKE_PT_main,
     panel.EVOKE_PT_source,
     panel.EVOKE_PT_playback,
     panel.EVOKE_PT_presets,
     panel.EVOKE_PT_render,
+    panel.EVOKE_PT_live,
 )
 
 
@@ -37,6 +42,7 @@ def register() -> None:
 
 
 def unregister() -> None:
+    live_ops.stop()  # the timer and the inlet go first
     del bpy.types.Scene.evoke  # type: ignore[attr-defined]
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

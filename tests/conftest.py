@@ -15,6 +15,8 @@ sys.path.insert(0, str(ROOT))
 # Blender keeps extensions and preferences per user: give the test session its own, before any
 # test imports bpy, so installing the extension never touches the developer's Blender.
 os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="evoke-blender-user-"))
+# LSL stays on this machine in every test (liblsl reads this once, at its first use).
+os.environ.setdefault("LSLAPICFG", str(ROOT / "tests" / "lsl_loopback.cfg"))
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +27,18 @@ def deap_two_trials(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("deap2")
     write_deap_folder(folder, subjects=1, seed=11, n_trials=2)
     return folder / "s01.dat"
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The extension built with Blender's own tool and installed the official way."""
+    import bpy
+    from build_extension import build
+
+    out = tmp_path_factory.mktemp("dist")
+    (zip_path,) = build(out)
+    result = bpy.ops.extensions.package_install_files(
+        filepath=str(zip_path), repo="user_default", enable_on_install=True
+    )
+    assert result == {"FINISHED"}
+    return zip_path

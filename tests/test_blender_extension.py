@@ -14,7 +14,6 @@ bpy = pytest.importorskip(
     "bpy", reason="Blender's bpy module is installed by `make setup`; run via make test"
 )
 import addon_utils  # noqa: E402  (ships with bpy)
-from build_extension import build  # noqa: E402
 from mathutils import Vector  # noqa: E402
 
 from inference import PredictOptions, load_model, predict  # noqa: E402
@@ -44,17 +43,6 @@ PRESETS: dict[str, Any] = {
         "excitement": {"shape_keys": {"mouthSmileLeft": 0.8, "jawOpen": 0.4, "missingKey": 1.0}},
     },
 }
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    (zip_path,) = build(out)
-    result = bpy.ops.extensions.package_install_files(
-        filepath=str(zip_path), repo="user_default", enable_on_install=True
-    )
-    assert result == {"FINISHED"}
-    return zip_path
 
 
 def face_with_keys() -> Any:
