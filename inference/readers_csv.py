@@ -74,6 +74,9 @@ def _rate_from_time(time: np.ndarray, lines: np.ndarray, name: str, source: str)
         )
     dt = float(np.median(step))
     rate = 1.0 / dt
+    span_rate = (len(time) - 1) / float(time[-1] - time[0])
+    if abs(span_rate - rate) <= 0.01 * rate:  # regular steps: the whole span averages out the
+        rate = span_rate  # rounding of each written time (1/512 s written as 0.00195 -> 512.8 Hz)
     if rate < MIN_RATE:
         raise InputError(
             f"{source}: the {name!r} column gives {rate:g} Hz; times must be in seconds "

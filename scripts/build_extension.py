@@ -1,17 +1,36 @@
 """Build (and validate) the extension zip with Blender's own extension tool.
 
-`python scripts/build_extension.py [--out dist]` -> dist/evoke-<version>.zip. The tool ships in
-the `bpy` wheel (bl_pkg/cli/blender_ext.py) and runs with plain Python.
+python scripts/build_extension.py [--out dist] [--platforms current|all|linux-x64,windows-x64,...]
+
+Blender's Python has numpy but not pylsl (live streams), pyxdf (XDF) or pyedflib (EDF/BDF), so
+their wheels ride inside the extension, one zip per platform (the wheels differ). The wheels
+come from the package registry at build time (pinned versions, cached in ./wheels), never at
+run time. The tool itself ships in the `bpy` wheel (bl_pkg/cli/blender_ext.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ("pylsl==1.18.6", "pyxdf==1.16.8", "pyedflib==0.1.42")
+# Blender platform -> pip platform tags (Blender 4.2-5.0 run Python 3.11). Linux needs both tags:
+# pylsl's wheel that carries liblsl is manylinux_2_35, pyedflib's is manylinux_2_17.
+PLATFORMS = {
+    "linux-x64": ("manylinux_2_35_x86_64", "manylinux_2_17_x86_64"),
+    "windows-x64": ("win_amd64",),
+    "macos-arm64": ("macosx_11_0_arm64",),
+}  # macos-x64: pylsl has no wheel with liblsl for it, so no build that would ship a broken live mode
+STAGE_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv*", "__pycache__", "*.pyc", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+    "out", "dist", "runs", "data", "wheels", "tests", "scripts", "docs", "*.egg-info",
+)  # fmt: skip
 
 
 def blender_ext_tool() -> Path:
@@ -27,27 +46,93 @@ def blender_ext_tool() -> Path:
     return found[-1]
 
 
-def build(out: Path, *, split_platforms: bool = False) -> list[Path]:
+def current_platform() -> str:
+    system, machine = platform.system().lower(), platform.machine().lower()
+    arch = "arm64" if machine in ("arm64", "aarch64") else "x64"
+    name = {"linux": "linux", "windows": "windows", "darwin": "macos"}.get(system, system)
+    return f"{name}-{arch}"
+
+
+def fetch_wheels(platforms: list[str]) -> dict[str, list[Path]]:
+    """Pinned wheels for each platform, downloaded once into ./wheels/<platform>/."""
+    found: dict[str, list[Path]] = {}
+    for name in platforms:
+        folder = ROOT / "wheels" / name
+        if len(list(folder.glob("*.whl"))) < len(BUNDLED):
+            folder.mkdir(parents=True, exist_ok=True)
+            tags = [arg for tag in PLATFORMS[name] for arg in ("--platform", tag)]
+            cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                   "--python-version", "3.11", "--implementation", "cp", *tags, "-d", str(folder), *BUNDLED]  # fmt: skip
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(
+                    f"error: could not fetch wheels for {name}:\n{done.stderr[-2000:]}"
+                )
+        found[name] = sorted(folder.glob("*.whl"))
+    return found
+
+
+def _stage(tmp: Path, wheels: dict[str, list[Path]]) -> Path:
+    """A copy of the source with the wheels and a manifest that lists them."""
+    stage = tmp / "evoke"
+    shutil.copytree(ROOT, stage, ignore=STAGE_IGNORE)
+    listed: dict[str, str] = {}  # wheel file name -> path in the stage (pure wheels only once:
+    for name, files in wheels.items():  # Blender's tool puts a "none-any" wheel in every zip)
+        for whl in files:
+            folder = "any" if whl.name.endswith("-none-any.whl") else name
+            (stage / "wheels" / folder).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(whl, stage / "wheels" / folder / whl.name)
+            listed[whl.name] = f'"./wheels/{folder}/{whl.name}"'
+    listed_paths = sorted(listed.values())
+    manifest = (stage / "blender_manifest.toml").read_text()
+    extra = f"platforms = [{', '.join(repr(p).replace(chr(39), chr(34)) for p in wheels)}]\n"
+    extra += "wheels = [\n  " + ",\n  ".join(listed_paths) + ",\n]\n"
+    (stage / "blender_manifest.toml").write_text(
+        manifest.replace("\n[permissions]", f"\n{extra}\n[permissions]", 1)
+    )
+    return stage
+
+
+def _run(cmd: list[str], verbose: bool) -> None:
+    done = subprocess.run(cmd, capture_output=not verbose, text=True)
+    if done.returncode != 0:
+        raise SystemExit(
+            f"error: {' '.join(cmd[1:3])} failed:\n{(done.stdout or '')[-3000:]}{(done.stderr or '')[-2000:]}"
+        )
+
+
+def build(out: Path, platforms: list[str] | None = None, *, verbose: bool = False) -> list[Path]:
+    """Validate and build; returns the zips (one per platform)."""
     tool = blender_ext_tool()
+    platforms = platforms or [current_platform()]
+    unknown = [p for p in platforms if p not in PLATFORMS]
+    if unknown:
+        raise SystemExit(f"error: unknown platform(s) {unknown}; known: {', '.join(PLATFORMS)}")
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, str(tool), "validate", str(ROOT)], check=True)
-    cmd = [sys.executable, str(tool), "build", "--source-dir", str(ROOT), "--output-dir", str(out)]
-    if split_platforms:
-        cmd.append("--split-platforms")
-    subprocess.run(cmd, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        stage = _stage(Path(tmp), fetch_wheels(platforms))
+        _run([sys.executable, str(tool), "validate", str(stage)], verbose)
+        _run([sys.executable, str(tool), "build", "--split-platforms", "--source-dir", str(stage),
+              "--output-dir", str(out)], verbose)  # fmt: skip
     return sorted(out.glob("evoke-*.zip"))
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--out", default=str(ROOT / "dist"))
     ap.add_argument(
-        "--split-platforms",
-        action="store_true",
-        help="one zip per platform (needed once wheels are bundled)",
+        "--platforms",
+        default="current",
+        help="current, all, or a comma list of " + ", ".join(PLATFORMS),
     )
+    ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
-    for path in build(Path(args.out), split_platforms=args.split_platforms):
+    chosen = {"current": [current_platform()], "all": list(PLATFORMS)}.get(
+        args.platforms
+    ) or args.platforms.split(",")
+    for path in build(Path(args.out), chosen, verbose=args.verbose):
         print(f"{path}  {path.stat().st_size / 1024:.0f} KiB")
     return 0
 

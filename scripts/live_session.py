@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     driver = live_ops.current_driver()
     emotions: Counter[str] = Counter()
+    cpu0, wall0 = time.process_time(), time.monotonic()
     end = time.monotonic() + args.seconds
     last_windows = 0
     while time.monotonic() < end:
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             last_windows = st.windows
         time.sleep(max(0.0, args.tick - (time.monotonic() - started)))
     st = driver.status
+    cpu_percent = 100 * (time.process_time() - cpu0) / (time.monotonic() - wall0)
     figures = {
         "stream": args.stream,
         "state": st.state,
@@ -95,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "latency_ms_p95": round(st.percentile(st.latency_ms, 95), 3),
         "tick_ms_p95": round(st.percentile(st.tick_ms, 95), 3),
         "ticks": len(st.tick_ms),
+        "cpu_percent_of_one_core": round(cpu_percent, 1),
         "emotions": dict(emotions),
     }
     bpy.ops.evoke.live_disconnect()

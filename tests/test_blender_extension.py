@@ -74,6 +74,15 @@ def test_installed_extension_registers_everything(installed: Path) -> None:
     assert hasattr(bpy.ops.evoke, "bake") and hasattr(bpy.ops.evoke, "add_avatar")
     assert hasattr(bpy.types.Scene, "evoke")
     assert hasattr(bpy.types, "EVOKE_PT_main")
+    # the readers' and live mode's libraries came inside the zip, and Blender unpacked them
+    import os
+    import zipfile
+
+    names = zipfile.ZipFile(installed).namelist()
+    for package in ("pylsl", "pyxdf", "pyedflib"):
+        assert any(n.startswith("wheels/") and f"/{package}-" in n for n in names), package
+        site = Path(os.environ["BLENDER_USER_RESOURCES"], "extensions", ".local", "lib")
+        assert list(site.glob(f"python3.*/site-packages/{package}")), package
 
 
 def registered_names() -> set[str]:

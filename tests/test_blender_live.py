@@ -85,3 +85,75 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
         replay.kill()
         replay.wait(10)
     assert live_ops.current_driver() is None
+
+
+def write_csv(path: Path, labels: list[str], rate: float, seconds: float) -> Path:
+    rng = np.random.default_rng(3)
+    n = int(rate * seconds)
+    data = np.column_stack([np.arange(n) / rate, 20 * rng.standard_normal((n, len(labels)))])
+    np.savetxt(
+        path, data, delimiter=",", header=",".join(["time", *labels]), comments="", fmt="%.5f"
+    )
+    return path
+
+
+def replay_csv(path: Path, name: str) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, str(ROOT / "scripts" / "stream_lsl.py"), str(path), "--name", name, "--loop",
+           "--max-seconds", "60"]  # fmt: skip
+    env = {**os.environ, "LSLAPICFG": str(ROOT / "tests" / "lsl_loopback.cfg")}
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize(
+    ("labels", "rate", "expect"),
+    [
+        (
+            [
+                "AF3",
+                "F7",
+                "F3",
+                "FC5",
+                "T7",
+                "P7",
+                "O1",
+                "O2",
+                "P8",
+                "T8",
+                "FC6",
+                "F4",
+                "F8",
+                "AF4",
+            ],
+            256.0,
+            "live",
+        ),
+        (["TP9", "AF7", "AF8", "TP10"], 256.0, "error"),
+    ],
+    ids=["emotiv-epoc-14", "muse-4"],
+)
+def test_headset_layouts_over_lsl(
+    installed: Path, tmp_path: Path, labels: list[str], rate: float, expect: str
+) -> None:
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
+    name = f"evoke-layout-{len(labels)}"
+    replay = replay_csv(write_csv(tmp_path / "h.csv", labels, rate, 20.0), name)
+    try:
+        bpy.ops.wm.read_homefile(use_empty=True)
+        bpy.ops.evoke.add_avatar()
+        bpy.context.preferences.system.use_online_access = True
+        s = bpy.context.scene.evoke
+        s.live_stream = name
+        assert bpy.ops.evoke.live_connect() == {"FINISHED"}
+        driver = live_ops.current_driver()
+        assert tick_until(driver, lambda st: st.state in (expect, "error"), 30), driver.status
+        st = driver.status
+        assert st.state == expect, st.message
+        if expect == "live":
+            assert st.matched == 14 and len(st.missing) == 18 and "Fz" in st.missing
+            assert st.rate == 256.0  # resampled to 128 Hz inside the chain
+        else:
+            assert "only 0 of the 32" in st.message and "TP9" in st.message
+    finally:
+        bpy.ops.evoke.live_disconnect()
+        replay.kill()
+        replay.wait(10)

@@ -452,3 +452,15 @@ def test_missing_libraries_say_what_to_install(
     xdf.write_bytes(b"XDF:")
     with pytest.raises(InputError, match=r"pip install pyxdf"):
         read_recording(xdf)
+
+
+@pytest.mark.parametrize("rate", [512.0, 500.0, 256.0, 128.0])
+def test_csv_rate_from_rounded_time_column(tmp_path: Path, rate: float) -> None:
+    """Times written with 5 decimals round every step (1/512 s -> 0.00195); the rate must not."""
+    from inference.readers_csv import read_csv
+
+    n = int(rate * 6)
+    data = np.column_stack([np.arange(n) / rate, np.random.default_rng(0).standard_normal((n, 3))])
+    path = tmp_path / "rounded.csv"
+    np.savetxt(path, data, delimiter=",", header="time,Fz,Cz,Pz", comments="", fmt="%.5f")
+    assert read_csv(path).rate == rate
