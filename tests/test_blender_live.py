@@ -87,10 +87,15 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
     assert live_ops.current_driver() is None
 
 
-def write_csv(path: Path, labels: list[str], rate: float, seconds: float) -> Path:
+def write_csv(
+    path: Path, labels: list[str], rate: float, seconds: float, nan_from_s: float | None = None
+) -> Path:
     rng = np.random.default_rng(3)
     n = int(rate * seconds)
     data = np.column_stack([np.arange(n) / rate, 20 * rng.standard_normal((n, len(labels)))])
+    if nan_from_s is not None:  # a burst of NaN samples, as a headset sends for a lost contact
+        start = int(nan_from_s * rate)
+        data[start : start + int(rate), 1:4] = np.nan
     np.savetxt(
         path, data, delimiter=",", header=",".join(["time", *labels]), comments="", fmt="%.5f"
     )
@@ -104,39 +109,26 @@ def replay_csv(path: Path, name: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+EPOC = ["AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4", "F8", "AF4"]
+MUSE = ["TP9", "AF7", "AF8", "TP10"]
+
+
 @pytest.mark.parametrize(
-    ("labels", "rate", "expect"),
-    [
-        (
-            [
-                "AF3",
-                "F7",
-                "F3",
-                "FC5",
-                "T7",
-                "P7",
-                "O1",
-                "O2",
-                "P8",
-                "T8",
-                "FC6",
-                "F4",
-                "F8",
-                "AF4",
-            ],
-            256.0,
-            "live",
-        ),
-        (["TP9", "AF7", "AF8", "TP10"], 256.0, "error"),
-    ],
-    ids=["emotiv-epoc-14", "muse-4"],
+    ("labels", "rate", "nan_from_s", "expect"),
+    [(EPOC, 256.0, None, "live"), (MUSE, 256.0, None, "error"), (EPOC, 128.0, 4.0, "live")],
+    ids=["emotiv-epoc-14", "muse-4", "nan-burst"],
 )
 def test_headset_layouts_over_lsl(
-    installed: Path, tmp_path: Path, labels: list[str], rate: float, expect: str
+    installed: Path,
+    tmp_path: Path,
+    labels: list[str],
+    rate: float,
+    nan_from_s: float | None,
+    expect: str,
 ) -> None:
     live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
-    name = f"evoke-layout-{len(labels)}"
-    replay = replay_csv(write_csv(tmp_path / "h.csv", labels, rate, 20.0), name)
+    name = f"evoke-layout-{len(labels)}-{int(rate)}-{nan_from_s}"
+    replay = replay_csv(write_csv(tmp_path / "h.csv", labels, rate, 20.0, nan_from_s), name)
     try:
         bpy.ops.wm.read_homefile(use_empty=True)
         bpy.ops.evoke.add_avatar()
@@ -148,7 +140,16 @@ def test_headset_layouts_over_lsl(
         assert tick_until(driver, lambda st: st.state in (expect, "error"), 30), driver.status
         st = driver.status
         assert st.state == expect, st.message
-        if expect == "live":
+        if nan_from_s is not None:  # the NaN second is skipped window by window, then it goes on
+            assert tick_until(
+                driver, lambda st: st.windows_skipped > 0 and st.state == "live", 30
+            ), driver.status
+            skipped = driver.status.windows_skipped
+            assert tick_until(
+                driver, lambda st: st.windows > skipped + 8 and st.state == "live", 30
+            )
+            assert np.isfinite(driver.values).all()
+        elif expect == "live":
             assert st.matched == 14 and len(st.missing) == 18 and "Fz" in st.missing
             assert st.rate == 256.0  # resampled to 128 Hz inside the chain
         else:
