@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import bpy
@@ -10,10 +11,12 @@ from ..inference.errors import EvokeError
 from ..inference.smoothing import SmoothingSettings
 from . import bake as baking
 from . import model_cache
-from .live import TICK_S, LiveDriver
+from .live import TICK_S, LiveDriver, import_pylsl
 from .ops import OperatorResult, _guarded, presets_from_scene, settings
 
 _driver: LiveDriver | None = None
+_found: list[dict[str, Any]] = []  # streams seen by the last "Find Streams"
+_finder: threading.Thread | None = None
 
 
 def current_driver() -> LiveDriver | None:
@@ -33,10 +36,7 @@ def _timer() -> float | None:
     except Exception as exc:  # a timer must never take Blender down: stop and say why
         _driver.status.state, _driver.status.message = "error", f"{type(exc).__name__}: {exc}"
         return None
-    for window in bpy.context.window_manager.windows:  # refresh the status in the sidebar
-        for area in window.screen.areas:
-            if area.type == "VIEW_3D":
-                area.tag_redraw()
+    _redraw()
     return TICK_S
 
 
@@ -85,6 +85,76 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
             return {"CANCELLED"}
         bpy.app.timers.register(_timer, first_interval=TICK_S)
         self.report({"INFO"}, f"Looking for stream '{s.live_stream}'")
+        return {"FINISHED"}
+
+
+def found_streams(wait: bool = False) -> list[dict[str, Any]]:
+    """Streams found by the last search (`wait`: until that search ends; for scripts)."""
+    if wait and _finder is not None:
+        _finder.join()
+    return list(_found)
+
+
+def _find(wait_s: float, pylsl: Any) -> None:
+    found = [
+        {
+            "name": i.name(),
+            "type": i.type(),
+            "channels": i.channel_count(),
+            "rate": i.nominal_srate(),
+            "source_id": i.source_id(),
+        }
+        for i in pylsl.resolve_streams(wait_time=wait_s)
+    ]
+    _found[:] = sorted(found, key=lambda d: (d["type"] != "EEG", d["name"]))
+
+
+def _redraw() -> None:
+    """Ask the 3D views to redraw, so the sidebar shows fresh status (no windows when headless)."""
+    wm = bpy.context.window_manager
+    for window in wm.windows if wm is not None else []:
+        for area in window.screen.areas:
+            if area.type == "VIEW_3D":
+                area.tag_redraw()
+
+
+class EVOKE_OT_live_find_streams(bpy.types.Operator):
+    """List the LSL streams on the network (searches for a second in the background)"""
+
+    bl_idname = "evoke.live_find_streams"
+    bl_label = "Find Streams"
+
+    def execute(self, context: Any) -> OperatorResult:
+        global _finder
+        if not bpy.app.online_access:
+            self.report(
+                {"ERROR"},
+                "Finding streams uses the network (LSL): allow Online Access in Preferences > System",
+            )
+            return {"CANCELLED"}
+        try:
+            pylsl = import_pylsl()
+        except EvokeError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        if _finder is None or not _finder.is_alive():
+            _finder = threading.Thread(target=_find, args=(1.0, pylsl), daemon=True)
+            _finder.start()
+            bpy.app.timers.register(lambda: _redraw(), first_interval=1.3)  # show the result
+        return {"FINISHED"}
+
+
+class EVOKE_OT_live_use_stream(bpy.types.Operator):
+    """Connect to this stream"""
+
+    bl_idname = "evoke.live_use_stream"
+    bl_label = "Use Stream"
+    bl_options = {"INTERNAL"}
+
+    name: bpy.props.StringProperty()  # type: ignore[valid-type]
+
+    def execute(self, context: Any) -> OperatorResult:
+        settings(context).live_stream = self.name
         return {"FINISHED"}
 
 

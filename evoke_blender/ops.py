@@ -305,3 +305,31 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
             f"Rendered {frames} frames with {engine} to {path} in {took:.1f} s ({took / frames:.2f} s/frame)",
         )
         return {"FINISHED"}
+
+
+class EVOKE_OT_name_map_add(bpy.types.Operator):
+    """Map a preset (ARKit) shape-key name to one of this avatar's shape keys"""
+
+    bl_idname = "evoke.name_map_add"
+    bl_label = "Add Name Mapping"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: Any) -> OperatorResult:
+        settings(context).name_map.add()
+        return {"FINISHED"}
+
+
+class EVOKE_OT_name_map_remove(bpy.types.Operator):
+    """Remove a shape-key name mapping"""
+
+    bl_idname = "evoke.name_map_remove"
+    bl_label = "Remove Name Mapping"
+    bl_options = {"REGISTER", "UNDO"}
+
+    index: bpy.props.IntProperty()  # type: ignore[valid-type]
+
+    def execute(self, context: Any) -> OperatorResult:
+        s = settings(context)
+        if 0 <= self.index < len(s.name_map):
+            s.name_map.remove(self.index)
+        return {"FINISHED"}

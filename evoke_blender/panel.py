@@ -129,6 +129,24 @@ class EVOKE_PT_presets(_SubPanel):
         row = col.row(align=True)
         row.operator("evoke.load_presets", text="Reset", icon="LOOP_BACK")
         row.operator("evoke.save_presets", icon="FILE_TICK")
+        _draw_name_map(col, s, context)
+
+
+def _draw_name_map(col: Any, s: Any, context: Any) -> None:
+    """Avatars whose keys are not ARKit-named: map each preset key to the avatar's own."""
+    box = col.box()
+    box.label(text="Shape-key names (preset -> avatar)")
+    face = baking.face_mesh(s.target or context.active_object)
+    keys = face.data.shape_keys if face is not None else None
+    for i, row_data in enumerate(s.name_map):
+        row = box.row(align=True)
+        row.prop(row_data, "preset_key", text="")
+        if keys is not None:
+            row.prop_search(row_data, "mesh_key", keys, "key_blocks", text="")
+        else:
+            row.prop(row_data, "mesh_key", text="")
+        row.operator("evoke.name_map_remove", text="", icon="X").index = i
+    box.operator("evoke.name_map_add", icon="ADD")
 
 
 class EVOKE_PT_render(_SubPanel):
@@ -150,11 +168,18 @@ class EVOKE_PT_live(_SubPanel):
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: Any) -> None:
-        from .live_ops import current_driver
+        from .live_ops import current_driver, found_streams
 
         s = context.scene.evoke
         col = _layout(self).column()
-        col.prop(s, "live_stream")
+        row = col.row(align=True)
+        row.prop(s, "live_stream")
+        row.operator("evoke.live_find_streams", text="", icon="VIEWZOOM")
+        for info in found_streams():
+            label = f"{info['name']}  ({info['type']}, {info['channels']} ch, {info['rate']:g} Hz)"
+            col.operator("evoke.live_use_stream", text=label, icon="RADIOBUT_OFF").name = info[
+                "name"
+            ]
         col.prop(s, "calibration")
         driver = current_driver()
         row = col.row(align=True)

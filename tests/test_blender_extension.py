@@ -321,3 +321,20 @@ def test_headless_without_egl_falls_back_to_cycles(deap_two_trials: Path, tmp_pa
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "rendered with Cycles instead" in done.stdout
     assert bpy.data.movieclips.load(str(clip)).frame_duration == 6
+
+
+def test_name_map_drives_an_avatar_with_other_key_names(
+    installed: Path, deap_two_trials: Path, tmp_path: Path
+) -> None:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.mesh.primitive_uv_sphere_add()
+    obj = bpy.context.active_object
+    obj.shape_key_add(name="Basis")
+    obj.shape_key_add(name="Smile_L").data[0].co = (0.0, 0.0, 2.0)
+    s = setup_bake(obj, tmp_path, deap_two_trials, mode="blend")
+    assert bpy.ops.evoke.name_map_add() == {"FINISHED"}
+    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    assert _animated_paths(obj.data.shape_keys) == {'key_blocks["Smile_L"].value'}
+    bpy.ops.evoke.name_map_remove(index=0)
+    assert len(s.name_map) == 0

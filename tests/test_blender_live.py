@@ -158,3 +158,25 @@ def test_headset_layouts_over_lsl(
         bpy.ops.evoke.live_disconnect()
         replay.kill()
         replay.wait(10)
+
+
+def test_find_streams_lists_the_replay(installed: Path, deap_two_trials: Path) -> None:
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
+    bpy.context.preferences.system.use_online_access = True
+    replay = start_replay(deap_two_trials)
+    try:
+        time.sleep(1.0)
+        assert bpy.ops.evoke.live_find_streams() == {
+            "FINISHED"
+        }  # returns at once: a thread searches
+        found = {s["name"]: s for s in live_ops.found_streams(wait=True)}
+        assert (
+            found[NAME]["type"] == "EEG"
+            and found[NAME]["channels"] == 40
+            and found[NAME]["rate"] == 128.0
+        )
+        bpy.ops.evoke.live_use_stream(name=NAME)
+        assert bpy.context.scene.evoke.live_stream == NAME
+    finally:
+        replay.kill()
+        replay.wait(10)
