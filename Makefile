@@ -39,7 +39,7 @@ $(STAMPT):
 
 demo: setup
 	$(BIN)/python scripts/demo.py --out out
-	$(BIN)/python scripts/render_demo.py out/synthetic_deap/s05.dat --trial 1 --seconds 12 --height 288 --out out/demo.mp4
+	$(BIN)/python scripts/render_demo.py out/synthetic_deap/s05.dat --trial 32 --seconds 12 --height 288 --out out/demo.mp4
 
 lint: setup
 	$(BIN)/ruff check .
