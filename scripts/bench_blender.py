@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -25,16 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine", default="workbench", choices=("workbench", "eevee", "cycles"))
     ap.add_argument("--height", type=int, default=360)
     args = ap.parse_args(argv)
-    os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="evoke-bench-"))
+    from build_extension import install_for_script
+
+    zip_path = install_for_script("bench")
     import bpy
-    from build_extension import build
     from synth_deap import write_deap_folder
 
     tmp = Path(tempfile.mkdtemp(prefix="evoke-bench-data-"))
-    (zip_path,) = build(tmp / "dist")
-    bpy.ops.extensions.package_install_files(
-        filepath=str(zip_path), repo="user_default", enable_on_install=True
-    )
     write_deap_folder(tmp / "deap", subjects=1, seed=5)
     bpy.ops.wm.read_homefile(use_empty=True)
     scene = bpy.context.scene

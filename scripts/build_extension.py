@@ -139,3 +139,22 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def install_for_script(purpose: str) -> Path:
+    """For headless scripts: build, then install into a throw-away Blender user folder, the
+    official way. Returns the zip. Must run before anything imports bpy (Blender reads the
+    folder's location once, at import)."""
+    import os
+
+    os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix=f"evoke-{purpose}-"))
+    import bpy
+
+    out = Path(tempfile.mkdtemp(prefix=f"evoke-{purpose}-dist-"))
+    (zip_path,) = build(out)
+    result = bpy.ops.extensions.package_install_files(
+        filepath=str(zip_path), repo="user_default", enable_on_install=True
+    )
+    if result != {"FINISHED"}:
+        raise SystemExit(f"error: Blender could not install {zip_path}")
+    return zip_path

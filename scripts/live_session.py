@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -42,16 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.loopback:
         os.environ.setdefault("LSLAPICFG", str(ROOT / "tests" / "lsl_loopback.cfg"))
-    os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="evoke-live-"))
-    import bpy
-    from build_extension import build
+    from build_extension import install_for_script
 
-    with tempfile.TemporaryDirectory() as tmp:
-        (zip_path,) = build(Path(tmp))
-        bpy.ops.extensions.package_install_files(
-            filepath=str(zip_path), repo="user_default", enable_on_install=True
-        )
+    install_for_script("live")
     import importlib
+
+    import bpy
 
     live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
     bpy.context.preferences.system.use_online_access = (

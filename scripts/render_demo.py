@@ -9,9 +9,7 @@ Blender's user folders go to a temporary directory, so this never touches your o
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -75,18 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-blend", help="also save the scene as a .blend")
     args = ap.parse_args(argv)
 
-    os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="evoke-demo-"))
-    import bpy  # after the environment: Blender reads it at import
-    from build_extension import build
+    from build_extension import install_for_script
 
-    with tempfile.TemporaryDirectory() as tmp:
-        (zip_path,) = build(Path(tmp))
-        result = bpy.ops.extensions.package_install_files(
-            filepath=str(zip_path), repo="user_default", enable_on_install=True
-        )
-    if result != {"FINISHED"}:
-        print("error: could not install the extension", file=sys.stderr)
-        return 2
+    install_for_script("demo")
+    import bpy
+
     bpy.ops.wm.read_homefile(use_empty=True)
     scene = bpy.context.scene
     scene.render.fps = 24
