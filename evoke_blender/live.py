@@ -169,11 +169,11 @@ class LiveDriver:
         updates: list[LiveUpdate] = []
         arrived = False
         try:
-            chunk, stamps = self.inlet.pull_chunk(timeout=0.0, max_samples=MAX_CHUNK)
+            chunk, stamps = self.inlet.pull_chunk(timeout=0.0, max_samples=MAX_CHUNK, as_numpy=True)
         except Exception as exc:  # LostError without recover, or a closed inlet
             chunk, stamps = [], []
             self.status.message = f"stream error: {exc}"
-        if len(chunk):
+        if chunk is not None and len(chunk):
             arrived = True
             now = time.monotonic()
             if self._was_lost:  # the same source came back: start windows afresh, keep calibration

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import blas_threads
 from .electrodes import DEAP_EEG_CHANNELS, match_channels
 from .errors import InputError
 from .features import N_ELECTRODES, window_validity
@@ -361,6 +362,14 @@ class LiveProcessor:
     def push(self, chunk: np.ndarray, timestamps: np.ndarray | None = None) -> list[LiveUpdate]:
         """(n, channels) samples in the stream's channel order -> updates of completed windows."""
         entered = time.perf_counter()
+        # Live steps are tiny products a few times a second: waking OpenBLAS's sleeping worker
+        # threads for each costs more than the products themselves, so run them on this thread.
+        with blas_threads.single_threaded():
+            return self._push(chunk, timestamps, entered)
+
+    def _push(
+        self, chunk: np.ndarray, timestamps: np.ndarray | None, entered: float
+    ) -> list[LiveUpdate]:
         grid, valid, times = self.push_features(chunk, timestamps)
         updates: list[LiveUpdate] = []
         if len(valid):
