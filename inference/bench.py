@@ -156,16 +156,14 @@ def _forward_figures() -> dict[str, Any]:
 
 
 _CHILD = """
-import resource, sys, time, json
+import importlib, json, resource, sys, time
 t = time.perf_counter()
-import inference
-from inference.readers_deap import read_recording
-from inference.model import load_model
-from inference.pipeline import predict
+runtime = importlib.import_module("inference")  # a fresh process: the package is top level here
+readers = importlib.import_module("inference.readers")
 imported = time.perf_counter() - t
 heavy = sorted(m for m in ("torch", "scipy", "bpy") if m in sys.modules)
 t = time.perf_counter()
-pred = predict(read_recording(sys.argv[1]), load_model())
+pred = runtime.predict(readers.read_recording(sys.argv[1]), runtime.load_model())
 elapsed = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"import_s": imported, "predict_subject_s": elapsed, "peak_rss_mb": rss,

@@ -17,10 +17,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
+import bpy  # real Blender; `make setup` installs it, so a missing one fails loudly
 import numpy as np
 import pytest
-
-bpy = pytest.importorskip("bpy")
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_PY = ROOT / "evoke_blender" / "avatar" / "build.py"

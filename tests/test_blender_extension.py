@@ -7,18 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import addon_utils
+import bpy
 import numpy as np
 import pytest
+from mathutils import Vector
 
-bpy = pytest.importorskip(
-    "bpy", reason="Blender's bpy module is installed by `make setup`; run via make test"
-)
-import addon_utils  # noqa: E402  (ships with bpy)
-from mathutils import Vector  # noqa: E402
-
-from inference import PredictOptions, load_model, predict  # noqa: E402
-from inference.readers_deap import read_recording  # noqa: E402
-from inference.smoothing import SmoothingSettings  # noqa: E402
+from inference import PredictOptions, load_model, predict
+from inference.readers_deap import read_recording
+from inference.smoothing import SmoothingSettings
 
 MODULE = "bl_ext.user_default.evoke"
 KEYS = (

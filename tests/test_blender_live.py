@@ -11,12 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import bpy  # real Blender; `make setup` installs it, so a missing one fails loudly
 import numpy as np
 import pytest
-
-bpy = pytest.importorskip(
-    "bpy", reason="Blender's bpy module is installed by `make setup`; run via make test"
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "evoke-blender-live-test"

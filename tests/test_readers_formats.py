@@ -15,7 +15,9 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
+import pyedflib
 import pytest
+import pyxdf
 
 from inference import load_model
 from inference.electrodes import DEAP_EEG_CHANNELS
@@ -26,9 +28,6 @@ from inference.readers_csv import read_csv
 from inference.readers_deap import read_recording as read_deap
 from inference.readers_edf import read_edf
 from inference.readers_xdf import read_xdf
-
-pyedflib = pytest.importorskip("pyedflib")
-pyxdf = pytest.importorskip("pyxdf")
 
 EPOC = ("AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4", "F8", "AF4")
 PYEDFLIB_DATA = Path(pyedflib.__file__).resolve().parent / "tests" / "data"
@@ -249,7 +248,7 @@ def write_edf(
     try:
         span = float(np.ceil(max(float(np.abs(s).max()) for s in signals) * 1.01))
         digital = 8388607 if bdf else 32767
-        headers = [
+        headers: list[dict[str, str | int | float | None]] = [
             {
                 "label": label,
                 "dimension": unit,
