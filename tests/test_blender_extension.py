@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import addon_utils
 import bpy
 import numpy as np
 import pytest
-from mathutils import Vector
+from mathutils import Vector  # importable once bpy is
 
 from inference import PredictOptions, load_model, predict
 from inference.readers_deap import read_recording
@@ -87,6 +86,8 @@ def registered_names() -> set[str]:
 
 
 def test_disable_enable_three_times_leaves_nothing_behind(installed: Path) -> None:
+    import addon_utils  # Blender's own module: importable only once bpy is loaded
+
     expected = registered_names()
     assert len(expected) >= 10
     handlers = {
