@@ -55,7 +55,7 @@ def armature_of(mesh: Any) -> Any | None:
     return parent if parent is not None and parent.type == "ARMATURE" else None
 
 
-def _key_curves(
+def key_curves(
     fcurves: Any,
     paths: list[str],
     frames: np.ndarray,
@@ -100,14 +100,14 @@ def bake_timeline(
     values = timeline.weights @ weights  # (n, keys)
     cols = [key_names.index(k) for k in found]
     paths = [f'key_blocks["{found[k]}"].value' for k in found]
-    _key_curves(fresh_fcurves(mesh.data.shape_keys, "EVOKE face"), paths, frames, values[:, cols])
+    key_curves(fresh_fcurves(mesh.data.shape_keys, "EVOKE face"), paths, frames, values[:, cols])
 
     for name, value in zip(PROPS, (0.5, 0.5, 0.5, 0.0, 0), strict=True):
         mesh[name] = value
     vad = np.column_stack([timeline.probs, timeline.confidence])
     prop_fc = fresh_fcurves(mesh, "EVOKE VAD")
-    _key_curves(prop_fc, [f'["{p}"]' for p in PROPS[:4]], frames, vad)
-    _key_curves(
+    key_curves(prop_fc, [f'["{p}"]' for p in PROPS[:4]], frames, vad)
+    key_curves(
         prop_fc, [f'["{PROPS[4]}"]'], frames, timeline.emotion[:, None].astype(float), constant=True
     )
     mesh["evoke_emotions"] = json.dumps(list(table.names))
@@ -136,7 +136,7 @@ def _bake_bones(
     for b in names:
         arm.pose.bones[b].rotation_mode = "XYZ"
     paths = [f'pose.bones["{b}"].rotation_euler#{i}' for b in names for i in range(3)]
-    _key_curves(fresh_fcurves(arm, "EVOKE pose"), paths, frames, timeline.weights @ rot)
+    key_curves(fresh_fcurves(arm, "EVOKE pose"), paths, frames, timeline.weights @ rot)
     return names
 
 

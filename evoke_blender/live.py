@@ -10,8 +10,10 @@ when an outlet with the same source id returns.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +29,7 @@ TICK_S = 0.25  # timer interval: 4 ticks a second
 LOST_AFTER_S = 2.0  # no sample for this long: the stream is lost
 EASE_PER_TICK = 0.7  # while lost, the face keeps 70% of its expression each tick
 MAX_CHUNK = 4096
+RECENT = 2000  # timings kept for the status percentiles (about 8 minutes of ticks)
 
 
 def import_pylsl() -> Any:
@@ -63,21 +66,25 @@ class LiveStatus:
     since_last_sample_s: float = float("nan")
     windows: int = 0
     windows_skipped: int = 0
-    latency_ms: list[float] = field(default_factory=list)  # arrival in tick -> shape keys written
-    tick_ms: list[float] = field(default_factory=list)
+    latency_ms: deque[float] = field(
+        default_factory=lambda: deque(maxlen=RECENT)
+    )  # arrival -> keys written
+    tick_ms: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
     emotion: str = ""
     probs: tuple[float, float, float] = (0.5, 0.5, 0.5)
 
-    def percentile(self, values: list[float], q: float) -> float:
-        return float(np.percentile(values[-2000:], q)) if values else float("nan")
+    def percentile(self, values: deque[float], q: float) -> float:
+        return float(np.percentile(values, q)) if values else float("nan")
 
 
 class LiveDriver:
     def __init__(self, face: Any, model: EvokeModel, presets: Presets, stream_name: str, *, hop_s: float = 0.25,
                  smoothing: SmoothingSettings | None = None, calibration_s: float = 3.0,
-                 name_map: dict[str, str] | None = None, resolve_timeout_s: float = 10.0) -> None:  # fmt: skip
+                 name_map: dict[str, str] | None = None, resolve_timeout_s: float = 10.0,
+                 blend: bool = True) -> None:  # fmt: skip
         self.pylsl = import_pylsl()
         self.face_name = face.name
+        self.blend = blend  # blend the eight presets by probability, or show the one emotion
         self.model = model
         self.hop_s = hop_s
         self.smoothing = smoothing or SmoothingSettings()
@@ -183,7 +190,7 @@ class LiveDriver:
             updates = self.processor.push(np.asarray(chunk, dtype=np.float32), np.asarray(stamps))
         since = (
             time.monotonic() - self._last_sample
-            if self._last_sample == self._last_sample
+            if not math.isnan(self._last_sample)
             else float("nan")
         )
         self.status.since_last_sample_s = since
@@ -193,10 +200,11 @@ class LiveDriver:
             last = updates[-1]
             self.values = (
                 last.weights.astype(np.float32) @ self.to_blocks
-                if self._blend
+                if self.blend
                 else self.to_blocks[last.emotion]
             )
-            self.status.emotion, self.status.probs = last.name, tuple(float(p) for p in last.probs)  # type: ignore[assignment]
+            v, a, d = (float(p) for p in last.probs)
+            self.status.emotion, self.status.probs = last.name, (v, a, d)
             self.status.state, self.status.message = "live", ""
             self._write(face, last)
         elif since > LOST_AFTER_S:
@@ -213,8 +221,6 @@ class LiveDriver:
         self.status.tick_ms.append((done - started) * 1e3)
         if arrived and updates:
             self.status.latency_ms.append((done - started) * 1e3)
-
-    _blend = True  # the live face blends the eight presets by their probabilities
 
     def _write(self, face: Any, update: LiveUpdate | None) -> None:
         face.data.shape_keys.key_blocks.foreach_set("value", self.values)

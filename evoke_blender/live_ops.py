@@ -79,7 +79,8 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
         name_map = {row.preset_key: row.mesh_key for row in s.name_map if row.preset_key}
         try:
             _driver = LiveDriver(face, model_cache.get_model(s.model_path), presets_from_scene(s), s.live_stream.strip(),
-                                 hop_s=s.hop, smoothing=smoothing, calibration_s=s.calibration, name_map=name_map)  # fmt: skip
+                                 hop_s=s.hop, smoothing=smoothing, calibration_s=s.calibration, name_map=name_map,
+                                 blend=s.mode == "blend")  # fmt: skip
         except EvokeError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

@@ -218,10 +218,20 @@ class EVOKE_OT_preview_preset(bpy.types.Operator):
         if mesh is None:
             self.report({"ERROR"}, "No avatar with shape keys selected")
             return {"CANCELLED"}
-        weights = presets_from_scene(s).shape_keys.get(s.preset_emotion, {})
-        blocks = mesh.data.shape_keys.key_blocks
-        for block in blocks[1:]:
-            block.value = weights.get(block.name, 0.0)
+        from .avatar.build import apply_preset
+        from .presets import resolve_keys
+
+        presets = presets_from_scene(s)
+        weights = presets.shape_keys.get(s.preset_emotion, {})
+        name_map = {row.preset_key: row.mesh_key for row in s.name_map if row.preset_key}
+        found, _ = resolve_keys(
+            list(weights), [b.name for b in mesh.data.shape_keys.key_blocks], name_map
+        )
+        preset = {
+            "shape_keys": {found[k]: w for k, w in weights.items() if k in found},
+            "bones": presets.bones.get(s.preset_emotion, {}),
+        }
+        apply_preset(mesh, preset)  # the same function the contact sheet renders with
         return {"FINISHED"}
 
 

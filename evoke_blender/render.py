@@ -15,6 +15,7 @@ import bpy
 import numpy as np
 
 from .anim_compat import fcurves_of, fresh_fcurves
+from .bake import key_curves
 
 OVERLAY = "EVOKE Overlay"
 TRACK = (0.12, 0.12, 0.14, 1.0)
@@ -83,17 +84,6 @@ def _curve_points(mesh: Any, prop: str) -> np.ndarray:
     raise ValueError(f"'{mesh.name}' has no baked {prop}: bake a recording first")
 
 
-def _key(
-    obj: Any, path: str, index: int, points: np.ndarray, *, constant: bool, fcurves: Any
-) -> None:
-    fc = fcurves.new(path, index=index)
-    fc.keyframe_points.add(len(points))
-    fc.keyframe_points.foreach_set("co", points.ravel())
-    if constant:
-        fc.keyframe_points.foreach_set("interpolation", [0] * len(points))
-    fc.update()
-
-
 def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> Any:
     """Emotion name and three VAD bars parented to the camera, animated from the bake."""
     old = bpy.data.collections.get(OVERLAY)
@@ -129,8 +119,13 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
         shown = emotion.copy()
         shown[:, 1] = (np.rint(emotion[:, 1]) == k).astype(np.float32)
         fcurves = fresh_fcurves(label, f"EVOKE label {name}")
-        for axis in range(3):
-            _key(label, "scale", axis, shown, constant=True, fcurves=fcurves)
+        key_curves(
+            fcurves,
+            ["scale#0", "scale#1", "scale#2"],
+            shown[:, 0],
+            np.repeat(shown[:, 1:], 3, axis=1),
+            constant=True,
+        )
     for row, (prop, letter) in enumerate(
         (("evoke_valence", "V"), ("evoke_arousal", "A"), ("evoke_dominance", "D"))
     ):
@@ -149,13 +144,9 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
         track.location.z -= 0.002  # just behind the bar
         bar_mesh = _quad(f"EVOKE bar {letter}", width, size * 0.6, BAR_COLOURS[row])
         bar = add(f"EVOKE bar {letter}", bar_mesh, (half_w * 0.5, y - size * 0.25))
-        _key(
-            bar,
-            "scale",
-            0,
-            _curve_points(mesh, prop),
-            constant=False,
-            fcurves=fresh_fcurves(bar, f"EVOKE bar {letter}"),
+        points = _curve_points(mesh, prop)
+        key_curves(
+            fresh_fcurves(bar, f"EVOKE bar {letter}"), ["scale#0"], points[:, 0], points[:, 1:]
         )
     return coll
 

@@ -336,3 +336,31 @@ def test_name_map_drives_an_avatar_with_other_key_names(
     assert _animated_paths(obj.data.shape_keys) == {'key_blocks["Smile_L"].value'}
     bpy.ops.evoke.name_map_remove(index=0)
     assert len(s.name_map) == 0
+
+
+def test_preview_applies_the_preset_with_name_map_and_pose(installed: Path, tmp_path: Path) -> None:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.evoke.add_avatar()
+    s = bpy.context.scene.evoke
+    face = s.target
+    face.data.shape_keys.key_blocks["mouthSmileLeft"].name = "Smile_L"  # a non-ARKit name
+    bpy.ops.evoke.load_presets()
+    bpy.ops.evoke.name_map_add()
+    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
+    s.preset_emotion = "happiness"
+    assert bpy.ops.evoke.preview_preset() == {"FINISHED"}
+    presets = json.loads(
+        (Path(__file__).resolve().parent.parent / "avatar_assets" / "presets.json").read_text()
+    )
+    happy = presets["emotions"]["happiness"]
+    blocks = face.data.shape_keys.key_blocks
+    assert blocks["Smile_L"].value == pytest.approx(happy["shape_keys"]["mouthSmileLeft"])
+    assert blocks["jawOpen"].value == pytest.approx(happy["shape_keys"].get("jawOpen", 0.0))
+    s.preset_emotion = "sadness"  # sadness lowers the head in the bundled presets
+    bpy.ops.evoke.preview_preset()
+    head = face.parent.pose.bones["head"]  # the armature parents the face
+    tilt = presets["emotions"]["sadness"]["bones"]["head"]
+    assert tuple(head.rotation_euler) == pytest.approx(tuple(np.radians(tilt)), abs=1e-5)
+    assert blocks["Smile_L"].value == pytest.approx(
+        presets["emotions"]["sadness"]["shape_keys"].get("mouthSmileLeft", 0.0)
+    )

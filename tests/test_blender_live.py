@@ -44,7 +44,7 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
     face = s.target
-    s.live_stream, s.hop = NAME, 0.25
+    s.live_stream, s.hop, s.mode = NAME, 0.25, "blend"  # blend: the face always shows something
 
     bpy.context.preferences.system.use_online_access = False
     with pytest.raises(RuntimeError, match="Online Access"):
