@@ -192,11 +192,41 @@ def _process_figures() -> dict[str, Any]:
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in fig.items()}
 
 
+def _live_figures(steps: int = 40, cadence_s: float = 0.25) -> dict[str, Any]:
+    """One live step (LiveProcessor.push of 0.25 s of 32-channel EEG) at the live cadence.
+
+    Pushes are 250 ms apart, as in Blender, so each starts on caches the pause has cooled;
+    back-to-back timings would flatter it. 128 Hz needs no resampling, 512 Hz does.
+    """
+    from .electrodes import DEAP_EEG_CHANNELS
+    from .live import LiveProcessor
+
+    model = load_model()
+    rng = np.random.default_rng(4)
+    out: dict[str, Any] = {}
+    for rate in (128, 512):
+        live = LiveProcessor(model, DEAP_EEG_CHANNELS, float(rate))
+        chunk = rate // 4
+        for _ in range(16):  # calibration and the first windows
+            live.push(20 * rng.standard_normal((chunk, 32)).astype(np.float32))
+        times = []
+        for _ in range(steps):
+            x = 20 * rng.standard_normal((chunk, 32)).astype(np.float32)
+            time.sleep(cadence_s)
+            t = time.perf_counter()
+            live.push(x)
+            times.append((time.perf_counter() - t) * 1e3)
+        out[f"live_step_{rate}hz_ms_p50"] = round(float(np.percentile(times, 50)), 3)
+        out[f"live_step_{rate}hz_ms_p95"] = round(float(np.percentile(times, 95)), 3)
+    return out
+
+
 def run_bench(*, as_json: bool = False, reference_trials: int = 4) -> int:
     figures: dict[str, Any] = {"cpu_count": os.cpu_count(), "numpy": np.__version__}
     figures.update(_forward_figures())
     figures.update(_feature_figures(reference_trials))
     figures.update(_process_figures())
+    figures.update(_live_figures())
     figures["targets"] = {
         "features_speedup": ">= 100",
         "features_all_deap_s": "<= 15",

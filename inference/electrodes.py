@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -36,8 +37,9 @@ GRID_LAYOUT: tuple[tuple[str, ...], ...] = (
 GRID_SIZE = 9
 
 
+@lru_cache(maxsize=1)
 def grid_positions() -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of each DEAP electrode (in DEAP order) on the 9x9 grid."""
+    """Row and column of each DEAP electrode (in DEAP order) on the 9x9 grid (read-only, cached)."""
     where = {
         name: (r, c)
         for r, row in enumerate(GRID_LAYOUT)
@@ -46,6 +48,8 @@ def grid_positions() -> tuple[np.ndarray, np.ndarray]:
     }
     rows = np.array([where[name][0] for name in DEAP_EEG_CHANNELS], dtype=np.intp)
     cols = np.array([where[name][1] for name in DEAP_EEG_CHANNELS], dtype=np.intp)
+    rows.setflags(write=False)
+    cols.setflags(write=False)
     return rows, cols
 
 

@@ -85,11 +85,15 @@ class FeatureSettings:
 
 
 @lru_cache(maxsize=8)
-def _filter_matrix(settings: FeatureSettings) -> np.ndarray:
-    m = window_filter_matrix(
-        settings.bands, settings.filter_order, settings.rate, settings.window_samples
-    )
-    return m.astype(np.float32)
+def _filter_matrices(settings: FeatureSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(M, mean map): windows @ M filters every band; windows @ mean map is each band's mean.
+
+    The mean comes straight from the input: mean(x @ L^T) = x @ mean(L^T).
+    """
+    n, n_bands = settings.window_samples, len(settings.bands)
+    m = window_filter_matrix(settings.bands, settings.filter_order, settings.rate, n)
+    mean_map = m.reshape(n, n_bands, n).mean(axis=-1)
+    return m.astype(np.float32), mean_map.astype(np.float32)
 
 
 @lru_cache(maxsize=8)
@@ -113,29 +117,42 @@ def band_features(windows: np.ndarray, settings: FeatureSettings) -> np.ndarray:
         raise ValueError(f"windows must have {n} samples, got {windows.shape[-1]}")
     lead = windows.shape[:-1]
     flat = np.ascontiguousarray(windows, dtype=np.float32).reshape(-1, n)
-    n_bands = len(settings.bands)
-    out = np.empty((flat.shape[0], n_bands), dtype=np.float32)
+    out = np.empty((flat.shape[0], len(settings.bands)), dtype=np.float32)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if settings.kind == "de":
-            m = _filter_matrix(settings)
-            # mean of each filtered window, straight from the input: mean(x @ L^T) = x @ mean(L^T)
-            mean_map = m.reshape(n, n_bands, n).mean(axis=-1)
-            for start in range(0, flat.shape[0], _ROWS_PER_CHUNK):  # chunks bound memory only
-                x = flat[start : start + _ROWS_PER_CHUNK]
-                y = (x @ m).reshape(-1, n_bands, n)
-                mean_sq = np.einsum("wbt,wbt->wb", y, y) / n
-                var = np.maximum(mean_sq - (x @ mean_map) ** 2, 0.0)
-                out[start : start + _ROWS_PER_CHUNK] = 0.5 * np.log2(2 * np.pi * np.e * var)
-        else:
-            hann = np.hanning(n + 1)[:-1].astype(np.float32)  # periodic Hann, like scipy's
-            scale = 1.0 / (settings.rate * float(np.sum(hann.astype(np.float64) ** 2)))
-            bands = _psd_band_matrix(settings)
-            for start in range(0, flat.shape[0], _ROWS_PER_CHUNK):
-                spec = np.fft.rfft(flat[start : start + _ROWS_PER_CHUNK] * hann, axis=-1)
-                power = (spec.real**2 + spec.imag**2) * scale
-                power[:, 1 : (n + 1) // 2] *= 2  # one-sided: double all but DC (and Nyquist)
-                out[start : start + _ROWS_PER_CHUNK] = np.log10(power @ bands)
-    return out.reshape(*lead, n_bands)
+        for start in range(0, flat.shape[0], _ROWS_PER_CHUNK):  # chunks bound memory only
+            out[start : start + _ROWS_PER_CHUNK] = band_rows(
+                flat[start : start + _ROWS_PER_CHUNK], settings
+            )
+    return out.reshape(*lead, len(settings.bands))
+
+
+def band_rows(rows: np.ndarray, settings: FeatureSettings) -> np.ndarray:
+    """(rows, n_samples) float32 -> (rows, n_bands): the features without chunking or errstate.
+
+    The live path calls this directly (inside its own errstate) to keep each step lean.
+    """
+    n = settings.window_samples
+    if settings.kind == "de":
+        m, mean_map = _filter_matrices(settings)
+        y = (rows @ m).reshape(rows.shape[0], -1, n)
+        mean_sq = np.einsum("wbt,wbt->wb", y, y)
+        mean_sq *= 1.0 / n
+        mean = rows @ mean_map
+        var = np.maximum(mean_sq - mean * mean, 0.0)
+        return 0.5 * np.log2(var * (2 * np.pi * np.e))
+    hann, scale, bands = _psd_constants(settings)
+    spec = np.fft.rfft(rows * hann, axis=-1)
+    power = (spec.real**2 + spec.imag**2) * scale
+    power[:, 1 : (n + 1) // 2] *= 2  # one-sided: double all but DC (and Nyquist)
+    return np.log10(power @ bands)
+
+
+@lru_cache(maxsize=8)
+def _psd_constants(settings: FeatureSettings) -> tuple[np.ndarray, float, np.ndarray]:
+    n = settings.window_samples
+    hann = np.hanning(n + 1)[:-1].astype(np.float32)  # periodic Hann, like scipy's
+    scale = 1.0 / (settings.rate * float(np.sum(hann.astype(np.float64) ** 2)))
+    return hann, scale, _psd_band_matrix(settings)
 
 
 def baseline_signal(pre_trial: np.ndarray, settings: FeatureSettings) -> np.ndarray:
@@ -156,20 +173,35 @@ def window_starts(n_samples: int, window: int, hop: int) -> np.ndarray:
 
 
 def window_validity(windows: np.ndarray) -> np.ndarray:
-    """True where every channel of a window is finite and not flat: (..., ch, n) -> (...)."""
-    finite = np.isfinite(windows).all(axis=-1)
-    with np.errstate(invalid="ignore"):
-        lively = windows.var(axis=-1) > FLAT_VARIANCE
-    return (finite & lively).all(axis=-1)
+    """True where every channel of a window is finite and not flat: (..., ch, n) -> (...).
+
+    Variance from sums of the offsets to each channel's first sample: a flat channel gives an
+    exact 0 whatever its DC level, and NaN/Inf anywhere gives a non-finite variance.
+    """
+    n = windows.shape[-1]
+    d = windows - windows[..., :1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean = np.add.reduce(d, axis=-1) * (1.0 / n)
+        var = np.einsum("...t,...t->...", d, d) * (1.0 / n) - mean * mean
+        ok = np.isfinite(var) & (var > FLAT_VARIANCE)
+    return ok.all(axis=-1)
 
 
 def to_grid(features: np.ndarray) -> np.ndarray:
     """(..., 32 electrodes in DEAP order, bands) -> (..., bands, 9, 9), empty cells zero."""
-    rows, cols = grid_positions()
     lead = features.shape[:-2]
-    grid = np.zeros((*lead, features.shape[-1], GRID_SIZE, GRID_SIZE), dtype=np.float32)
-    grid[..., rows, cols] = np.moveaxis(features, -1, -2)
-    return grid
+    grid = np.zeros((*lead, features.shape[-1], GRID_SIZE * GRID_SIZE), dtype=np.float32)
+    grid[..., grid_cells()] = np.moveaxis(features, -1, -2)
+    return grid.reshape(*lead, features.shape[-1], GRID_SIZE, GRID_SIZE)
+
+
+@lru_cache(maxsize=1)
+def grid_cells() -> np.ndarray:
+    """Flat 9x9 cell of each DEAP electrode, in DEAP order."""
+    rows, cols = grid_positions()
+    cells = rows * GRID_SIZE + cols
+    cells.setflags(write=False)
+    return cells
 
 
 def trial_features(

@@ -12,10 +12,10 @@ state across chunks so that splitting the input differently never changes the ou
    function pads with zeros. Its look-ahead (`resample_delay_s`) is half the filter.
 3. Common average reference per sample over the matched EEG electrodes (DEAP applied one).
 4. A causal 4-45 Hz band-pass, like DEAP's preprocessing: a linear-phase FIR (Hamming-windowed
-   sinc, 97 taps = EEGLAB eegfilt's default order 3 * rate / 4 Hz, plus one), run directly on a
-   strided view of history + chunk. Why FIR, not a Butterworth IIR: an IIR needs a Python loop
-   over samples; the FIR needs none, keeps NaN local (a NaN spoils only the outputs whose 97
-   taps see it), and its output does not depend on chunking. The price is a fixed delay of
+   sinc, 97 taps = EEGLAB eegfilt's default order 3 * rate / 4 Hz, plus one), one banded matrix
+   product per block of history + chunk. Why FIR, not a Butterworth IIR: an IIR needs a Python
+   loop over samples; the FIR needs none, keeps NaN local (a NaN spoils only the outputs whose 97
+   taps see it), and chunking changes its output only by rounding. The price is a fixed delay of
    48 samples (0.375 s, `bandpass_delay_s`). History starts as the first sample, like stage 2.
 5. Calibration: the first `calibration_s` seconds after the filters become the resting baseline
    (its last `baseline_s` = 3 s, averaged per second as in DEAP; `StreamingFeatures.set_baseline`).
@@ -54,7 +54,12 @@ from .streaming import StreamingFeatures
 
 BANDPASS_HZ = (4.0, 45.0)
 LATENCY_RING = 256  # pushes kept for the latency percentiles
-_BLOCK = 256  # output samples per vectorised block (bounds memory of the strided gathers)
+_BLOCK = 256  # band-pass outputs per matrix product (a live tick makes ~32)
+# Resampler outputs per matrix product, and how many block matrices it keeps: one matrix per
+# residue of the block's first output mod `up` (one for 512 Hz, up to 64 for 250 Hz), so keep
+# each small; a live tick makes ~32 outputs.
+_RESAMPLE_ROWS = 64
+_RESAMPLE_KEPT = 128
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,13 @@ class LiveStats:
 
 
 class StreamResampler:
-    """`inference.resample.resample` as a stream: history carried between chunks."""
+    """`inference.resample.resample` as a stream: history carried between chunks.
+
+    Each block of outputs is one matrix product with the input span it reads. Output j reads
+    inputs base_j - k (k < taps) through filter phase phase_j; both patterns repeat when j
+    advances by `up`, so the block matrix depends only on the block's first output mod `up`
+    and is built once per residue that occurs (one for integer ratios such as 512 -> 128 Hz).
+    """
 
     def __init__(self, rate_in: float, rate_out: float) -> None:
         self.up, self.down = resample_ratio(rate_in, rate_out)
@@ -109,6 +120,7 @@ class StreamResampler:
             self.delay_s = (half_len / self.up) / rate_in
         else:
             self.delay_s = 0.0
+        self._blocks: dict[int, np.ndarray] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -116,6 +128,23 @@ class StreamResampler:
         self._start = 0  # absolute input index of the buffer's first row
         self._received = 0  # input samples so far
         self._next = 0  # next output index
+
+    def _base(self, j: int) -> int:
+        return ((self.first + j) * self.down) // self.up
+
+    def _block(self, residue: int) -> np.ndarray:
+        """(rows, span) matrix: outputs residue .. residue + rows - 1 from their inputs."""
+        if residue not in self._blocks:
+            j = residue + np.arange(_RESAMPLE_ROWS)
+            t = (self.first + j) * self.down
+            base, phase = t // self.up, t % self.up
+            column = (base - base[0])[:, None] + (self.taps - 1) - np.arange(self.taps)
+            matrix = np.zeros((_RESAMPLE_ROWS, int(column.max()) + 1))
+            np.put_along_axis(matrix, column, self.polyphase[phase], axis=1)
+            if len(self._blocks) >= _RESAMPLE_KEPT:  # odd ratios: bound memory, rebuild
+                self._blocks.clear()
+            self._blocks[residue] = matrix
+        return self._blocks[residue]
 
     def push(self, x: np.ndarray) -> np.ndarray:
         """(n, ch) float64 in -> (k, ch) out: every output whose inputs have all arrived."""
@@ -130,17 +159,16 @@ class StreamResampler:
         self._received += x.shape[0]
         end = max(self._next, (self._received * self.up - 1) // self.down - self.first + 1)
         out = np.empty((end - self._next, x.shape[1]))
-        lags = np.arange(self.taps)
-        for j0 in range(self._next, end, _BLOCK):  # blocks of outputs, not samples
-            j = np.arange(j0, min(j0 + _BLOCK, end))
-            t = (self.first + j) * self.down
-            base, phase = t // self.up, t % self.up
-            gathered = buffer[base[:, None] - lags[None, :] - self._start]  # (b, taps, ch)
-            out[j0 - self._next : j0 - self._next + j.size] = np.einsum(
-                "btc,bt->bc", gathered, self.polyphase[phase]
+        for j0 in range(self._next, end, _RESAMPLE_ROWS):  # blocks of outputs, not samples
+            b = min(_RESAMPLE_ROWS, end - j0)
+            span = self._base(j0 + b - 1) - self._base(j0) + self.taps
+            first_input = self._base(j0) - (self.taps - 1) - self._start
+            matrix = self._block(j0 % self.up)[:b, :span]
+            out[j0 - self._next : j0 - self._next + b] = (
+                matrix @ buffer[first_input : first_input + span]
             )
         self._next = end
-        keep_from = ((self.first + end) * self.down) // self.up - (self.taps - 1)
+        keep_from = self._base(end) - (self.taps - 1)
         drop = keep_from - self._start
         if drop > 0:
             self._buffer = buffer[drop:]
@@ -159,11 +187,18 @@ def bandpass_fir(rate: float, low: float, high: float, taps: int) -> np.ndarray:
 
 
 class StreamFIR:
-    """Causal FIR over (n, ch) chunks, history carried; output is independent of chunking."""
+    """Causal FIR over (n, ch) chunks, history carried; chunking changes rounding only.
+
+    A block of b outputs is one product of a b x (b + taps - 1) banded Toeplitz matrix with
+    history + chunk: the top-left corner of one matrix built once.
+    """
 
     def __init__(self, h: np.ndarray) -> None:
         self.h = np.asarray(h, dtype=np.float64)
-        self.reversed = self.h[::-1].copy()
+        taps = self.h.size
+        lag = np.arange(_BLOCK)[:, None] + taps - 1 - np.arange(_BLOCK + taps - 1)[None, :]
+        inside = (lag >= 0) & (lag < taps)
+        self.toeplitz = np.where(inside, self.h[np.clip(lag, 0, taps - 1)], 0.0)
         self.reset()
 
     def reset(self) -> None:
@@ -176,10 +211,10 @@ class StreamFIR:
         if self._history is None:
             self._history = np.repeat(x[:1], taps - 1, axis=0)  # steady start: no step
         ext = np.concatenate([self._history, x])
-        view = np.lib.stride_tricks.sliding_window_view(ext, taps, axis=0)  # (n, ch, taps)
-        out = np.empty_like(x)
+        out = np.empty(x.shape)
         for s in range(0, x.shape[0], _BLOCK):  # blocks of outputs, not samples
-            out[s : s + _BLOCK] = view[s : s + _BLOCK] @ self.reversed
+            b = min(_BLOCK, x.shape[0] - s)
+            out[s : s + b] = self.toeplitz[:b, : b + taps - 1] @ ext[s : s + b + taps - 1]
         self._history = ext[ext.shape[0] - (taps - 1) :]
         return out
 
@@ -225,6 +260,8 @@ class LiveProcessor:
             )
         self.resampler = StreamResampler(self.rate, self.settings.rate)
         self.common_average = common_average
+        channels = int(self.present.sum())  # common average reference as one product
+        self._reference = np.eye(channels) - np.full((channels, channels), 1.0 / channels)
         taps = 3 * int(self.settings.rate / BANDPASS_HZ[0]) + 1
         self.fir = (
             StreamFIR(bandpass_fir(self.settings.rate, *BANDPASS_HZ, taps)) if bandpass else None
@@ -262,8 +299,6 @@ class LiveProcessor:
         self._restart_windows()
 
     def _restart_windows(self) -> None:
-        self._raw = np.zeros((0, int(self.present.sum())))  # pre-reference samples, for flatness
-        self._raw_start = 0  # index (in the feature stream) of _raw's first row
         self._origin = self._produced  # model-rate sample where the feature stream starts
 
     # ------------------------------------------------------------------ processing
@@ -271,7 +306,7 @@ class LiveProcessor:
         """Matched channels -> model rate -> (raw, referenced and band-passed) samples."""
         x = chunk[:, self.source_index]
         raw = self.resampler.push(x)
-        y = raw - raw.mean(axis=1, keepdims=True) if self.common_average else raw
+        y = raw @ self._reference if self.common_average else raw
         if self.fir is not None:
             y = self.fir.push(y)
         return raw, y
@@ -280,6 +315,12 @@ class LiveProcessor:
         self, chunk: np.ndarray, timestamps: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The feature stage alone: (grid (w, bands, 9, 9), valid (w,), t (w,)) of new windows."""
+        with np.errstate(all="ignore"):
+            return self._features(chunk, timestamps)
+
+    def _features(
+        self, chunk: np.ndarray, timestamps: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x = np.asarray(chunk, dtype=np.float64)
         if x.ndim == 1 and len(self.labels) == 1:
             x = x[:, None]
@@ -302,22 +343,9 @@ class LiveProcessor:
         bands = len(self.settings.bands)
         if not self.stats.calibrated or y.shape[0] == 0:
             return np.zeros((0, bands, 9, 9), np.float32), np.zeros(0, bool), np.zeros(0)
-        full = np.zeros((y.shape[0], N_ELECTRODES))
-        full[:, self.present] = y
         before = self.features.windows_done
-        grid, valid = self.features.push(full)
-        self._raw = np.concatenate([self._raw, raw])
+        grid, valid = self.features.push_present(y.astype(np.float32), raw.astype(np.float32))
         starts = (before + np.arange(len(valid))) * self.hop
-        if len(valid):
-            view = np.lib.stride_tricks.sliding_window_view(
-                self._raw.T, self.settings.window_samples, axis=-1
-            )
-            windows = view[:, starts - self._raw_start].transpose(1, 0, 2)
-            valid = valid & window_validity(windows)
-        drop = self.features.windows_done * self.hop - self._raw_start
-        if drop > 0:
-            self._raw = self._raw[drop:]
-            self._raw_start += drop
         ends = self._origin + starts + self.settings.window_samples - 1  # model-rate index
         return grid, valid, self._times(ends)
 
@@ -364,13 +392,14 @@ class LiveProcessor:
         entered = time.perf_counter()
         # Live steps are tiny products a few times a second: waking OpenBLAS's sleeping worker
         # threads for each costs more than the products themselves, so run them on this thread.
-        with blas_threads.single_threaded():
+        # NaN/Inf samples are expected (they mark windows invalid), so no warnings for them.
+        with blas_threads.single_threaded(), np.errstate(all="ignore"):
             return self._push(chunk, timestamps, entered)
 
     def _push(
         self, chunk: np.ndarray, timestamps: np.ndarray | None, entered: float
     ) -> list[LiveUpdate]:
-        grid, valid, times = self.push_features(chunk, timestamps)
+        grid, valid, times = self._features(chunk, timestamps)
         updates: list[LiveUpdate] = []
         if len(valid):
             if not self.stats.baseline_valid:

@@ -1,7 +1,9 @@
 """Features from a stream of samples, window by window, equal to the offline path.
 
 Samples arrive already in DEAP electrode order at the feature rate (the live driver matches
-channels and resamples before pushing). A ring buffer keeps only what the next window needs.
+channels and resamples before pushing). A channel-major buffer keeps only what the next window
+needs; appending is one copy and the windows of a push are one gather, so a live step costs a
+handful of array operations whatever the chunking.
 """
 
 from __future__ import annotations
@@ -12,10 +14,49 @@ from .features import (
     N_ELECTRODES,
     FeatureSettings,
     band_features,
+    band_rows,
     baseline_signal,
-    to_grid,
+    grid_cells,
     window_validity,
 )
+
+_SLACK = 512  # samples of spare room before the buffer is compacted
+
+
+class _ChannelBuffer:
+    """(channels, samples) float32; appends copy once, drops only move an offset.
+
+    Kept samples are moved to the front only when an append would not fit.
+    """
+
+    def __init__(self, channels: int, capacity: int) -> None:
+        self.data = np.zeros((channels, capacity), dtype=np.float32)
+        self.start = 0  # first kept column
+        self.stop = 0  # one past the last kept column
+
+    @property
+    def length(self) -> int:
+        return self.stop - self.start
+
+    def append(self, rows: np.ndarray) -> None:
+        """rows: (k, channels) samples."""
+        k = rows.shape[0]
+        if self.stop + k > self.data.shape[1]:
+            kept = self.data[:, self.start : self.stop]
+            if self.length + k > self.data.shape[1]:
+                self.data = np.zeros((self.data.shape[0], 2 * (self.length + k)), np.float32)
+            self.data[:, : kept.shape[1]] = kept  # numpy copes with the overlap
+            self.start, self.stop = 0, kept.shape[1]
+        self.data[:, self.stop : self.stop + k] = rows.T
+        self.stop += k
+
+    def drop(self, count: int) -> None:
+        self.start = min(self.start + count, self.stop)
+
+    def windows(self, starts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """(w, channels, n) copies of the windows starting `starts` after the first kept sample."""
+        index = (starts + self.start)[:, None] + offsets
+        return np.take(self.data, index, axis=1).transpose(1, 0, 2)
 
 
 class StreamingFeatures:
@@ -30,14 +71,19 @@ class StreamingFeatures:
         if self.hop < 1:
             raise ValueError("hop must be at least one sample")
         self.present = np.ones(N_ELECTRODES, bool) if present is None else np.asarray(present, bool)
+        self.channels = int(self.present.sum())
+        self.cells = grid_cells()[self.present]  # 9x9 cell of each present electrode
+        self._offsets = np.arange(self.n)
         self._baseline_de: np.ndarray | None = None
         self._baseline_ok = False
         self.reset_stream()
 
     def reset_stream(self) -> None:
         """Forget buffered samples (after a dropout); keeps the baseline."""
-        self._buffer = np.zeros((0, N_ELECTRODES), dtype=np.float32)
-        self._consumed = 0  # absolute index of the buffer's first sample
+        capacity = self.n + self.hop + _SLACK
+        self._signal = _ChannelBuffer(self.channels, capacity)
+        self._check = _ChannelBuffer(self.channels, capacity)  # what validity is judged on
+        self._consumed = 0  # absolute index of the buffers' first sample
         self._next_start = 0  # absolute start of the next window
         self.windows_done = 0
 
@@ -57,31 +103,46 @@ class StreamingFeatures:
 
     def push(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Append (k, 32) samples; return (grid (w, bands, 9, 9), valid (w,)) of completed windows."""
+        chunk = np.asarray(samples, dtype=np.float32).reshape(-1, N_ELECTRODES)[:, self.present]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return self.push_present(chunk)
+
+    def push_present(
+        self, samples: np.ndarray, check: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """push() for (k, present channels) samples, inside the caller's np.errstate.
+
+        check: the same samples as they were before any re-referencing or filtering; a window
+        is valid only where they are finite and no electrode is flat (a common average
+        reference would turn a dead electrode into minus the others' average).
+        """
         if self._baseline_de is None:
             raise RuntimeError("set_baseline() (calibration) must come before push()")
-        chunk = np.asarray(samples, dtype=np.float32).reshape(-1, N_ELECTRODES)
-        self._buffer = np.concatenate([self._buffer, chunk])
-        end = self._consumed + len(self._buffer)
-        last_start = end - self.n
+        self._signal.append(samples)
+        self._check.append(samples if check is None else check)
+        last_start = self._consumed + self._signal.length - self.n
         if last_start < self._next_start:
             return self._empty()
-        starts = np.arange(self._next_start, last_start + 1, self.hop) - self._consumed
-        view = np.lib.stride_tricks.sliding_window_view(
-            self._buffer.T[self.present], self.n, axis=-1
+        starts = np.arange(
+            self._next_start - self._consumed, last_start - self._consumed + 1, self.hop
         )
-        windows = view[:, starts].transpose(1, 0, 2)  # (w, channels, n)
-        valid = window_validity(windows) & self._baseline_ok
-        feats = band_features(windows, self.settings) - self._baseline_de
+        w = starts.size
+        windows = self._signal.windows(starts, self._offsets)  # (w, channels, n)
+        feats = band_rows(windows.reshape(w * self.channels, self.n), self.settings)
+        feats = feats.reshape(w, self.channels, -1) - self._baseline_de
+        valid = window_validity(self._check.windows(starts, self._offsets))
+        valid &= np.isfinite(feats).all(axis=(1, 2)) & self._baseline_ok
         feats[~valid] = 0.0
-        full = np.zeros((len(starts), N_ELECTRODES, feats.shape[-1]), dtype=np.float32)
-        full[:, self.present] = feats
-        self._next_start = int(starts[-1] + self._consumed + self.hop)
-        drop = min(self._next_start - self._consumed, len(self._buffer))
+        grid = np.zeros((w, feats.shape[-1], 81), dtype=np.float32)
+        grid[:, :, self.cells] = feats.transpose(0, 2, 1)
+        self._next_start += w * self.hop
+        drop = min(self._next_start - self._consumed, self._signal.length)
         if drop > 0:
-            self._buffer = self._buffer[drop:]
+            self._signal.drop(drop)
+            self._check.drop(drop)
             self._consumed += drop
-        self.windows_done += len(starts)
-        return to_grid(full), valid
+        self.windows_done += w
+        return grid.reshape(w, -1, 9, 9), valid
 
     def _empty(self) -> tuple[np.ndarray, np.ndarray]:
         bands = len(self.settings.bands)

@@ -44,18 +44,29 @@ def _gather_index(cin: int) -> np.ndarray:
     return (((y + ky) * (GRID + 2) + (x + kx)) * cin + c).reshape(-1)
 
 
+def _tap_slices() -> list[tuple[int, tuple[slice, slice], tuple[slice, slice]]]:
+    """(tap, source y/x slices, destination y/x slices) of the eight off-centre 3x3 taps."""
+    out = []
+    for tap in range(9):
+        if tap == 4:
+            continue
+        dy, dx = tap // 3 - 1, tap % 3 - 1
+        src_y, dst_y = slice(max(0, dy), GRID + min(0, dy)), slice(max(0, -dy), GRID - max(0, dy))
+        src_x, dst_x = slice(max(0, dx), GRID + min(0, dx)), slice(max(0, -dx), GRID - max(0, dx))
+        out.append((tap, (src_y, src_x), (dst_y, dst_x)))
+    return out
+
+
+_TAP_SLICES = _tap_slices()
+
+
 def _shifted_sum(per_tap: np.ndarray, out: np.ndarray) -> None:
     """out[y, x] = sum over taps of per_tap[y + dy, x + dx, tap], zero outside: a "same" 3x3 conv.
 
     per_tap: (n, 9, 9, 9 taps, cout), the input times each tap's weights; out: (n, 9, 9, cout).
     """
     out[:] = per_tap[:, :, :, 4]  # the centre tap covers every output position
-    for tap in range(9):  # the eight other taps, each a shifted block add; windows stay batched
-        if tap == 4:
-            continue
-        dy, dx = tap // 3 - 1, tap % 3 - 1
-        src_y, dst_y = slice(max(0, dy), GRID + min(0, dy)), slice(max(0, -dy), GRID - max(0, dy))
-        src_x, dst_x = slice(max(0, dx), GRID + min(0, dx)), slice(max(0, -dx), GRID - max(0, dx))
+    for tap, (src_y, src_x), (dst_y, dst_x) in _TAP_SLICES:  # shifted block adds, batched
         out[:, dst_y, dst_x] += per_tap[:, src_y, src_x, tap]
 
 
