@@ -77,6 +77,28 @@ def key_curves(
         fc.update()
 
 
+def key_state(
+    mesh: Any,
+    action_name: str,
+    frames: np.ndarray,
+    vad_confidence: np.ndarray,
+    emotion: np.ndarray,
+    names: tuple[str, ...],
+) -> None:
+    """VAD, confidence (n, 4) and the emotion index (n,) as animated properties of the face.
+
+    The emotion steps (constant interpolation); the names let the panel and the render overlay
+    read the index back.
+    """
+    for name, rest in zip(PROPS, (0.5, 0.5, 0.5, 0.0, 0), strict=True):
+        if name not in mesh:  # an F-curve needs its property to exist
+            mesh[name] = rest
+    props = fresh_fcurves(mesh, action_name)
+    key_curves(props, [f'["{p}"]' for p in PROPS[:4]], frames, vad_confidence)
+    key_curves(props, [f'["{PROPS[4]}"]'], frames, emotion[:, None].astype(float), constant=True)
+    mesh["evoke_emotions"] = json.dumps(list(names))
+
+
 def bake_timeline(
     obj: Any,
     timeline: TrialTimeline,
@@ -102,15 +124,8 @@ def bake_timeline(
     paths = [f'key_blocks["{found[k]}"].value' for k in found]
     key_curves(fresh_fcurves(mesh.data.shape_keys, "EVOKE face"), paths, frames, values[:, cols])
 
-    for name, value in zip(PROPS, (0.5, 0.5, 0.5, 0.0, 0), strict=True):
-        mesh[name] = value
     vad = np.column_stack([timeline.probs, timeline.confidence])
-    prop_fc = fresh_fcurves(mesh, "EVOKE VAD")
-    key_curves(prop_fc, [f'["{p}"]' for p in PROPS[:4]], frames, vad)
-    key_curves(
-        prop_fc, [f'["{PROPS[4]}"]'], frames, timeline.emotion[:, None].astype(float), constant=True
-    )
-    mesh["evoke_emotions"] = json.dumps(list(table.names))
+    key_state(mesh, "EVOKE VAD", frames, vad, timeline.emotion, table.names)
 
     bones_driven = _bake_bones(mesh, timeline, table, presets, frames)
     frame_end = (

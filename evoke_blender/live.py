@@ -23,6 +23,7 @@ from ..inference.errors import EvokeError
 from ..inference.live import LiveProcessor, LiveUpdate
 from ..inference.model import EvokeModel
 from ..inference.smoothing import SmoothingSettings
+from .live_record import LiveRecording, RecordingReport, write_recording
 from .presets import Presets, resolve_keys
 
 TICK_S = 0.25  # timer interval: 4 ticks a second
@@ -70,6 +71,9 @@ class LiveStatus:
         default_factory=lambda: deque(maxlen=RECENT)
     )  # arrival -> keys written
     tick_ms: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
+    # age of the newest sample when its face is written: the wait for the next tick plus
+    # processing; LSL clocks are per machine, so this means something for a local outlet only
+    sample_age_ms: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
     emotion: str = ""
     probs: tuple[float, float, float] = (0.5, 0.5, 0.5)
 
@@ -103,6 +107,10 @@ class LiveDriver:
             if key in found:
                 self.to_blocks[:, block_index[found[key]]] = weights[:, col]
         self.values = np.zeros(len(blocks), dtype=np.float32)
+        self.driven = self.to_blocks.any(axis=0)  # key blocks the presets move
+        self.recording: LiveRecording | None = None
+        self._shown: tuple[float, float, float, float] = (0.5, 0.5, 0.5, 0.0)  # V, A, D, conf
+        self._shown_emotion = 0
         self.inlet: Any = None
         self.processor: LiveProcessor | None = None
         self._last_sample = float("nan")
@@ -221,18 +229,33 @@ class LiveDriver:
         self.status.tick_ms.append((done - started) * 1e3)
         if arrived and updates:
             self.status.latency_ms.append((done - started) * 1e3)
+            self.status.sample_age_ms.append((self.pylsl.local_clock() - float(stamps[-1])) * 1e3)
 
     def _write(self, face: Any, update: LiveUpdate | None) -> None:
         face.data.shape_keys.key_blocks.foreach_set("value", self.values)
         face.data.update()
         if update is not None:
-            face["evoke_valence"], face["evoke_arousal"], face["evoke_dominance"] = (
-                float(p) for p in update.probs
-            )
-            face["evoke_confidence"], face["evoke_emotion"] = (
-                float(update.confidence),
-                int(update.emotion),
-            )
+            v, a, d = (float(p) for p in update.probs)
+            self._shown, self._shown_emotion = (v, a, d, float(update.confidence)), update.emotion
+            face["evoke_valence"], face["evoke_arousal"], face["evoke_dominance"] = v, a, d
+            face["evoke_confidence"], face["evoke_emotion"] = self._shown[3], update.emotion
+        if self.recording is not None:
+            self.recording.add(time.monotonic(), self.values, self._shown, self._shown_emotion)
+
+    # -------------------------------------------------------------- recording
+    def start_recording(self) -> None:
+        """Remember every face the stream drives from now on (keyframes come at the stop)."""
+        self.recording = LiveRecording(time.monotonic())
+
+    def finish_recording(self, face: Any, *, fps: float, frame_start: int) -> RecordingReport:
+        """Write the recorded faces as keyframes from `frame_start`; recording stops."""
+        recording, self.recording = self.recording, None
+        if recording is None:
+            return RecordingReport(0, frame_start, frame_start, ())
+        names = self.model.emotions.names
+        return write_recording(
+            face, recording, self.driven, names, fps=fps, frame_start=frame_start
+        )
 
     def close(self) -> None:
         self.inlet = None  # inlets close when dropped; before any outlet in tests

@@ -45,8 +45,31 @@ def stop() -> None:
     if bpy.app.timers.is_registered(_timer):
         bpy.app.timers.unregister(_timer)
     if _driver is not None:
+        if _driver.recording is not None:  # disconnecting never throws a recording away
+            try:
+                finish_recording(_driver, bpy.context.scene)
+            except Exception as exc:  # stopping must not fail (it also runs on unregister)
+                print(f"EVOKE: could not write the live recording: {exc}")
         _driver.close()
     _driver = None
+
+
+def finish_recording(driver: LiveDriver, scene: Any) -> str:
+    """Keyframe the recorded session from the scene's start frame and fit the frame range."""
+    face = bpy.data.objects.get(driver.face_name)
+    if face is None:
+        driver.recording = None
+        return "the avatar is gone: nothing recorded"
+    fps = scene.render.fps / scene.render.fps_base
+    report = driver.finish_recording(face, fps=fps, frame_start=scene.frame_start)
+    if not report.keyframes:
+        return "nothing was recorded (no face was shown while recording)"
+    scene.frame_end = max(report.frame_end, scene.frame_start + 1)
+    seconds = (report.frame_end - report.frame_start) / fps
+    return (
+        f"Recorded {seconds:.1f} s as {report.keyframes} keyframes on {len(report.keys)} shape "
+        f"keys (frames {report.frame_start}-{report.frame_end})"
+    )
 
 
 class EVOKE_OT_live_connect(bpy.types.Operator):
@@ -181,6 +204,25 @@ class EVOKE_OT_live_calibrate(bpy.types.Operator):
             self.report({"ERROR"}, "Not connected")
             return {"CANCELLED"}
         _driver.recalibrate()
+        return {"FINISHED"}
+
+
+class EVOKE_OT_live_record(bpy.types.Operator):
+    """Record the live face as keyframes (press again to stop), so the session can be rendered"""
+
+    bl_idname = "evoke.live_record"
+    bl_label = "Record Keyframes"
+    bl_options = {"UNDO"}
+
+    def execute(self, context: Any) -> OperatorResult:
+        if _driver is None:
+            self.report({"ERROR"}, "Not connected")
+            return {"CANCELLED"}
+        if _driver.recording is None:
+            _driver.start_recording()
+            self.report({"INFO"}, "Recording the live face; press again to stop")
+            return {"FINISHED"}
+        self.report({"INFO"}, finish_recording(_driver, context.scene))
         return {"FINISHED"}
 
 

@@ -188,6 +188,15 @@ class EVOKE_PT_live(_SubPanel):
             return
         row.operator("evoke.live_disconnect", icon="UNLINKED")
         row.operator("evoke.live_calibrate", icon="FILE_REFRESH")
+        if driver.recording is None:
+            col.operator("evoke.live_record", icon="REC")
+        else:
+            col.operator(
+                "evoke.live_record",
+                text=f"Stop Recording ({driver.recording.seconds:.0f} s)",
+                icon="SNAP_FACE",
+                depress=True,
+            )
         st = driver.status
         col.label(
             text=f"{st.state.upper()}  {st.message}",

@@ -27,6 +27,7 @@ CLASSES: tuple[type, ...] = (
     live_ops.EVOKE_OT_live_connect,
     live_ops.EVOKE_OT_live_disconnect,
     live_ops.EVOKE_OT_live_calibrate,
+    live_ops.EVOKE_OT_live_record,
     live_ops.EVOKE_OT_live_tick,
     panel.EVOKE_UL_preset_keys,
     panel.EVOKE_PT_main,

@@ -2,6 +2,9 @@
 
 python scripts/live_session.py --stream NAME --seconds S [--out session.blend] [--json] [--loopback]
 
+With --out, the face is recorded as keyframes from the scene's first frame (the panel's Record
+Keyframes) and the scene is saved, ready to render with Render Clip.
+
 The extension is built and installed into a throw-away Blender user folder, an avatar is added,
 and the same driver the sidebar uses runs at 4 ticks a second (timers never fire in the bpy
 module, so this script calls the tick). Prints latency figures (ms from a chunk's arrival in a
@@ -33,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         "--tick", type=float, default=0.25, help="seconds between ticks (the add-on's timer: 0.25)"
     )
     ap.add_argument("--model", default="")
-    ap.add_argument("--out", help="save the scene as a .blend at the end")
+    ap.add_argument("--out", help="record the face as keyframes and save the scene as a .blend")
     ap.add_argument("--json", action="store_true")
     ap.add_argument(
         "--loopback", action="store_true", help="keep LSL on this machine (tests/lsl_loopback.cfg)"
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}".strip(), file=sys.stderr)
         return 2
     driver = live_ops.current_driver()
+    if args.out:
+        bpy.ops.evoke.live_record()
     emotions: Counter[str] = Counter()
     cpu0, wall0 = time.process_time(), time.monotonic()
     end = time.monotonic() + args.seconds
@@ -91,10 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         "latency_ms_p50": round(st.percentile(st.latency_ms, 50), 3),
         "latency_ms_p95": round(st.percentile(st.latency_ms, 95), 3),
         "tick_ms_p95": round(st.percentile(st.tick_ms, 95), 3),
+        "tick_ms_p50": round(st.percentile(st.tick_ms, 50), 3),
+        "sample_age_ms_p50": round(st.percentile(st.sample_age_ms, 50), 1),
+        "sample_age_ms_p95": round(st.percentile(st.sample_age_ms, 95), 1),
         "ticks": len(st.tick_ms),
         "cpu_percent_of_one_core": round(cpu_percent, 1),
         "emotions": dict(emotions),
     }
+    if args.out:
+        figures["recorded"] = live_ops.finish_recording(driver, bpy.context.scene)
     bpy.ops.evoke.live_disconnect()
     if args.out:
         bpy.ops.wm.save_as_mainfile(filepath=str(Path(args.out).resolve()))

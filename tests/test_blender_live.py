@@ -64,6 +64,7 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
         assert values.max() > 0.01  # the face shows something
         assert 0.0 < face["evoke_valence"] < 1.0
         assert np.isfinite(st.latency_ms).all() and len(st.latency_ms) >= 4
+        check_recording(driver, face, live_ops)
 
         replay.kill()  # the stream drops
         replay.wait(10)
@@ -82,6 +83,39 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
         replay.kill()
         replay.wait(10)
     assert live_ops.current_driver() is None
+
+
+def check_recording(driver: Any, face: Any, live_ops: Any) -> None:
+    """Record Keyframes: the keys replay exactly the faces the stream drove, at their times."""
+    anim_compat = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.anim_compat")
+    scene = bpy.context.scene
+    scene.frame_start, scene.render.fps, scene.render.fps_base = 10, 24, 1.0
+    assert bpy.ops.evoke.live_record() == {"FINISHED"} and driver.recording is not None
+    shown: list[np.ndarray] = []
+    windows = driver.status.windows
+    while driver.status.windows < windows + 8:
+        before = driver.status.windows
+        assert tick_until(driver, lambda st, b=before: st.windows > b, 10), driver.status
+        shown.append(np.array([k.value for k in face.data.shape_keys.key_blocks]))
+    recording = driver.recording
+    assert bpy.ops.evoke.live_record() == {"FINISHED"} and driver.recording is None
+    assert len(recording.t) == len(shown) >= 2  # one keyframe per face written
+    curves = {fc.data_path: fc for fc in anim_compat.fcurves_of(face.data.shape_keys)}
+    driven = [
+        k.name for k, on in zip(face.data.shape_keys.key_blocks, driver.driven, strict=True) if on
+    ]
+    assert sorted(curves) == sorted(f'key_blocks["{n}"].value' for n in driven) and len(driven) > 5
+    frames = 10 + np.asarray(recording.t) * 24
+    assert np.all(np.diff(frames) > 0) and scene.frame_end >= frames[-1]
+    blocks = [k.name for k in face.data.shape_keys.key_blocks]
+    for name in driven:  # the curve at each keyframe is the value the live face had
+        got = [curves[f'key_blocks["{name}"].value'].evaluate(f) for f in frames]
+        np.testing.assert_allclose(got, [v[blocks.index(name)] for v in shown], atol=1e-5)
+    props = {fc.data_path for fc in anim_compat.fcurves_of(face)}
+    assert {'["evoke_valence"]', '["evoke_emotion"]'} <= props
+    scene.frame_set(int(frames[-1]) + 1)  # playback shows the last recorded face
+    last = np.array([k.value for k in face.data.shape_keys.key_blocks])
+    np.testing.assert_allclose(last, shown[-1], atol=1e-5)
 
 
 def write_csv(

@@ -1,0 +1,70 @@
+"""Record what the live face showed, and write it as keyframes so the session can be rendered.
+
+Each tick that changes the face appends one row (time, key values, VAD, confidence, emotion) in
+memory; nothing touches Blender's animation data until the recording stops. Then every F-curve
+is filled in one `foreach_set` (bake.key_curves), the same writer a file bake uses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .anim_compat import fresh_fcurves
+from .bake import key_curves, key_state
+
+
+@dataclass
+class LiveRecording:
+    started: float  # time.monotonic() when recording began
+    t: list[float] = field(default_factory=list)  # seconds since `started`
+    values: list[np.ndarray] = field(default_factory=list)  # key-block values written
+    vad: list[tuple[float, float, float, float]] = field(default_factory=list)  # V, A, D, conf
+    emotion: list[int] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return self.t[-1] if self.t else 0.0
+
+    def add(
+        self, now: float, values: np.ndarray, vad: tuple[float, float, float, float], emotion: int
+    ) -> None:
+        self.t.append(now - self.started)
+        self.values.append(values.copy())
+        self.vad.append(vad)
+        self.emotion.append(emotion)
+
+
+@dataclass(frozen=True)
+class RecordingReport:
+    keyframes: int
+    frame_start: int
+    frame_end: int
+    keys: tuple[str, ...]
+
+
+def write_recording(
+    face: Any,
+    recording: LiveRecording,
+    driven: np.ndarray,
+    emotions: tuple[str, ...],
+    *,
+    fps: float,
+    frame_start: int,
+) -> RecordingReport:
+    """Keyframes at the moments the face changed; `driven` marks the key blocks live drives."""
+    if not recording.t:
+        return RecordingReport(0, frame_start, frame_start, ())
+    frames = frame_start + np.asarray(recording.t) * fps
+    values = np.asarray(recording.values)[:, driven]
+    blocks = face.data.shape_keys.key_blocks
+    names = tuple(blocks[int(i)].name for i in np.flatnonzero(driven))
+    paths = [f'key_blocks["{name}"].value' for name in names]
+    key_curves(fresh_fcurves(face.data.shape_keys, "EVOKE live"), paths, frames, values)
+    vad, emotion = np.asarray(recording.vad), np.asarray(recording.emotion)
+    key_state(face, "EVOKE live VAD", frames, vad, emotion, emotions)
+    frame_end = frame_start + max(1, math.ceil(recording.seconds * fps))
+    return RecordingReport(len(recording.t), frame_start, frame_end, names)
