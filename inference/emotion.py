@@ -17,6 +17,8 @@ from .errors import InputError
 
 DEFAULT_TABLE_PATH = Path(__file__).with_name("emotion_table.json")
 _BIT_WEIGHTS = np.array([4, 2, 1])
+# (valence, arousal, dominance) bits of each octant index
+OCTANT_BITS = tuple((bool(i & 4), bool(i & 2), bool(i & 1)) for i in range(8))
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,21 @@ class EmotionTable:
     def octant_probabilities(probs: np.ndarray) -> np.ndarray:
         """(..., 3) P(high) per dimension -> (..., 8) P(octant), treating dimensions as independent."""
         p = np.asarray(probs, dtype=np.float64)
-        bits = (np.arange(8)[:, None] >> np.array([2, 1, 0])) & 1  # (8, 3)
-        per_dim = np.where(bits.astype(bool), p[..., None, :], 1.0 - p[..., None, :])  # (..., 8, 3)
+        bits = np.array(OCTANT_BITS)  # (8, 3)
+        per_dim = np.where(bits, p[..., None, :], 1.0 - p[..., None, :])  # (..., 8, 3)
         return per_dim.prod(axis=-1)
+
+    # One window at a time (the live tick): plain floats, since numpy's cost per call on three
+    # numbers is many times the arithmetic (~0.1 ms a step on cold caches, against ~0.02 ms).
+    @staticmethod
+    def index_of(v: bool, a: bool, d: bool) -> int:
+        """`index_of_bits` for one window."""
+        return 4 * v + 2 * a + d
+
+    @staticmethod
+    def octant_probabilities_of(v: float, a: float, d: float) -> list[float]:
+        """`octant_probabilities` for one window."""
+        return [
+            (v if bv else 1.0 - v) * (a if ba else 1.0 - a) * (d if bd else 1.0 - d)
+            for bv, ba, bd in OCTANT_BITS
+        ]

@@ -13,6 +13,7 @@ recursion one window at a time for live use. Tests hold the two equal.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,7 +122,10 @@ def smooth_offline(
 
 
 class StreamingSmoother:
-    """The same smoothing, one window at a time (live use)."""
+    """The same smoothing, one window at a time (live use, on Blender's main thread).
+
+    Three numbers a step, so plain Python floats: numpy's cost per call would exceed the math.
+    """
 
     def __init__(self, dt: float, settings: SmoothingSettings) -> None:
         self.settings = settings
@@ -130,31 +134,37 @@ class StreamingSmoother:
         self.reset()
 
     def reset(self) -> None:
-        self.last_valid = np.full(3, 0.5)
-        self.value: np.ndarray | None = None
-        self.bits = np.zeros(3, dtype=bool)
+        self.last_valid = [0.5, 0.5, 0.5]
+        self.value: list[float] | None = None
+        self.bits = [False, False, False]
         self.shown = 0
         self.candidate = -1
         self.run = 0
 
     def update(self, probs: np.ndarray, valid: bool = True) -> Smoothed:
-        p = np.asarray(probs, dtype=np.float64).reshape(3)
-        if valid and np.isfinite(p).all():
+        p = np.asarray(probs, dtype=np.float64).reshape(3).tolist()
+        if valid and all(map(math.isfinite, p)):
             self.last_valid = p
-        x = self.last_valid
         first = self.value is None
-        self.value = (
-            x.copy() if self.value is None else (1 - self.gain) * self.value + self.gain * x
-        )
-        h = self.settings.hysteresis
-        if first:
-            self.bits = self.value > 0.5
-        self.bits = np.where(
-            self.value > 0.5 + h, True, np.where(self.value < 0.5 - h, False, self.bits)
-        )
-        candidate = int(EmotionTable.index_of_bits(self.bits))
+        if self.value is None:
+            self.value = list(self.last_valid)
+            self.bits = [x > 0.5 for x in self.value]
+        else:
+            g = self.gain
+            self.value = [y + g * (x - y) for y, x in zip(self.value, self.last_valid, strict=True)]
+        high, low = 0.5 + self.settings.hysteresis, 0.5 - self.settings.hysteresis
+        self.bits = [
+            x > high or (x >= low and b) for x, b in zip(self.value, self.bits, strict=True)
+        ]
+        candidate = EmotionTable.index_of(*self.bits)
         self.run = self.run + 1 if candidate == self.candidate else 1
         self.candidate = candidate
         if first or self.run >= self.dwell:
             self.shown = candidate
-        return _finish(self.value[None].copy(), np.array([self.shown]))
+        weights = EmotionTable.octant_probabilities_of(*self.value)
+        return Smoothed(
+            np.array([self.value]),
+            np.array([self.shown], dtype=np.intp),
+            np.array([weights[self.shown]]),
+            np.array([weights]),
+        )

@@ -72,6 +72,9 @@ def test_offline_equals_streaming(settings: SmoothingSettings) -> None:
     np.testing.assert_allclose(
         np.concatenate([s.confidence for s in steps]), offline.confidence, atol=1e-9
     )
+    np.testing.assert_allclose(  # the blend mode's weights
+        np.concatenate([s.weights for s in steps]), offline.weights, atol=1e-9
+    )
 
 
 def test_steady_noisy_input_never_flickers() -> None:
