@@ -48,7 +48,7 @@ from .electrodes import DEAP_EEG_CHANNELS, match_channels
 from .errors import InputError
 from .features import N_ELECTRODES, window_validity
 from .model import EvokeModel
-from .resample import _lowpass, resample_ratio
+from .resample import polyphase_filter, resample_ratio
 from .smoothing import SmoothingSettings, StreamingSmoother
 from .streaming import StreamingFeatures
 
@@ -109,13 +109,8 @@ class StreamResampler:
         self.up, self.down = resample_ratio(rate_in, rate_out)
         self.identity = self.up == self.down
         if not self.identity:
-            h, half_len = _lowpass(self.up, self.down)
-            pre_pad = self.down - half_len % self.down
-            self.first = (half_len + pre_pad) // self.down
-            h = np.concatenate([np.zeros(pre_pad), h])
-            self.taps = -(-h.size // self.up)
-            padded = np.concatenate([h, np.zeros(self.taps * self.up - h.size)])
-            self.polyphase = padded.reshape(self.taps, self.up).T  # [phase, k] = h[k up + phase]
+            self.polyphase, self.first, half_len = polyphase_filter(self.up, self.down)
+            self.taps = self.polyphase.shape[1]
             # output j sits at input time j * down / up; it needs inputs up to base_j
             self.delay_s = (half_len / self.up) / rate_in
         else:

@@ -48,6 +48,21 @@ def _lowpass(up: int, down: int) -> tuple[np.ndarray, int]:
     return h * (up / h.sum()), half_len
 
 
+def polyphase_filter(up: int, down: int) -> tuple[np.ndarray, int, int]:
+    """(polyphase [phase, k] = h[k up + phase], first kept output, half the filter's length).
+
+    As scipy: the filter is padded in front so that output sample 0 sits at its centre, and the
+    first `first` outputs of the full upsample-filter-decimate result are dropped.
+    """
+    h, half_len = _lowpass(up, down)
+    pre_pad = down - half_len % down
+    first = (half_len + pre_pad) // down
+    h = np.concatenate([np.zeros(pre_pad), h])
+    taps = -(-h.size // up)  # filter taps per phase
+    polyphase = np.concatenate([h, np.zeros(taps * up - h.size)]).reshape(taps, up).T
+    return polyphase, first, half_len
+
+
 def resample(samples: np.ndarray, rate_in: float, rate_out: float = 128.0) -> np.ndarray:
     """Resample (n_samples, n_channels) from rate_in to rate_out Hz; returns float64.
 
@@ -65,13 +80,8 @@ def resample(samples: np.ndarray, rate_in: float, rate_out: float = 128.0) -> np
     if n_in == 0:
         return np.zeros((0, x.shape[1]))
 
-    h, half_len = _lowpass(up, down)
-    # As scipy: pad the filter in front so that output sample 0 sits at the filter's centre.
-    pre_pad = down - half_len % down
-    first = (half_len + pre_pad) // down  # the first output of the full upfirdn result we keep
-    h = np.concatenate([np.zeros(pre_pad), h])
-    taps = -(-h.size // up)  # filter taps per phase
-    polyphase = np.concatenate([h, np.zeros(taps * up - h.size)]).reshape(taps, up).T
+    polyphase, first, _ = polyphase_filter(up, down)
+    taps = polyphase.shape[1]
 
     # Output j of the upsampled-filtered-decimated signal is sum_k x[base_j - k] h[phase_j + k up],
     # with base_j = t_j // up and phase_j = t_j % up for t_j = (first + j) * down. Outputs j, j + up,
