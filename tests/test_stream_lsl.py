@@ -23,6 +23,9 @@ CONFIG = ROOT / "tests" / "lsl_loopback.cfg"
 os.environ["LSLAPICFG"] = str(CONFIG)  # before pylsl (liblsl reads it once, at first use)
 
 from inference.electrodes import DEAP_ALL_CHANNELS  # noqa: E402
+from inference.features import trial_features  # noqa: E402
+from inference.live import LiveProcessor  # noqa: E402
+from inference.model import load_model  # noqa: E402
 from inference.readers import read_recording  # noqa: E402
 
 SCRIPT = ROOT / "scripts" / "stream_lsl.py"
@@ -136,6 +139,39 @@ def test_replay_matches_file(deap_two_trials: Path, outlets: Outlets) -> None:
     lines = out.strip().splitlines()
     assert lines[0].startswith(f"streaming '{name}'") and "40 channels at 128 Hz" in lines[0]
     assert "63.0 s" in lines[0] and lines[-1].startswith(f"stopped '{name}'")
+
+
+def test_live_features_over_lsl_equal_offline_features(
+    deap_two_trials: Path, outlets: Outlets
+) -> None:
+    """Chunks as LSL delivers them from another process -> the live feature stage, against the
+    offline definition (trial_features) on the same samples read from the file."""
+    name = f"evoke-test-{uuid.uuid4().hex[:8]}"
+    proc = outlets.start(deap_two_trials, name, "--loop", "--speed", "4", "--max-seconds", "20")
+    model = load_model()
+    # DEAP files are already re-referenced and band-passed: the offline definition uses them as is
+    live = LiveProcessor(model, DEAP_ALL_CHANNELS, RATE, common_average=False, bandpass=False)
+    inlet = None
+    try:
+        inlet = pylsl.StreamInlet(_resolve(name), recover=True)
+        chunks: list[np.ndarray] = []
+        grids = []
+        end = time.monotonic() + 15
+        while sum(map(len, chunks)) < 9 * RATE and time.monotonic() < end:
+            data, _ = inlet.pull_chunk(timeout=0.2, max_samples=1024, as_numpy=True)
+            if data is not None and len(data):
+                chunks.append(np.asarray(data, dtype=np.float32))
+                grids.append(live.push_features(chunks[-1])[0])
+    finally:
+        del inlet
+    proc.terminate()
+    received = np.concatenate(chunks)
+    assert len(received) >= 9 * RATE and len(chunks) > 3  # several chunks, as LSL cut them
+    same = _locate(playback_samples(read_recording(deap_two_trials)), received)
+    offline, ok, _ = trial_features(same[:, :32].T[None], model.features, hop_s=0.25)
+    grid = np.concatenate(grids)
+    assert grid.shape == offline[0].shape and grid.shape[0] >= 20 and ok.all()
+    np.testing.assert_allclose(grid, offline[0], atol=1e-5, rtol=1e-5)  # float32 features
 
 
 def test_inlet_recovers_when_outlet_returns(deap_two_trials: Path, outlets: Outlets) -> None:
