@@ -187,11 +187,14 @@ def window_validity(windows: np.ndarray) -> np.ndarray:
     return ok.all(axis=-1)
 
 
-def to_grid(features: np.ndarray) -> np.ndarray:
-    """(..., 32 electrodes in DEAP order, bands) -> (..., bands, 9, 9), empty cells zero."""
+def to_grid(features: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
+    """(..., electrodes, bands) -> (..., bands, 9, 9), empty cells zero.
+
+    cells: the flat 9x9 cell of each electrode given; default all 32 in DEAP order.
+    """
     lead = features.shape[:-2]
     grid = np.zeros((*lead, features.shape[-1], GRID_SIZE * GRID_SIZE), dtype=np.float32)
-    grid[..., grid_cells()] = np.moveaxis(features, -1, -2)
+    grid[..., grid_cells() if cells is None else cells] = np.moveaxis(features, -1, -2)
     return grid.reshape(*lead, features.shape[-1], GRID_SIZE, GRID_SIZE)
 
 

@@ -17,6 +17,7 @@ from .features import (
     band_rows,
     baseline_signal,
     grid_cells,
+    to_grid,
     window_validity,
 )
 
@@ -133,8 +134,6 @@ class StreamingFeatures:
         valid = window_validity(self._check.windows(starts, self._offsets))
         valid &= np.isfinite(feats).all(axis=(1, 2)) & self._baseline_ok
         feats[~valid] = 0.0
-        grid = np.zeros((w, feats.shape[-1], 81), dtype=np.float32)
-        grid[:, :, self.cells] = feats.transpose(0, 2, 1)
         self._next_start += w * self.hop
         drop = min(self._next_start - self._consumed, self._signal.length)
         if drop > 0:
@@ -142,7 +141,7 @@ class StreamingFeatures:
             self._check.drop(drop)
             self._consumed += drop
         self.windows_done += w
-        return grid.reshape(w, -1, 9, 9), valid
+        return to_grid(feats, self.cells), valid
 
     def _empty(self) -> tuple[np.ndarray, np.ndarray]:
         bands = len(self.settings.bands)
