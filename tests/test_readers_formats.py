@@ -1,7 +1,7 @@
 """XDF, EDF/BDF and CSV readers and the one dispatcher, on real files of each format.
 
 EDF/BDF: files written by pyEDFlib's own EdfWriter, and the test files pyEDFlib's wheel ships
-(made by other programs), checked against pyEDFlib's reader. XDF: pyxdf has no writer, so
+(made by other programs), read by our reader (edfio) and checked against pyEDFlib's reader. XDF: pyxdf has no writer, so
 `write_xdf` below follows the XDF 1.0 specification byte by byte and pyxdf itself must read the
 file back identically (the independent check); our reader is then checked against that.
 """
@@ -315,14 +315,16 @@ def test_edf_units_and_mixed_rates(tmp_path: Path) -> None:
     [
         ("test_generator.edf", 11),  # EDFbrowser's generator: 11 signals at 200 Hz
         ("test_legacy.edf", 11),  # plain EDF whose annotation signal must not become data
+        ("test_subsecond.edf", 1),  # EDF+ with a sub-second start time
+        ("test_utf8.edf", 1),  # EDF+ with UTF-8 in its annotations
         ("test_generator.bdf", 1),  # BioSemi BDF+, 5 signals at 5 different rates
+        ("test_generator_datarec_generator_0_5.bdf", 1),  # 0.5 s data records
         ("test_generator_datarec_generator_2.bdf", 1),  # 2 s data records
     ],
 )
 def test_files_made_by_other_programs(name: str, kept: int) -> None:
+    """edfio (our reader) and pyEDFlib (the reference) give identical physical values."""
     path = PYEDFLIB_DATA / name
-    if not path.is_file():
-        pytest.skip(f"pyEDFlib's wheel has no {name}")
     labels, rates, signals = _pyedflib_read(path)
     rec = read_recording(path)
     assert len(rec.channels) == kept
@@ -334,13 +336,42 @@ def test_files_made_by_other_programs(name: str, kept: int) -> None:
         assert all(label in notes for label in labels[kept:])
 
 
-def test_truncated_edf_is_refused_naming_the_file(tmp_path: Path) -> None:
-    data = (PYEDFLIB_DATA / "test_generator.edf").read_bytes()
-    for size in (100, 5000, len(data) // 2):
-        bad = tmp_path / "cut.edf"
-        bad.write_bytes(data[:size])
-        with pytest.raises(InputError, match=r"cut\.edf: not a readable EDF/BDF file"):
-            read_recording(bad)
+def _with_record_count(data: bytes, count: int) -> bytes:
+    """The same file with another 'number of data records' in its header (bytes 236-243)."""
+    return data[:236] + f"{count:<8d}".encode() + data[244:]
+
+
+@pytest.mark.parametrize("name", ["test_generator.edf", "test_generator.bdf"])
+def test_unknown_or_wrong_record_count_reads_what_the_file_holds(tmp_path: Path, name: str) -> None:
+    """-1 records (a recorder that never closed the file) and a wrong count read like MNE does:
+    as many whole records as the file holds, with a note."""
+    original = read_recording(PYEDFLIB_DATA / name)
+    data = (PYEDFLIB_DATA / name).read_bytes()
+    for count in (-1, 3, 10**7):
+        path = tmp_path / f"count{count}{Path(name).suffix}"
+        path.write_bytes(_with_record_count(data, count))
+        rec = read_recording(path)
+        np.testing.assert_array_equal(rec.samples, original.samples)
+        assert "records" in " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+
+
+def test_truncated_edf_keeps_its_whole_records_or_is_refused(tmp_path: Path) -> None:
+    full = PYEDFLIB_DATA / "test_generator.edf"
+    data = full.read_bytes()
+    _, _, reference = _pyedflib_read(full)
+    bad = tmp_path / "cut.edf"
+    bad.write_bytes(data[:100])
+    with pytest.raises(InputError, match=r"cut\.edf: not a readable EDF/BDF file"):
+        read_recording(bad)
+    bad.write_bytes(data[:5000])  # the header and less than one data record
+    with pytest.raises(InputError, match=r"cut\.edf: the EDF file holds no samples"):
+        read_recording(bad)
+    bad.write_bytes(data[: len(data) // 2])  # a recording that stopped midway
+    rec = read_recording(bad)
+    n = rec.samples.shape[0]
+    assert 0.4 * len(reference[0]) < n < 0.5 * len(reference[0]) and n % 200 == 0
+    np.testing.assert_array_equal(rec.samples, np.column_stack(reference[:11])[:n])
+    assert "truncated" in " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
 
 
 def test_epoc_edf_end_to_end(tmp_path: Path) -> None:
@@ -377,13 +408,13 @@ def test_csv_with_time_column_and_with_rate(tmp_path: Path) -> None:
     values = rng.standard_normal((300, 3)) * 10
     t = np.arange(300) / 250.0
     lines = ["timestamp,Fp1,Fz,O2"] + [
-        f"{ti:.6f},{a!r},{b!r},{c!r}" for ti, (a, b, c) in zip(t, values, strict=True)
+        f"{ti:.6f},{a!r},{b!r},{c!r}" for ti, (a, b, c) in zip(t, values.tolist(), strict=True)
     ]
     path = _write_csv(tmp_path / "eeg.csv", "\n".join(lines) + "\n\n")
     rec = read_recording(path)
     assert rec.channels == ("Fp1", "Fz", "O2") and rec.rate == 250.0 and rec.trials == ()
     np.testing.assert_array_equal(rec.samples, values)
-    no_time = ["Fp1;Fz"] + [f"{a};{b}" for a, b in values[:, :2]] + ["1;"]
+    no_time = ["Fp1;Fz"] + [f"{a!r};{b!r}" for a, b in values[:, :2].tolist()] + ["1;"]
     path2 = _write_csv(tmp_path / "semi.csv", "\n".join(no_time))
     rec2 = read_csv(path2, rate=128)
     assert rec2.rate == 128.0 and rec2.samples.shape == (301, 2)
@@ -441,11 +472,11 @@ def test_dispatcher_deap_and_errors(deap_two_trials: Path, tmp_path: Path) -> No
 def test_missing_libraries_say_what_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(sys.modules, "pyedflib", None)
+    monkeypatch.setitem(sys.modules, "edfio", None)
     monkeypatch.setitem(sys.modules, "pyxdf", None)
     edf = tmp_path / "a.edf"
     edf.write_bytes(b"0")
-    with pytest.raises(InputError, match=r"pip install pyedflib"):
+    with pytest.raises(InputError, match=r"pip install edfio"):
         read_recording(edf)
     xdf = tmp_path / "a.xdf"
     xdf.write_bytes(b"XDF:")
