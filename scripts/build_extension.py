@@ -2,10 +2,16 @@
 
 python scripts/build_extension.py [--out dist] [--platforms current|all|linux-x64,windows-x64,...]
 
-Blender's Python has numpy but not pylsl (live streams), pyxdf (XDF) or pyedflib (EDF/BDF), so
-their wheels ride inside the extension, one zip per platform (the wheels differ). The wheels
-come from the package registry at build time (pinned versions, cached in ./wheels), never at
-run time. The tool itself ships in the `bpy` wheel (bl_pkg/cli/blender_ext.py).
+Blender's Python has numpy but not pylsl (live streams), pyxdf (XDF) or edfio (EDF/BDF), so
+their wheels ride inside the extension, one zip per platform (pylsl's wheel carries liblsl, a
+native library per platform). The pins are the `live` extra in pyproject.toml, read from there.
+The wheels come from the package registry at build time (cached in ./wheels), never at run time.
+
+One zip serves every Blender from 4.2 LTS (Python 3.11, numpy 1.x) to 5.3 (Python 3.13, numpy
+2.x) because every bundled wheel is tagged `py3`: Blender's tool records the Python versions of
+an extension from its wheels' tags (`cp311` -> "3.11") and refuses to install it on any other
+Python, so a single version-specific wheel would lock the zip to one Python. `build` checks this.
+The tool itself ships in the `bpy` wheel (bl_pkg/cli/blender_ext.py).
 """
 
 from __future__ import annotations
@@ -16,21 +22,34 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLED = ("pylsl==1.18.6", "pyxdf==1.16.8", "pyedflib==0.1.42")
-# Blender platform -> pip platform tags (Blender 4.2-5.0 run Python 3.11). Linux needs both tags:
-# pylsl's wheel that carries liblsl is manylinux_2_35, pyedflib's is manylinux_2_17.
+# Blender platform -> the pip platform tag whose pylsl wheel carries liblsl (pylsl's Linux wheel
+# is manylinux_2_35; its macOS wheel is universal2, liblsl for both arm64 and x86_64, so Intel
+# Macs, whose last Blender is 4.5 LTS, get live mode too).
 PLATFORMS = {
-    "linux-x64": ("manylinux_2_35_x86_64", "manylinux_2_17_x86_64"),
-    "windows-x64": ("win_amd64",),
-    "macos-arm64": ("macosx_11_0_arm64",),
-}  # macos-x64: pylsl has no wheel with liblsl for it, so no build that would ship a broken live mode
+    "linux-x64": "manylinux_2_35_x86_64",
+    "windows-x64": "win_amd64",
+    "macos-arm64": "macosx_11_0_arm64",
+    "macos-x64": "macosx_11_0_x86_64",
+}
 STAGE_IGNORE = shutil.ignore_patterns(
     ".git", ".venv*", "__pycache__", "*.pyc", ".mypy_cache", ".ruff_cache", ".pytest_cache",
     "out", "dist", "runs", "data", "wheels", "tests", "scripts", "docs", "*.egg-info",
 )  # fmt: skip
+
+
+def bundled_requirements() -> tuple[str, ...]:
+    """The pinned libraries the extension bundles: pyproject.toml's `live` extra, one home."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return tuple(project["optional-dependencies"]["live"])
+
+
+def python_tag(wheel: Path) -> str:
+    """A wheel's Python tag (`py3`, `cp311`, ...), from its file name (PEP 427)."""
+    return wheel.name[: -len(".whl")].split("-")[-3]
 
 
 def blender_ext_tool() -> Path:
@@ -54,21 +73,35 @@ def current_platform() -> str:
 
 
 def fetch_wheels(platforms: list[str]) -> dict[str, list[Path]]:
-    """Pinned wheels for each platform, downloaded once into ./wheels/<platform>/."""
+    """Pinned wheels for each platform, downloaded once into ./wheels/<platform>/.
+
+    Asked for as Python 3.11 wheels with `py3` accepted (no `cp3xx` one is taken: see the
+    module notes), then checked: a version-specific wheel fails the build with the reason.
+    """
+    bundled = bundled_requirements()
     found: dict[str, list[Path]] = {}
     for name in platforms:
         folder = ROOT / "wheels" / name
-        if len(list(folder.glob("*.whl"))) < len(BUNDLED):
+        names = {w.name.split("-")[0].lower().replace("_", "-") for w in folder.glob("*.whl")}
+        wanted = {r.split("==")[0].lower().replace("_", "-") for r in bundled}
+        if names != wanted:
+            shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True, exist_ok=True)
-            tags = [arg for tag in PLATFORMS[name] for arg in ("--platform", tag)]
             cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                   "--python-version", "3.11", "--implementation", "cp", *tags, "-d", str(folder), *BUNDLED]  # fmt: skip
+                   "--python-version", "3.11", "--implementation", "py", "--abi", "none",
+                   "--platform", PLATFORMS[name], "--platform", "any", "-d", str(folder), *bundled]  # fmt: skip
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
                 raise SystemExit(
                     f"error: could not fetch wheels for {name}:\n{done.stderr[-2000:]}"
                 )
         found[name] = sorted(folder.glob("*.whl"))
+        locked = [w.name for w in found[name] if python_tag(w) not in ("py3", "py2.py3")]
+        if locked:
+            raise SystemExit(
+                f"error: {', '.join(locked)} is built for one Python version; Blender would refuse "
+                "the zip on every other Python (4.2-5.0 run 3.11, 5.1+ run 3.13)"
+            )
     return found
 
 
@@ -76,9 +109,11 @@ def _stage(tmp: Path, wheels: dict[str, list[Path]]) -> Path:
     """A copy of the source with the wheels and a manifest that lists them."""
     stage = tmp / "evoke"
     shutil.copytree(ROOT, stage, ignore=STAGE_IGNORE)
-    listed: dict[str, str] = {}  # wheel file name -> path in the stage (pure wheels only once:
-    for name, files in wheels.items():  # Blender's tool puts a "none-any" wheel in every zip)
+    listed: dict[str, str] = {}  # wheel file name -> path in the stage, each wheel once (Blender's
+    for name, files in wheels.items():  # tool puts a wheel in every zip whose platform it fits)
         for whl in files:
+            if whl.name in listed:
+                continue
             folder = "any" if whl.name.endswith("-none-any.whl") else name
             (stage / "wheels" / folder).mkdir(parents=True, exist_ok=True)
             shutil.copy2(whl, stage / "wheels" / folder / whl.name)
@@ -114,7 +149,23 @@ def build(out: Path, platforms: list[str] | None = None, *, verbose: bool = Fals
         _run([sys.executable, str(tool), "validate", str(stage)], verbose)
         _run([sys.executable, str(tool), "build", "--split-platforms", "--source-dir", str(stage),
               "--output-dir", str(out)], verbose)  # fmt: skip
-    return sorted(out.glob("evoke-*.zip"))
+    zips = sorted(out.glob("evoke-*.zip"))
+    for zip_path in zips:
+        check_zip(zip_path)
+    return zips
+
+
+def check_zip(zip_path: Path) -> None:
+    """Each zip holds exactly one `py3` wheel of every bundled library: two pylsl wheels would
+    overwrite each other at install, and a version-specific one locks the zip to one Python."""
+    import zipfile
+
+    wheels = [Path(n) for n in zipfile.ZipFile(zip_path).namelist() if n.endswith(".whl")]
+    names = sorted(w.name.split("-")[0].lower() for w in wheels)
+    wanted = sorted(r.split("==")[0].lower() for r in bundled_requirements())
+    if names != wanted or any(python_tag(w) not in ("py3", "py2.py3") for w in wheels):
+        raise SystemExit(f"error: {zip_path.name} holds {[w.name for w in wheels]}; wanted one py3 "
+                         f"wheel each of {', '.join(wanted)}")  # fmt: skip
 
 
 def main() -> int:

@@ -1,0 +1,53 @@
+"""The packaging rule that lets one zip install on every supported Blender: each bundled library
+once, as a `py3` wheel (Blender's tool reads Python versions from wheel tags and refuses a zip on
+any Python its wheels do not name). Installing on Python 3.11 and 3.13 Blenders is tested by the
+Blender suite running in each environment."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from build_extension import bundled_requirements, check_zip, python_tag
+
+
+def _zip(path: Path, wheels: list[str]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("blender_manifest.toml", "")
+        for name in wheels:
+            z.writestr(f"wheels/any/{name}", b"")
+    return path
+
+
+def _good() -> list[str]:
+    return [
+        f"{r.split('==')[0]}-{r.split('==')[1]}-py3-none-any.whl" for r in bundled_requirements()
+    ]
+
+
+def test_bundled_libraries_are_the_live_extra() -> None:
+    names = {r.split("==")[0] for r in bundled_requirements()}
+    assert names == {"pylsl", "pyxdf", "edfio"}
+    assert all("==" in r for r in bundled_requirements())  # pinned
+
+
+def test_python_tag_of_wheel_names() -> None:
+    assert python_tag(Path("pyxdf-1.16.8-py2.py3-none-any.whl")) == "py2.py3"
+    assert python_tag(Path("x-1-cp311-cp311-win_amd64.whl")) == "cp311"
+
+
+def test_check_zip_accepts_one_py3_wheel_each(tmp_path: Path) -> None:
+    check_zip(_zip(tmp_path / "ok.zip", _good()))
+
+
+def test_check_zip_refuses_a_version_specific_wheel(tmp_path: Path) -> None:
+    wheels = [*_good()[:-1], _good()[-1].replace("py3-none-any", "cp311-cp311-win_amd64")]
+    with pytest.raises(SystemExit, match="one py3 wheel each"):
+        check_zip(_zip(tmp_path / "cp.zip", wheels))
+
+
+def test_check_zip_refuses_a_library_twice(tmp_path: Path) -> None:
+    twice = [*_good(), _good()[0].replace("any", "manylinux_2_35_x86_64")]
+    with pytest.raises(SystemExit, match="one py3 wheel each"):
+        check_zip(_zip(tmp_path / "two.zip", twice))
