@@ -2,14 +2,17 @@
 
 Large batches run faster as one chunk per core (numpy releases the GIL) than as one stream of
 BLAS-threaded products, but only if BLAS does not also spread each product over every core.
-numpy offers no switch, so this finds OpenBLAS's own setter in numpy's bundled library. Where it
-cannot be found (another BLAS, an unusual build), `available()` is False and callers stay serial.
+numpy offers no switch, so this finds OpenBLAS's own setter in numpy's bundled library: named
+`libopenblas*` with `openblas_*` symbols in numpy 1.x wheels, `libscipy_openblas*` with
+`scipy_openblas_*` symbols in numpy 2.x wheels. Where it cannot be found (another BLAS, an unusual
+build), `available()` is False and callers stay serial.
 """
 
 from __future__ import annotations
 
 import ctypes
 import glob
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -25,17 +28,17 @@ _api: tuple[Any, Any] | None | bool = False  # False: not looked up yet; None: u
 def _find() -> tuple[Any, Any] | None:
     base = os.path.dirname(np.__file__)
     patterns = [
-        os.path.join(base, os.pardir, "numpy.libs", "libopenblas*"),
-        os.path.join(base, ".dylibs", "libopenblas*"),
-    ]
+        os.path.join(base, os.pardir, "numpy.libs", f"lib{name}*")
+        for name in ("openblas", "scipy_openblas")
+    ] + [os.path.join(base, ".dylibs", f"lib{name}*") for name in ("openblas", "scipy_openblas")]
     for path in sorted(p for pattern in patterns for p in glob.glob(pattern)):
         try:
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for suffix in ("64_", ""):
-            get = getattr(lib, f"openblas_get_num_threads{suffix}", None)
-            put = getattr(lib, f"openblas_set_num_threads{suffix}", None)
+        for prefix, suffix in itertools.product(("", "scipy_"), ("64_", "")):
+            get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
+            put = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
             if get is not None and put is not None:
                 get.restype = ctypes.c_int
                 put.argtypes = [ctypes.c_int]

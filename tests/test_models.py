@@ -52,3 +52,24 @@ def test_mac_counter_sees_attention() -> None:
         m.in_features * m.out_features for m in net.modules() if isinstance(m, torch.nn.Linear)
     )
     assert macs > linear_only  # token-wise linears run on 129 tokens and attention adds more
+
+
+@pytest.mark.parametrize("batch", [1, 7, 64, 200])
+def test_numpy_student_matches_the_torch_student(batch: int) -> None:
+    """The runtime's numpy forward pass against the torch module training uses, same weights."""
+    import numpy as np
+
+    from inference.student import StudentNet
+
+    net = models.Student().eval()
+    rng = np.random.default_rng(batch)
+    with torch.no_grad():  # non-zero biases so their handling is tested too
+        for param in net.parameters():
+            param.copy_(torch.from_numpy(rng.standard_normal(param.shape).astype(np.float32) * 0.1))
+    weights = {k: v.detach().numpy() for k, v in net.state_dict().items()}
+    x = rng.standard_normal((batch, 4, 9, 9)).astype(np.float32)
+    with torch.no_grad():
+        ref = net(torch.from_numpy(x)).numpy()
+    ours = StudentNet(weights).logits(x)
+    assert ours.shape == (batch, 3)
+    assert np.abs(ours - ref).max() <= 1e-5

@@ -1,47 +1,47 @@
-"""The numpy student against torch on the same weights."""
+"""The numpy student against an independent reference on the same weights: scipy's correlate
+for the convolutions (runs on every numpy this project supports; the torch comparison, which needs
+torch, is in test_models.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
+from scipy.signal import correlate
 
 from inference.errors import ModelError
 from inference.model import untrained_weights
 from inference.student import StudentNet, sigmoid
 
 
-def _layers(net: nn.Sequential) -> list[nn.Conv2d | nn.Linear]:
-    return [m for m in net if isinstance(m, nn.Conv2d | nn.Linear)]
+def reference_logits(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """The student's layers written plainly: each 3x3 'same' convolution (cross-correlation, as
+    torch defines it) is scipy's 'valid' correlate over the zero-padded map, in float64."""
 
+    def conv_relu(maps: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        padded = np.pad(maps.astype(np.float64), ((0, 0), (1, 1), (1, 1)))
+        out = np.stack([correlate(padded, w[o], mode="valid")[0] + b[o] for o in range(len(w))])
+        return np.maximum(out, 0.0)
 
-def torch_student(weights: dict[str, np.ndarray]) -> nn.Module:
-    net = nn.Sequential(
-        nn.Conv2d(4, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 32, 3, padding=1), nn.ReLU(),
-        nn.Flatten(), nn.Linear(2592, 128), nn.ReLU(), nn.Linear(128, 3),
-    )  # fmt: skip
-    with torch.no_grad():
-        for layer, name in zip(_layers(net), ["conv1", "conv2", "fc1", "fc2"], strict=True):
-            layer.weight.copy_(torch.from_numpy(weights[name + ".weight"]))
-            assert layer.bias is not None
-            layer.bias.copy_(torch.from_numpy(weights[name + ".bias"]))
-    return net.eval()
+    rows = []
+    for window in x:
+        h = conv_relu(window, weights["conv1.weight"], weights["conv1.bias"])
+        h = conv_relu(h, weights["conv2.weight"], weights["conv2.bias"]).reshape(-1)
+        h = np.maximum(weights["fc1.weight"] @ h + weights["fc1.bias"], 0.0)
+        rows.append(weights["fc2.weight"] @ h + weights["fc2.bias"])
+    return np.array(rows)
 
 
 @pytest.mark.parametrize("batch", [1, 7, 64, 200])
-def test_numpy_forward_matches_torch(batch: int) -> None:
+def test_numpy_forward_matches_the_reference(batch: int) -> None:
     weights = untrained_weights(seed=3)
     rng = np.random.default_rng(batch)
     for k in weights:  # non-zero biases so their handling is tested too
         if k.endswith("bias"):
             weights[k] = rng.standard_normal(weights[k].shape).astype(np.float32) * 0.1
     x = rng.standard_normal((batch, 4, 9, 9)).astype(np.float32)
-    with torch.no_grad():
-        ref = torch_student(weights)(torch.from_numpy(x)).numpy()
     ours = StudentNet(weights).logits(x)
     assert ours.shape == (batch, 3)
-    assert np.abs(ours - ref).max() <= 1e-5
+    assert np.abs(ours - reference_logits(weights, x)).max() <= 1e-5  # float32 against float64
 
 
 def test_single_window_and_batch_agree() -> None:
@@ -77,3 +77,17 @@ def test_large_batches_split_over_threads_give_the_same_logits_and_restore_blas(
     if api is not None:  # where OpenBLAS was found, the threaded path ran and put BLAS back
         assert student._pool is not None
         assert api[0]() == before
+
+
+def test_the_blas_thread_switch_is_found_in_numpys_own_wheel() -> None:
+    """numpy 1.x wheels bundle `libopenblas*`, numpy 2.x `libscipy_openblas*` with prefixed
+    symbols: both must be found, or large batches run serially and live ticks spin BLAS threads."""
+    import glob
+    import os
+
+    from inference import blas_threads
+
+    base = os.path.dirname(np.__file__)
+    bundled = glob.glob(os.path.join(base, os.pardir, "numpy.libs", "lib*openblas*"))
+    assert bundled, f"numpy {np.__version__} here bundles no OpenBLAS: not a registry wheel"
+    assert blas_threads.available(), bundled
