@@ -23,7 +23,8 @@ def fresh_fcurves(id_data: Any, action_name: str) -> Any:
         strip: Any = layer.strips.new(type="KEYFRAME")  # an ActionKeyframeStrip
         return strip.channelbag(slot, ensure=True).fcurves
     anim.action = action
-    return action.fcurves
+    legacy: Any = action  # Action.fcurves: before 4.4 the only way; gone since 5.0
+    return legacy.fcurves
 
 
 def fcurves_of(id_data: Any) -> Any:
@@ -38,4 +39,5 @@ def fcurves_of(id_data: Any) -> Any:
         get_bag: Any = anim_utils.action_get_channelbag_for_slot  # stubs say it returns None
         bag = get_bag(action, anim.action_slot)
         return bag.fcurves if bag else []
-    return action.fcurves
+    legacy: Any = action
+    return legacy.fcurves

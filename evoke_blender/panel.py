@@ -87,16 +87,18 @@ class EVOKE_PT_playback(_SubPanel):
 class EVOKE_UL_preset_keys(bpy.types.UIList):
     def draw_item(
         self,
-        context: bpy.types.Context,
-        layout: bpy.types.UILayout,
+        context: bpy.types.Context | None,
+        layout: bpy.types.UILayout | None,
         data: Any | None,
         item: Any | None,
         icon: int | None,
-        active_data: Any,
+        active_data: Any | None,
         active_property: str | None,
         index: int | None = 0,
         flt_flag: int | None = 0,
     ) -> None:
+        if layout is None:
+            return
         row = layout.row(align=True)
         row.prop(item, "key", text="", emboss=False)
         row.prop(item, "weight", text="", slider=True)

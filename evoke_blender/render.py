@@ -55,8 +55,9 @@ def configure_output(scene: Any, path: str, engine: str, height: int) -> None:
 
 def _material(name: str, colour: tuple[float, float, float, float]) -> Any:
     mat = bpy.data.materials.get(name) or bpy.data.materials.new(name)
-    mat.diffuse_color = colour
-    mat.use_nodes = True
+    mat.diffuse_color.foreach_set(colour)
+    if mat.node_tree is None:
+        mat.use_nodes = True  # 4.x; in 5.0 materials always have a node tree
     bsdf = mat.node_tree.nodes.get("Principled BSDF") if mat.node_tree else None
     if bsdf is not None:
         bsdf.inputs["Base Color"].default_value = colour

@@ -137,7 +137,7 @@ def read_csv(path: PathLike, rate: float | None = None) -> Recording:
     notes: list[str] = []
     if rate is not None:
         if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
-            raise InputError(f"{source}: the rate must be a positive number of Hz, got {rate!r}")
+            raise InputError(f"{source}: the rate must be a positive number of Hz, got {rate}")
         rate = float(rate)
     elif time_index is not None:
         rate = _rate_from_time(values[:, time_index], lines, header[time_index], source)

@@ -115,7 +115,7 @@ def _select(trial: TrialSelection, n_trials: int, source: str) -> list[int]:
         raise InputError(f"{source}: no trials selected")
     for number in numbers:
         if isinstance(number, bool) or not isinstance(number, int | np.integer):
-            raise InputError(f"{source}: trial numbers are whole numbers, got {number!r}")
+            raise InputError(f"{source}: trial numbers are whole numbers, got {number}")
         if not 1 <= number <= n_trials:
             raise InputError(
                 f"{source}: trial {number} is out of range: the file holds {n_trials} trials "

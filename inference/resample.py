@@ -30,7 +30,7 @@ def resample_ratio(rate_in: float, rate_out: float = 128.0) -> tuple[int, int]:
         except (TypeError, ValueError):
             value = math.nan
         if not (math.isfinite(value) and value > 0):
-            raise InputError(f"{name} sampling rate must be a positive number, got {rate!r}")
+            raise InputError(f"{name} sampling rate must be a positive number, got {rate}")
         rates.append(value)
     ratio = (Fraction(rates[1]) / Fraction(rates[0])).limit_denominator(MAX_DENOMINATOR)
     if ratio == 0:

@@ -1064,7 +1064,7 @@ def _material(name: str, colour_key: str, roughness: float = 0.5) -> bpy.types.M
     """A material that looks the same in Workbench (diffuse colour) and EEVEE/Cycles (nodes)."""
     mat = bpy.data.materials.new(name)
     rgba = _srgb_to_linear(PALETTE_SRGB[colour_key])
-    mat.diffuse_color = rgba
+    mat.diffuse_color.foreach_set(rgba)
     mat.roughness = roughness
     if mat.node_tree is None:
         mat.use_nodes = True  # 4.x; in 5.0 materials always have a node tree
@@ -1188,7 +1188,7 @@ def _parent_to_bone(obj: bpy.types.Object, arm: bpy.types.Object, bone_name: str
     obj.parent = arm
     obj.parent_type = "BONE"
     obj.parent_bone = bone_name
-    tail = Matrix.Translation(Vector((0.0, bone.length, 0.0)))
+    tail = Matrix.Translation((0.0, bone.length, 0.0))
     obj.matrix_parent_inverse = (arm.matrix_world @ bone.matrix_local @ tail).inverted()
 
 
