@@ -75,7 +75,7 @@ def test_installed_extension_registers_everything(installed: Path) -> None:
     import zipfile
 
     names = zipfile.ZipFile(installed).namelist()
-    for package in ("pylsl", "pyxdf", "pyedflib"):
+    for package in ("pylsl", "pyxdf", "edfio"):
         assert any(n.startswith("wheels/") and f"/{package}-" in n for n in names), package
         site = Path(os.environ["BLENDER_USER_RESOURCES"], "extensions", ".local", "lib")
         assert list(site.glob(f"python3.*/site-packages/{package}")), package
