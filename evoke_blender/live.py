@@ -22,7 +22,9 @@ import numpy as np
 from ..inference.errors import EvokeError
 from ..inference.live import LiveProcessor, LiveUpdate
 from ..inference.model import EvokeModel
+from ..inference.montages import channel_map_for
 from ..inference.smoothing import SmoothingSettings
+from ..inference.stream_info import describe_stream
 from .live_record import LiveRecording, RecordingReport, write_recording
 from .presets import Presets, resolve_keys
 
@@ -46,16 +48,6 @@ def import_pylsl() -> Any:
     return pylsl
 
 
-def stream_labels(info: Any) -> list[str]:
-    """Channel labels from an LSL stream description (desc/channels/channel/label)."""
-    labels: list[str] = []
-    channel = info.desc().child("channels").child("channel")
-    while not channel.empty() and len(labels) < info.channel_count():
-        labels.append(channel.child_value("label"))
-        channel = channel.next_sibling("channel")
-    return labels
-
-
 @dataclass
 class LiveStatus:
     state: str = "idle"  # idle | resolving | calibrating | live | lost | error
@@ -76,6 +68,8 @@ class LiveStatus:
     sample_age_ms: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
     emotion: str = ""
     probs: tuple[float, float, float] = (0.5, 0.5, 0.5)
+    unit_note: str = ""  # how the stream's unit was found
+    skip_reason: str = ""  # why windows are being skipped right now (empty: they are not)
 
     def percentile(self, values: deque[float], q: float) -> float:
         return float(np.percentile(values, q)) if values else float("nan")
@@ -85,7 +79,8 @@ class LiveDriver:
     def __init__(self, face: Any, model: EvokeModel, presets: Presets, stream_name: str, *, hop_s: float = 0.25,
                  smoothing: SmoothingSettings | None = None, calibration_s: float = 3.0,
                  name_map: dict[str, str] | None = None, resolve_timeout_s: float = 10.0,
-                 blend: bool = True) -> None:  # fmt: skip
+                 blend: bool = True, unit: str | None = None, channel_map: str = "",
+                 montage: str | None = None) -> None:  # fmt: skip
         self.pylsl = import_pylsl()
         self.face_name = face.name
         self.blend = blend  # blend the eight presets by probability, or show the one emotion
@@ -93,6 +88,8 @@ class LiveDriver:
         self.hop_s = hop_s
         self.smoothing = smoothing or SmoothingSettings()
         self.calibration_s = calibration_s
+        self.unit = unit  # the stream's unit as the user states it; None: from the stream
+        self.channel_map, self.montage = channel_map, montage  # applied to the stream's labels
         self.status = LiveStatus(
             state="resolving", stream=stream_name, message=f"looking for '{stream_name}'"
         )
@@ -137,25 +134,23 @@ class LiveDriver:
 
     # -------------------------------------------------------------- main thread
     def _open(self, inlet: Any, info: Any) -> None:
-        labels = stream_labels(info)
-        rate = float(info.nominal_srate())
-        if not labels or len(labels) != info.channel_count():
-            raise EvokeError(
-                f"stream '{info.name()}' has no channel labels in its description; cannot match electrodes"
-            )
-        if rate <= 0:
-            raise EvokeError(
-                f"stream '{info.name()}' has an irregular rate; EEG needs a fixed sampling rate"
-            )
-        self.processor = LiveProcessor(self.model, labels, rate, self.hop_s, self.smoothing, self.calibration_s,
-                                       source=f"stream '{info.name()}'")  # fmt: skip
+        described = describe_stream(info)
+        scale, unit_note = described.unit_scale(self.unit)
+        mapping = channel_map_for(
+            described.labels, channel_map=self.channel_map, montage=self.montage
+        )
+        self.processor = LiveProcessor(self.model, described.labels, described.rate, self.hop_s,
+                                       self.smoothing, self.calibration_s,
+                                       source=f"stream '{described.name}'", unit_scale=scale,
+                                       channel_map=mapping)  # fmt: skip
         self.inlet = inlet
         st = self.processor.stats
         self.status.rate, self.status.matched, self.status.missing = (
-            rate,
+            described.rate,
             len(st.matched),
             st.missing,
         )
+        self.status.unit_note = unit_note
         self.status.state, self.status.message = (
             "calibrating",
             f"calibrating: stay at rest for {self.calibration_s:g} s",
@@ -204,6 +199,9 @@ class LiveDriver:
         self.status.since_last_sample_s = since
         st = self.processor.stats
         self.status.windows, self.status.windows_skipped = st.windows, st.windows_skipped
+        self.status.skip_reason = st.skip_reason()
+        if st.unit_note:
+            self.status.unit_note = st.unit_note
         if updates:
             last = updates[-1]
             self.values = (

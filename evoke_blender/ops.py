@@ -12,11 +12,11 @@ import bpy
 
 from ..inference.errors import EvokeError
 from ..inference.pipeline import PredictOptions, predict
-from ..inference.readers import read_recording
 from ..inference.smoothing import SmoothingSettings
 from . import bake as baking
 from . import model_cache
 from .presets import DEFAULT_PRESETS_PATH, Presets
+from .recording_source import channel_map_used, read_with_settings
 
 OperatorResult = set[Literal["RUNNING_MODAL", "CANCELLED", "FINISHED", "PASS_THROUGH", "INTERFACE"]]
 
@@ -115,9 +115,7 @@ class EVOKE_OT_bake(bpy.types.Operator):
         started = time.perf_counter()
         try:
             model = model_cache.get_model(s.model_path)
-            path = bpy.path.abspath(s.source_path)
-            subject = s.subject if Path(path).is_dir() else None
-            recording = read_recording(path, subject=subject, trial=s.trial)
+            recording, described = read_with_settings(s)
             wm.progress_update(1)
             smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
             pred = predict(
@@ -132,8 +130,9 @@ class EVOKE_OT_bake(bpy.types.Operator):
                 fps=fps, frame_start=scene.frame_start, window_s=model.features.window_s, name_map=name_map,
             )  # fmt: skip
             baking.set_scene_range(scene, report)
-            mesh["evoke_source"] = f"{Path(path).name} trial {s.trial}"
+            mesh["evoke_source"] = described
             mesh["evoke_model"] = pred.model
+            mesh["evoke_channel_map"] = channel_map_used(recording)
             wm.progress_update(3)
         finally:
             wm.progress_end()
@@ -152,6 +151,32 @@ class EVOKE_OT_bake(bpy.types.Operator):
             f"in {time.perf_counter() - started:.2f} s. Model: {pred.model}",
         )
         return {"FINISHED"}
+
+
+class EVOKE_OT_read_markers(bpy.types.Operator):
+    """List the recording's markers (XDF marker streams, EDF+ annotations, BDF Status codes), to bake the span between two"""
+
+    bl_idname = "evoke.read_markers"
+    bl_label = "Read Markers"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: Any) -> OperatorResult:
+        def work() -> OperatorResult:
+            s = settings(context)
+            if not s.source_path:
+                self.report({"ERROR"}, "Choose a recording file first")
+                return {"CANCELLED"}
+            recording, name = read_with_settings(s, whole=True)
+            s.markers.clear()
+            for marker in recording.markers:
+                row = s.markers.add()
+                row.label, row.time_s = marker.label, marker.sample / recording.rate
+            s.span_start = s.span_end = 0
+            found = len(recording.markers)
+            self.report({"INFO"}, f"{name}: {found} markers" if found else f"{name} has no markers")
+            return {"FINISHED"}
+
+        return _guarded(self, work)
 
 
 class EVOKE_OT_load_presets(bpy.types.Operator):

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 import bpy
 
+from ..inference.readers import format_of
 from . import bake as baking
 from . import model_cache
 
@@ -49,9 +50,37 @@ class EVOKE_PT_source(_SubPanel):
         s = context.scene.evoke
         col = _layout(self).column()
         col.prop(s, "source_path")
-        row = col.row(align=True)
-        row.prop(s, "subject")
-        row.prop(s, "trial")
+        kind = format_of(bpy.path.abspath(s.source_path)) if s.source_path else ""
+        if kind == "DEAP":
+            row = col.row(align=True)
+            row.prop(s, "subject")
+            row.prop(s, "trial")
+        elif kind in ("EDF", "BDF"):
+            col.prop(s, "trial", text="Trial (DEAP's original BDF)")
+        elif kind == "XDF":
+            col.prop(s, "xdf_stream")
+        elif kind == "CSV":
+            col.prop(s, "csv_rate")
+        elif kind:
+            col.label(
+                text=f"{kind} files need MNE-Python: convert to EDF for Blender", icon="ERROR"
+            )
+        if kind in ("XDF", "CSV"):
+            col.prop(s, "unit")
+        box = col.box()
+        box.label(text="Channels")
+        box.prop(s, "montage", text="")
+        box.prop(s, "channel_map", text="Map")
+        if kind and kind != "DEAP":
+            box = col.box()
+            row = box.row()
+            row.label(text="Markers")
+            row.operator("evoke.read_markers", text="Read", icon="MARKER")
+            if len(s.markers):
+                box.template_list("EVOKE_UL_markers", "", s, "markers", s, "marker_index", rows=3)
+                row = box.row(align=True)
+                row.prop(s, "span_start", text="From")
+                row.prop(s, "span_end", text="To")
         col.prop(s, "mode", expand=True)
         col.prop(s, "hop")
         col.prop(s, "tau")
@@ -82,6 +111,24 @@ class EVOKE_PT_playback(_SubPanel):
             col.prop(mesh, f'["{prop}"]', text=label, slider=True)
         if "evoke_source" in mesh:
             col.label(text=str(mesh["evoke_source"]))
+
+
+class EVOKE_UL_markers(bpy.types.UIList):
+    def draw_item(
+        self,
+        context: bpy.types.Context | None,
+        layout: bpy.types.UILayout | None,
+        data: Any | None,
+        item: Any | None,
+        icon: int | None,
+        active_data: Any | None,
+        active_property: str | None,
+        index: int | None = 0,
+        flt_flag: int | None = 0,
+    ) -> None:
+        if layout is None or item is None:
+            return
+        layout.label(text=f"{(index or 0) + 1}: {item.time_s:.2f} s  {item.label}")
 
 
 class EVOKE_UL_preset_keys(bpy.types.UIList):
@@ -183,6 +230,8 @@ class EVOKE_PT_live(_SubPanel):
                 "name"
             ]
         col.prop(s, "calibration")
+        col.prop(s, "unit", text="Unit")
+        col.label(text="Channels: the montage and map under Recording", icon="INFO")
         driver = current_driver()
         row = col.row(align=True)
         if driver is None:
@@ -213,6 +262,12 @@ class EVOKE_PT_live(_SubPanel):
             col.label(
                 text=f"last sample {st.since_last_sample_s:.1f} s ago; windows {st.windows} ({st.windows_skipped} skipped)"
             )
+            if st.unit_note:
+                for chunk in _wrap(st.unit_note, 48):
+                    col.label(text=chunk)
+            if st.skip_reason:
+                for i, chunk in enumerate(_wrap(f"skipping: {st.skip_reason}", 48)):
+                    col.label(text=chunk, icon="ERROR" if i == 0 else "NONE")
             col.label(
                 text=f"latency p50 {st.percentile(st.latency_ms, 50):.1f} ms, p95 {st.percentile(st.latency_ms, 95):.1f} ms"
             )

@@ -31,6 +31,20 @@ class EVOKE_PG_name_map(bpy.types.PropertyGroup):
     mesh_key: StringProperty(name="Avatar key")  # type: ignore[valid-type]
 
 
+class EVOKE_PG_marker(bpy.types.PropertyGroup):
+    """One marker of the chosen recording (XDF marker, EDF+ annotation, BDF Status code)."""
+
+    label: StringProperty(name="Marker")  # type: ignore[valid-type]
+    time_s: FloatProperty(name="Time (s)")  # type: ignore[valid-type]
+
+
+def _montage_items() -> list[tuple[str, str, str]]:
+    from ..inference.montages import MONTAGES
+
+    items = [("NONE", "Labels", "Match channels by their 10-20 labels")]
+    return items + [(key, m.title, f"Channels in {m.title} order") for key, m in MONTAGES.items()]
+
+
 class EVOKE_PG_settings(bpy.types.PropertyGroup):
     model_path: StringProperty(  # type: ignore[valid-type]
         name="Model",
@@ -41,6 +55,7 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
         name="Recording",
         subtype="FILE_PATH",
         description="DEAP .dat/.mat file or folder, XDF, EDF/BDF or CSV",
+        update=lambda self, _context: self.markers.clear(),
     )
     subject: IntProperty(  # type: ignore[valid-type]
         name="Subject",
@@ -50,7 +65,58 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
         description="Subject, when the recording is a folder",
     )
     trial: IntProperty(  # type: ignore[valid-type]
-        name="Trial", min=1, max=999, default=1, description="Trial number (1-based)"
+        name="Trial",
+        min=1,
+        max=999,
+        default=1,
+        description="Trial number (1-based): DEAP files, and DEAP's original BDF recordings",
+    )
+    xdf_stream: StringProperty(  # type: ignore[valid-type]
+        name="Stream",
+        description="XDF: the stream's name, type or id; empty = the EEG stream",
+    )
+    csv_rate: FloatProperty(  # type: ignore[valid-type]
+        name="Rate (Hz)",
+        min=0.0,
+        max=20000.0,
+        default=0.0,
+        description="CSV: sampling rate; 0 = from the file's time column",
+    )
+    unit: EnumProperty(  # type: ignore[valid-type]
+        name="Unit",
+        items=(
+            (
+                "AUTO",
+                "From file",
+                "The unit the file or stream names; guessed from the amplitude where it names none",
+            ),
+            ("uV", "uV", "Microvolts"),
+            ("mV", "mV", "Millivolts"),
+            ("V", "V", "Volts (MNE, mne-lsl's PlayerLSL)"),
+        ),
+        default="AUTO",
+        description="Unit of the values (XDF, CSV and live streams)",
+    )
+    montage: EnumProperty(  # type: ignore[valid-type]
+        name="Montage",
+        items=_montage_items(),
+        default="NONE",
+        description="Which electrode each channel is, for numbered channels",
+    )
+    channel_map: StringProperty(  # type: ignore[valid-type]
+        name="Channel map",
+        description="Channel -> electrode, e.g. 'Ch1=Fp1, Ch2=Fp2' (or '1=Fp1'); wins over the montage",
+    )
+    markers: CollectionProperty(type=EVOKE_PG_marker)  # type: ignore[valid-type]
+    marker_index: IntProperty(default=0)  # type: ignore[valid-type]
+    span_start: IntProperty(  # type: ignore[valid-type]
+        name="From marker",
+        min=0,
+        default=0,
+        description="Bake from this marker (number in the list); 0 = the whole recording",
+    )
+    span_end: IntProperty(  # type: ignore[valid-type]
+        name="To marker", min=0, default=0, description="Bake up to this marker"
     )
     hop: FloatProperty(  # type: ignore[valid-type]
         name="Hop (s)",

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from .emotion import EmotionTable
 from .errors import EvokeError
 from .model import load_model
+from .montages import MONTAGES
 from .pipeline import MODES, Prediction, PredictOptions, predict
-from .readers import read_recording
+from .readers import describe_markers, read_recording
 from .smoothing import SmoothingSettings
+from .units import UNIT_CHOICES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +33,28 @@ def _parser() -> argparse.ArgumentParser:
         "--stream", help="XDF: which stream (name, type or id); default: the EEG stream"
     )
     pr.add_argument("--rate", type=float, help="CSV without a time column: sampling rate in Hz")
+    pr.add_argument(
+        "--unit",
+        choices=UNIT_CHOICES,
+        help="XDF/CSV: the values' unit when the file names none (default: from the file, else "
+        "guessed from the amplitude, with a note)",
+    )
+    pr.add_argument(
+        "--channel-map",
+        help="channel -> electrode for numbered channels: 'Ch1=Fp1,Ch2=Fp2' (or 1-based positions, "
+        "'1=Fp1'), or JSON",
+    )
+    pr.add_argument(
+        "--montage", choices=sorted(MONTAGES), help="a headset's default electrode placement"
+    )
+    pr.add_argument("--markers", action="store_true", help="list the recording's markers and exit")
+    pr.add_argument(
+        "--between",
+        nargs=2,
+        type=int,
+        metavar=("FIRST", "LAST"),
+        help="predict the span between two markers (numbers as --markers lists them)",
+    )
     pr.add_argument("--model", help="model file (.npz); default: the bundled model")
     pr.add_argument("--hop", type=float, default=1.0, help="seconds between windows (default 1.0)")
     pr.add_argument("--mode", choices=MODES, default="discrete")
@@ -70,8 +94,20 @@ def _predict(args: argparse.Namespace) -> int:
     table = EmotionTable.from_json(args.emotions) if args.emotions else model.emotions
     trials = args.trial if args.trial else None
     recording = read_recording(
-        args.path, subject=args.subject, trial=trials, stream=args.stream, rate=args.rate
+        args.path,
+        subject=args.subject,
+        trial=trials,
+        stream=args.stream,
+        rate=args.rate,
+        unit=args.unit,
+        channel_map=args.channel_map,
+        montage=args.montage,
+        between=tuple(args.between) if args.between else None,
     )
+    if args.markers:
+        lines = describe_markers(recording)
+        print("\n".join(lines) if lines else f"{recording.source}: no markers")
+        return 0
     smoothing = SmoothingSettings(
         tau_s=args.tau, hysteresis=args.hysteresis, min_dwell_s=args.dwell
     )

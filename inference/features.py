@@ -213,11 +213,14 @@ def trial_features(
     *,
     hop_s: float = 1.0,
     present: np.ndarray | None = None,
+    check: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grid features of equal-length trials, all at once.
 
     eeg: (n_trials, 32, baseline + trial samples), DEAP electrode order, at settings.rate.
     present: (32,) electrodes that exist; missing ones read as "no change from baseline" (0).
+    check: eeg as it was before re-referencing and filtering (same shape): validity is judged
+    on it, since a common average reference turns a dead electrode into minus the others.
     Returns (grid (n_trials, n_windows, bands, 9, 9) float32, valid (n_trials, n_windows) bool,
     start times in seconds from stimulus onset (n_windows,)).
     Invalid windows (NaN/Inf, a flat electrode, or a broken baseline) hold zeros and valid=False.
@@ -236,7 +239,17 @@ def trial_features(
     windows = windows.transpose(0, 2, 1, 3)  # (trials, windows, channels, n)
     base = baseline_signal(live[..., :base_len], settings)  # (trials, channels, n)
 
-    valid = window_validity(windows) & window_validity(base)[:, None]
+    if check is None:
+        valid = window_validity(windows) & window_validity(base)[:, None]
+    else:
+        raw = check[:, present]
+        raw_windows = np.lib.stride_tricks.sliding_window_view(raw, n, axis=-1)[:, :, starts]
+        # the baseline as live calibration judges it: every 1 s segment finite and lively
+        base_ok = np.ones(raw.shape[0], dtype=bool)
+        for signal in (raw, live):
+            segments = signal[..., :base_len].reshape(*signal.shape[:2], -1, n).swapaxes(1, 2)
+            base_ok &= window_validity(segments).all(axis=-1)
+        valid = window_validity(raw_windows.transpose(0, 2, 1, 3)) & base_ok[:, None]
     feats = band_features(windows, settings) - band_features(base, settings)[:, None]
     feats[~valid] = 0.0
     full = np.zeros((*feats.shape[:2], N_ELECTRODES, feats.shape[-1]), dtype=np.float32)

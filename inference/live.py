@@ -1,37 +1,34 @@
 """Live EEG -> emotion updates, chunk by chunk: pure numpy, no threads, no LSL.
 
 `LiveProcessor.push(chunk)` takes samples as they arrive (any chunk size, any rate, the headset's
-channel order) and returns one `LiveUpdate` per completed window. The stages, each carrying its
-state across chunks so that splitting the input differently never changes the output:
+channel order and unit) and returns one `LiveUpdate` per completed window. The stages, each
+carrying its state across chunks so that splitting the input differently never changes the output:
 
-1. Channel matching by 10-20 label (`match_channels`): too few electrodes -> InputError.
-2. Resampling to the model's rate (128 Hz): the polyphase filter of `inference.resample`
-   (scipy's resample_poly), run as a stream with the filter's history kept between chunks. It
-   equals the offline `resample` except for the first filter length: the stream starts with its
-   history filled by the first sample (so a DC offset causes no start-up step) where the offline
-   function pads with zeros. Its look-ahead (`resample_delay_s`) is half the filter.
-3. Common average reference per sample over the matched EEG electrodes (DEAP applied one).
-4. A causal 4-45 Hz band-pass, like DEAP's preprocessing: a linear-phase FIR (Hamming-windowed
-   sinc, 97 taps = EEGLAB eegfilt's default order 3 * rate / 4 Hz, plus one), one banded matrix
-   product per block of history + chunk. Why FIR, not a Butterworth IIR: an IIR needs a Python
-   loop over samples; the FIR needs none, keeps NaN local (a NaN spoils only the outputs whose 97
-   taps see it), and chunking changes its output only by rounding. The price is a fixed delay of
-   48 samples (0.375 s, `bandpass_delay_s`). History starts as the first sample, like stage 2.
-5. Calibration: the first `calibration_s` seconds after the filters become the resting baseline
-   (its last `baseline_s` = 3 s, averaged per second as in DEAP; `StreamingFeatures.set_baseline`).
-   `recalibrate()` collects a new one.
-6. `StreamingFeatures.push` -> `model.probabilities` (all windows of a chunk in one batch) ->
+1. Channel matching by 10-20 label (`match_channels`, with an optional channel map): too few
+   electrodes -> InputError. The rate must be plausible for EEG (`check_rate`).
+2. Units to microvolts: the factor the stream's description names (`units.microvolt_scale`), or,
+   where it names none, a guess from the calibration's amplitude (`units.guess_scale`), applied to
+   the calibration after the fact (every stage is linear) and reported in `stats.unit_note`.
+3. `Preprocessor`: resampling to 128 Hz, common average reference over the matched electrodes,
+   the 4-45 Hz band-pass, aligned to signal time: the same object a recording goes through
+   offline (`inference.preprocess`), so a file and its replay give the same windows.
+4. Calibration: the first `calibration_s` seconds of the stream become the resting baseline
+   (its last `baseline_s` = 3 s, averaged per second as in DEAP; `StreamingFeatures.set_baseline`),
+   as the first 3 s of a recording without trials do offline. `recalibrate()` collects a new one.
+5. `StreamingFeatures.push` -> `model.probabilities` (all windows of a chunk in one batch) ->
    `StreamingSmoother.update` per window.
 
 Windows with NaN/Inf samples or a flat electrode are skipped (the smoother holds its last state)
-and counted in `stats.windows_skipped`. Flatness is judged before the common average reference,
-which would otherwise turn a dead electrode into minus the average of the others.
+and counted in `stats.windows_skipped`, by reason (`skipped_nonfinite`, `skipped_flat`);
+`stats.skip_reason()` says in words why, for a panel. Flatness is judged before the common
+average reference, which would otherwise turn a dead electrode into minus the average of the
+others.
 
 Times: `LiveUpdate.t` is when the signal in the window's last sample happened, on the clock of the
-timestamps given to `push` (LSL time), else in seconds since the stream started; the band-pass
-delay is already taken off, so `arrival - t` is the whole signal-to-update latency. `stats.latency_ms` is the time
-`push` itself takes (entry to return), the processing part of the sample-to-face latency; the
-signal delays of stages 2 and 4 and the window length come on top and are fixed.
+timestamps given to `push` (LSL time), else in seconds since the stream started; so `arrival - t`
+is the whole signal-to-update latency. `stats.latency_ms` is the time `push` itself takes (entry
+to return), the processing part of the sample-to-face latency; the look-ahead of the resampler
+and the band-pass and the window length come on top and are fixed.
 """
 
 from __future__ import annotations
@@ -48,18 +45,13 @@ from .electrodes import DEAP_EEG_CHANNELS, match_channels
 from .errors import InputError
 from .features import N_ELECTRODES, window_validity
 from .model import EvokeModel
-from .resample import polyphase_filter, resample_ratio
+from .preprocess import Preprocessor
+from .rates import check_rate
 from .smoothing import SmoothingSettings, StreamingSmoother
 from .streaming import StreamingFeatures
+from .units import guess_note, guess_scale, typical_step
 
-BANDPASS_HZ = (4.0, 45.0)
 LATENCY_RING = 256  # pushes kept for the latency percentiles
-_BLOCK = 256  # band-pass outputs per matrix product (a live tick makes ~32)
-# Resampler outputs per matrix product, and how many block matrices it keeps: one matrix per
-# residue of the block's first output mod `up` (one for 512 Hz, up to 64 for 250 Hz), so keep
-# each small; a live tick makes ~32 outputs.
-_RESAMPLE_ROWS = 64
-_RESAMPLE_KEPT = 128
 
 
 @dataclass(frozen=True)
@@ -82,6 +74,11 @@ class LiveStats:
     samples: int = 0  # input samples received
     windows: int = 0  # windows completed (valid or not)
     windows_skipped: int = 0  # windows with NaN/Inf samples or a flat electrode
+    skipped_nonfinite: int = 0  # ... of which had NaN/Inf samples
+    skipped_flat: int = 0  # ... of which had a flat electrode (and no NaN/Inf)
+    consecutive_skipped: int = 0  # windows skipped since the last valid one
+    unit_note: str = ""  # how the stream's unit was found (named, or guessed from amplitude)
+    typical_step_uv: float = float("nan")  # typical sample step of the calibration, microvolts
     calibrated: bool = False
     baseline_valid: bool = False  # False: the calibration itself had NaN or a flat electrode
     latency_ms: float = float("nan")  # the last push, entry to return
@@ -95,123 +92,20 @@ class LiveStats:
     def latency_p95_ms(self) -> float:
         return float(np.percentile(self.recent_ms, 95)) if self.recent_ms else float("nan")
 
-
-class StreamResampler:
-    """`inference.resample.resample` as a stream: history carried between chunks.
-
-    Each block of outputs is one matrix product with the input span it reads. Output j reads
-    inputs base_j - k (k < taps) through filter phase phase_j; both patterns repeat when j
-    advances by `up`, so the block matrix depends only on the block's first output mod `up`
-    and is built once per residue that occurs (one for integer ratios such as 512 -> 128 Hz).
-    """
-
-    def __init__(self, rate_in: float, rate_out: float) -> None:
-        self.up, self.down = resample_ratio(rate_in, rate_out)
-        self.identity = self.up == self.down
-        if not self.identity:
-            self.polyphase, self.first, half_len = polyphase_filter(self.up, self.down)
-            self.taps = self.polyphase.shape[1]
-            # output j sits at input time j * down / up; it needs inputs up to base_j
-            self.delay_s = (half_len / self.up) / rate_in
-        else:
-            self.delay_s = 0.0
-        self._blocks: dict[int, np.ndarray] = {}
-        self.reset()
-
-    def reset(self) -> None:
-        self._buffer: np.ndarray | None = None
-        self._start = 0  # absolute input index of the buffer's first row
-        self._received = 0  # input samples so far
-        self._next = 0  # next output index
-
-    def _base(self, j: int) -> int:
-        return ((self.first + j) * self.down) // self.up
-
-    def _block(self, residue: int) -> np.ndarray:
-        """(rows, span) matrix: outputs residue .. residue + rows - 1 from their inputs."""
-        if residue not in self._blocks:
-            j = residue + np.arange(_RESAMPLE_ROWS)
-            t = (self.first + j) * self.down
-            base, phase = t // self.up, t % self.up
-            column = (base - base[0])[:, None] + (self.taps - 1) - np.arange(self.taps)
-            matrix = np.zeros((_RESAMPLE_ROWS, int(column.max()) + 1))
-            np.put_along_axis(matrix, column, self.polyphase[phase], axis=1)
-            if len(self._blocks) >= _RESAMPLE_KEPT:  # odd ratios: bound memory, rebuild
-                self._blocks.clear()
-            self._blocks[residue] = matrix
-        return self._blocks[residue]
-
-    def push(self, x: np.ndarray) -> np.ndarray:
-        """(n, ch) float64 in -> (k, ch) out: every output whose inputs have all arrived."""
-        if self.identity:
-            return x
-        if self._buffer is None:
-            if x.shape[0] == 0:
-                return np.zeros((0, x.shape[1]))
-            self._buffer = np.repeat(x[:1], self.taps - 1, axis=0)  # steady start: no step
-            self._start = -(self.taps - 1)
-        buffer = self._buffer = np.concatenate([self._buffer, x])
-        self._received += x.shape[0]
-        end = max(self._next, (self._received * self.up - 1) // self.down - self.first + 1)
-        out = np.empty((end - self._next, x.shape[1]))
-        for j0 in range(self._next, end, _RESAMPLE_ROWS):  # blocks of outputs, not samples
-            b = min(_RESAMPLE_ROWS, end - j0)
-            span = self._base(j0 + b - 1) - self._base(j0) + self.taps
-            first_input = self._base(j0) - (self.taps - 1) - self._start
-            matrix = self._block(j0 % self.up)[:b, :span]
-            out[j0 - self._next : j0 - self._next + b] = (
-                matrix @ buffer[first_input : first_input + span]
+    def skip_reason(self) -> str:
+        """Why windows are being skipped right now, in words; empty when they are not."""
+        if self.consecutive_skipped == 0:
+            return ""
+        if not self.baseline_valid:
+            return "the calibration had NaN samples or a flat electrode: press Recalibrate"
+        if self.skipped_nonfinite >= self.skipped_flat:
+            return "the stream sends NaN/Inf samples (an electrode lost contact?)"
+        if np.isfinite(self.typical_step_uv) and self.typical_step_uv < 1e-3:
+            return (
+                f"values look like volts (typical step {self.typical_step_uv:.2g} in microvolts) "
+                "but the stream says otherwise: set the unit to V"
             )
-        self._next = end
-        keep_from = self._base(end) - (self.taps - 1)
-        drop = keep_from - self._start
-        if drop > 0:
-            self._buffer = buffer[drop:]
-            self._start += drop
-        return out
-
-
-def bandpass_fir(rate: float, low: float, high: float, taps: int) -> np.ndarray:
-    """Linear-phase band-pass: Hamming-windowed sinc, unit gain at the band's centre."""
-    m = np.arange(taps) - (taps - 1) / 2
-    f1, f2 = low / rate, high / rate  # cycles per sample
-    h = (2 * f2 * np.sinc(2 * f2 * m) - 2 * f1 * np.sinc(2 * f1 * m)) * np.hamming(taps)
-    centre = np.sqrt(low * high) / rate
-    gain = abs(np.sum(h * np.exp(-2j * np.pi * centre * np.arange(taps))))
-    return h / gain
-
-
-class StreamFIR:
-    """Causal FIR over (n, ch) chunks, history carried; chunking changes rounding only.
-
-    A block of b outputs is one product of a b x (b + taps - 1) banded Toeplitz matrix with
-    history + chunk: the top-left corner of one matrix built once.
-    """
-
-    def __init__(self, h: np.ndarray) -> None:
-        self.h = np.asarray(h, dtype=np.float64)
-        taps = self.h.size
-        lag = np.arange(_BLOCK)[:, None] + taps - 1 - np.arange(_BLOCK + taps - 1)[None, :]
-        inside = (lag >= 0) & (lag < taps)
-        self.toeplitz = np.where(inside, self.h[np.clip(lag, 0, taps - 1)], 0.0)
-        self.reset()
-
-    def reset(self) -> None:
-        self._history: np.ndarray | None = None
-
-    def push(self, x: np.ndarray) -> np.ndarray:
-        taps = self.h.size
-        if x.shape[0] == 0:
-            return x.copy()
-        if self._history is None:
-            self._history = np.repeat(x[:1], taps - 1, axis=0)  # steady start: no step
-        ext = np.concatenate([self._history, x])
-        out = np.empty(x.shape)
-        for s in range(0, x.shape[0], _BLOCK):  # blocks of outputs, not samples
-            b = min(_BLOCK, x.shape[0] - s)
-            out[s : s + b] = self.toeplitz[:b, : b + taps - 1] @ ext[s : s + b + taps - 1]
-        self._history = ext[ext.shape[0] - (taps - 1) :]
-        return out
+        return "an electrode is flat (disconnected or saturated)"
 
 
 class LiveProcessor:
@@ -229,13 +123,19 @@ class LiveProcessor:
         common_average: bool = True,
         bandpass: bool = True,
         source: str = "live stream",
+        unit_scale: float | None = 1.0,
+        channel_map: dict[str, str] | None = None,
     ) -> None:
+        """unit_scale: microvolts per stream unit; None = guess from the calibration's amplitude.
+        channel_map: stream label -> 10-20 electrode, for streams whose labels are not names."""
         self.model = model
         self.settings = model.features
         self.labels = tuple(channel_labels)
-        self.rate = float(rate)
+        self.rate = check_rate(rate, source)
         self.source = source
-        match = match_channels(self.labels, source=source)
+        self.guess_unit = unit_scale is None
+        self.scale = 1.0 if unit_scale is None else float(unit_scale)
+        match = match_channels(self.labels, source=source, channel_map=channel_map)
         self.present = match.present.copy()
         self.source_index = match.source_index[self.present]
         self.stats = LiveStats(
@@ -253,16 +153,15 @@ class LiveProcessor:
             raise ValueError(
                 f"calibration_s must be at least the model's baseline ({self.settings.baseline_s:g} s)"
             )
-        self.resampler = StreamResampler(self.rate, self.settings.rate)
-        self.common_average = common_average
-        channels = int(self.present.sum())  # common average reference as one product
-        self._reference = np.eye(channels) - np.full((channels, channels), 1.0 / channels)
-        taps = 3 * int(self.settings.rate / BANDPASS_HZ[0]) + 1
-        self.fir = (
-            StreamFIR(bandpass_fir(self.settings.rate, *BANDPASS_HZ, taps)) if bandpass else None
+        self.preprocessor = Preprocessor(
+            self.rate,
+            self.settings.rate,
+            int(self.present.sum()),
+            common_average=common_average,
+            bandpass=bandpass,
         )
-        self.resample_delay_s = self.resampler.delay_s
-        self.bandpass_delay_s = (taps - 1) / 2 / self.settings.rate if bandpass else 0.0
+        self.resample_delay_s = self.preprocessor.resample_delay_s
+        self.bandpass_delay_s = self.preprocessor.bandpass_delay_s
         self.smoother = StreamingSmoother(hop_s, smoothing or SmoothingSettings())
         self._received = 0  # input samples since the stream (re)started
         self._produced = 0  # model-rate samples since the stream (re)started
@@ -282,9 +181,7 @@ class LiveProcessor:
 
     def reset_stream(self) -> None:
         """Forget the signal history after a dropout; keeps the calibration (and the smoother)."""
-        self.resampler.reset()
-        if self.fir is not None:
-            self.fir.reset()
+        self.preprocessor.reset()
         self._received = self._produced = 0
         self._last_stamp = None
         if self.stats.calibrated:
@@ -298,13 +195,11 @@ class LiveProcessor:
 
     # ------------------------------------------------------------------ processing
     def _condition(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Matched channels -> model rate -> (raw, referenced and band-passed) samples."""
+        """Matched channels -> microvolts -> model rate -> (raw, referenced and band-passed)."""
         x = chunk[:, self.source_index]
-        raw = self.resampler.push(x)
-        y = raw @ self._reference if self.common_average else raw
-        if self.fir is not None:
-            y = self.fir.push(y)
-        return raw, y
+        if self.scale != 1.0:
+            x = x * self.scale
+        return self.preprocessor.push(x)
 
     def push_features(
         self, chunk: np.ndarray, timestamps: np.ndarray | None = None
@@ -354,6 +249,14 @@ class LiveProcessor:
             return raw[:0], y[:0]
         rest = np.concatenate(self._calibration)[-self.baseline_samples :]
         rest_raw = np.concatenate(self._calibration_raw)[-self.baseline_samples :]
+        if self.guess_unit:  # every stage is linear: scaling now equals scaling the input
+            factor, unit = guess_scale(rest_raw)
+            self.stats.unit_note = guess_note(unit, typical_step(rest_raw))
+            self.scale *= factor
+            rest, rest_raw = rest * factor, rest_raw * factor
+            y, raw = y * factor, raw * factor
+            self.guess_unit = False
+        self.stats.typical_step_uv = typical_step(rest_raw)
         full = np.zeros((self.baseline_samples, N_ELECTRODES))
         full[:, self.present] = rest
         self.features.set_baseline(full)
@@ -372,15 +275,25 @@ class LiveProcessor:
     def _times(self, ends: np.ndarray) -> np.ndarray:
         """Model-rate sample indices -> input-clock time of the signal those samples show.
 
-        The resampler is zero-phase (output j is input time j / 128 s); the band-pass shows
-        the signal `bandpass_delay_s` late, so that delay is taken off.
+        The preprocessor's output is aligned to signal time: output j shows input time j / 128 s.
         """
-        position = ends * (self.rate / self.settings.rate)  # input index (zero-phase resampler)
+        position = ends * (self.rate / self.settings.rate)  # input index
         if self._last_stamp is None:
-            return position / self.rate - self.bandpass_delay_s
-        return (
-            self._last_stamp - (self._received - 1 - position) / self.rate - self.bandpass_delay_s
-        )
+            return position / self.rate
+        return self._last_stamp - (self._received - 1 - position) / self.rate
+
+    def _count(self, valid: np.ndarray) -> None:
+        skipped = ~valid
+        nonfinite = self.features.last_nonfinite & skipped
+        self.stats.windows += len(valid)
+        self.stats.windows_skipped += int(skipped.sum())
+        self.stats.skipped_nonfinite += int(nonfinite.sum())
+        self.stats.skipped_flat += int((skipped & ~nonfinite).sum())
+        valid_at = np.flatnonzero(valid)
+        if valid_at.size:
+            self.stats.consecutive_skipped = len(valid) - 1 - int(valid_at[-1])
+        else:
+            self.stats.consecutive_skipped += len(valid)
 
     def push(self, chunk: np.ndarray, timestamps: np.ndarray | None = None) -> list[LiveUpdate]:
         """(n, channels) samples in the stream's channel order -> updates of completed windows."""
@@ -418,8 +331,7 @@ class LiveProcessor:
                         names[emotion],
                     )
                 )
-            self.stats.windows += len(valid)
-            self.stats.windows_skipped += int((~valid).sum())
+            self._count(valid)
         elapsed = (time.perf_counter() - entered) * 1e3
         self.stats.latency_ms = elapsed
         self.stats.recent_ms.append(elapsed)

@@ -7,11 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from .electrodes import DEAP_EEG_CHANNELS, ChannelMatch, match_channels
+from .electrodes import DEAP_EEG_CHANNELS, ChannelMatch, describe_match, match_channels
 from .emotion import EmotionTable
 from .errors import InputError
 from .features import FLAT_VARIANCE, N_ELECTRODES, FeatureSettings, trial_features
 from .model import EvokeModel
+from .preprocess import Preprocessor
+from .rates import check_rate
 from .recording import Recording, Trial
 from .resample import resample
 from .smoothing import SmoothingSettings, smooth_offline
@@ -80,18 +82,28 @@ def _dead_channels(eeg: np.ndarray) -> np.ndarray:
     return ~finite_any | ~(np.nan_to_num(spread, nan=0.0) > FLAT_VARIANCE)
 
 
-def prepare(
-    recording: Recording, settings: FeatureSettings
-) -> tuple[Recording, ChannelMatch, np.ndarray, list[str]]:
-    """Match electrodes, drop dead ones, resample; returns (recording at settings.rate in DEAP
-    order with 32 columns, match, present mask, notes)."""
-    reader_notes = recording.meta.get("notes", [])
-    notes: list[str] = (
-        [str(n) for n in reader_notes] if isinstance(reader_notes, list | tuple) else []
-    )
+@dataclass(frozen=True)
+class Prepared:
+    """A recording ready for features: DEAP's 32 electrodes at the model's rate."""
+
+    samples: np.ndarray  # (n, 32) preprocessed (referenced, band-passed), DEAP order
+    check: np.ndarray | None  # (n, 32) before referencing and filtering: validity's input
+    rate: float
+    trials: tuple[Trial, ...]
+    match: ChannelMatch
+    present: np.ndarray  # (32,) electrodes with a usable channel
+    notes: list[str]
+
+
+def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
+    """Match electrodes, drop dead ones, then preprocess (`inference.preprocess`): resampled to
+    the model's rate, referenced to the common average and band-passed 4-45 Hz, aligned to signal
+    time. DEAP's preprocessed files had all this done by DEAP and are only resampled if needed."""
+    check_rate(recording.rate, recording.source)
+    notes = _reader_notes(recording)
     match = match_channels(recording.channels, source=recording.source)
     present = match.present.copy()
-    eeg = np.zeros((recording.samples.shape[0], N_ELECTRODES), dtype=np.float32)
+    eeg = np.zeros((recording.samples.shape[0], N_ELECTRODES), dtype=np.float64)
     eeg[:, present] = recording.samples[:, match.source_index[present]]
     dead = _dead_channels(eeg) & present
     if dead.any():
@@ -103,51 +115,75 @@ def prepare(
             raise InputError(
                 f"{recording.source}: fewer than 8 usable electrodes remain ({', '.join(names)} are flat or empty)"
             )
+    notes.append(describe_match(match, recording.channels))
     if match.missing:
         notes.append(f"missing electrodes (read as no change): {', '.join(match.missing)}")
-    trials = recording.trials
-    rate = recording.rate
-    if abs(rate - settings.rate) > 1e-6:
-        notes.append(f"resampled from {rate:g} Hz to {settings.rate:g} Hz")
-        ratio = settings.rate / rate
-        eeg = resample(eeg, rate, settings.rate).astype(np.float32)
-        n_out = eeg.shape[0]
-        trials = tuple(
-            Trial(
-                min(round(t.onset * ratio), n_out - 1),
-                min(round(t.stop * ratio), n_out),
-                t.baseline_s,
-                t.ratings,
-            )
-            for t in trials
+    ratio = settings.rate / recording.rate
+    if abs(recording.rate - settings.rate) > 1e-6:
+        notes.append(f"resampled from {recording.rate:g} Hz to {settings.rate:g} Hz")
+    check: np.ndarray | None = None
+    if recording.meta.get("preprocessed"):
+        notes.append(
+            "DEAP's preprocessed files are referenced and band-passed already: used as they are"
         )
-        rate = settings.rate
+        if ratio != 1.0:
+            eeg = resample(eeg, recording.rate, settings.rate)
+    else:
+        pre = Preprocessor(recording.rate, settings.rate, int(present.sum()))
+        raw, conditioned = pre.process(eeg[:, present])
+        eeg = np.zeros((len(raw), N_ELECTRODES))
+        check = np.zeros((len(raw), N_ELECTRODES))
+        eeg[:, present], check[:, present] = conditioned, raw
+        notes.append("preprocessed: common average reference, 4-45 Hz band-pass (as DEAP's files)")
+    n_out = eeg.shape[0]
+    trials = tuple(
+        Trial(
+            min(round(t.onset * ratio), n_out - 1),
+            min(round(t.stop * ratio), n_out),
+            t.baseline_s,
+            t.ratings,
+            t.number,
+        )  # fmt: skip
+        for t in recording.trials
+    )
     if not trials:
-        onset = round(settings.baseline_s * rate)
-        if eeg.shape[0] < onset + settings.window_samples:
+        onset = round(settings.baseline_s * settings.rate)
+        if n_out < onset + settings.window_samples:
             raise InputError(
-                f"{recording.source}: {eeg.shape[0] / rate:.1f} s is too short: need "
+                f"{recording.source}: {recording.duration_s:.1f} s is too short: need "
                 f"{settings.baseline_s:g} s of baseline and a {settings.window_s:g} s window"
             )
         notes.append(
             f"no trial markers: the first {settings.baseline_s:g} s serve as the resting baseline"
         )
-        trials = (Trial(onset, eeg.shape[0], settings.baseline_s),)
-    out = Recording(eeg, DEAP_EEG_CHANNELS, rate, recording.source, trials, dict(recording.meta))
-    return out, match, present, notes
+        trials = (Trial(onset, n_out, settings.baseline_s),)
+    return Prepared(eeg.astype(np.float32), None if check is None else check.astype(np.float32),
+                    settings.rate, trials, match, present, notes)  # fmt: skip
 
 
-def _trial_stack(rec: Recording, settings: FeatureSettings) -> list[tuple[list[int], np.ndarray]]:
-    """Group trials of equal length into (trial numbers, (k, 32, samples)) stacks."""
-    base = round(settings.baseline_s * rec.rate)
+def _reader_notes(recording: Recording) -> list[str]:
+    notes = recording.meta.get("notes", [])
+    return [str(n) for n in notes] if isinstance(notes, list | tuple) else []
+
+
+def _trial_stack(
+    prep: Prepared, settings: FeatureSettings
+) -> list[tuple[list[int], np.ndarray, np.ndarray | None]]:
+    """Group trials of equal length into (trial indices, (k, 32, samples), check or None)."""
+    base = round(settings.baseline_s * prep.rate)
     groups: dict[int, list[int]] = {}
-    for k, t in enumerate(rec.trials):
+    for k, t in enumerate(prep.trials):
         groups.setdefault(t.stop - t.onset, []).append(k)
     stacks = []
     for length, ks in groups.items():
-        starts = np.array([rec.trials[k].onset - base for k in ks])
+        starts = np.array([prep.trials[k].onset - base for k in ks])
+        if starts.min() < 0:
+            raise InputError(
+                f"trial {ks[int(starts.argmin())] + 1} has less than {settings.baseline_s:g} s before it"
+            )
         idx = starts[:, None] + np.arange(base + length)[None, :]
-        stacks.append((ks, rec.samples[idx].transpose(0, 2, 1)))
+        check = None if prep.check is None else prep.check[idx].transpose(0, 2, 1)
+        stacks.append((ks, prep.samples[idx].transpose(0, 2, 1), check))
     return stacks
 
 
@@ -157,11 +193,14 @@ def predict(
     """Run the whole runtime over a recording: features, student, smoothing, emotions."""
     options = options or PredictOptions()
     settings = model.features
-    rec, match, present, notes = prepare(recording, settings)
-    timelines: list[TrialTimeline | None] = [None] * len(rec.trials)
+    prep = prepare(recording, settings)
+    timelines: list[TrialTimeline | None] = [None] * len(prep.trials)
     skipped = total = 0
-    for ks, eeg in _trial_stack(rec, settings):
-        grid, valid, times = trial_features(eeg, settings, hop_s=options.hop_s, present=present)
+    notes = prep.notes
+    for ks, eeg, check in _trial_stack(prep, settings):
+        grid, valid, times = trial_features(
+            eeg, settings, hop_s=options.hop_s, present=prep.present, check=check
+        )
         n_trials, n_win = valid.shape
         raw = model.probabilities(grid.reshape(n_trials * n_win, *grid.shape[2:])).reshape(
             n_trials, n_win, 3
@@ -173,7 +212,7 @@ def predict(
             sm = smooth_offline(raw[j], valid[j], options.hop_s, options.smoothing)
             weights = sm.weights if options.mode == "blend" else np.eye(8)[sm.emotion]
             timelines[k] = TrialTimeline(
-                rec.trials[k].number or k + 1,
+                prep.trials[k].number or k + 1,
                 times,
                 raw[j],
                 sm.probs,
@@ -181,7 +220,7 @@ def predict(
                 sm.confidence,
                 weights,
                 valid[j],
-                rec.trials[k].ratings,
+                prep.trials[k].ratings,
             )
     if total == 0:
         raise InputError(
@@ -197,4 +236,4 @@ def predict(
             "the emotion holds its last valid state there"
         )
     done = [t for t in timelines if t is not None]
-    return Prediction(recording.source, done, match, notes, model.describe())
+    return Prediction(recording.source, done, prep.match, notes, model.describe())

@@ -22,6 +22,7 @@ import numpy as np
 
 from .errors import InputError
 from .recording import Recording
+from .units import microvolt_scale
 
 PathLike = str | os.PathLike[str]
 TIME_COLUMNS = ("time", "timestamp", "t")
@@ -88,8 +89,12 @@ def _rate_from_time(time: np.ndarray, lines: np.ndarray, name: str, source: str)
     return rate
 
 
-def read_csv(path: PathLike, rate: float | None = None) -> Recording:
-    """A CSV file (header of channel names, one sample per line) as a Recording."""
+def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None) -> Recording:
+    """A CSV file (header of channel names, one sample per line) as a Recording.
+
+    unit: the unit of the values ("uV", "mV", "V"); CSV files do not say, so without it the
+    unit is guessed from the amplitude later (`inference.readers`), with a note.
+    """
     source = str(path)
     file = Path(path)
     if not file.is_file():
@@ -150,8 +155,20 @@ def read_csv(path: PathLike, rate: float | None = None) -> Recording:
     keep = [k for k in range(width) if k != time_index]
     if not keep:
         raise InputError(f"{source}: no channel columns besides the time column")
-    meta: dict[str, object] = {"format": "CSV", "notes": notes, "delimiter": delimiter}
+    samples = np.ascontiguousarray(values[:, keep])
+    if unit is not None:
+        scale = microvolt_scale(unit)
+        if scale is None:
+            raise InputError(f"{source}: unit {unit!r} is not a voltage (uV, mV or V)")
+        if scale != 1.0:
+            samples *= scale
+            notes.append(f"converted {unit} to microvolts")
+    meta: dict[str, object] = {
+        "format": "CSV",
+        "notes": notes,
+        "delimiter": delimiter,
+        "unit": "uV" if unit is not None else None,
+    }
     if time_index is not None:
         meta["first_time_s"] = float(values[0, time_index])
-    samples = np.ascontiguousarray(values[:, keep])
     return Recording(samples, tuple(header[k] for k in keep), rate, source, (), meta)

@@ -28,6 +28,13 @@ BASELINE_SAMPLES = 384
 N_RATINGS = 4  # valence, arousal, dominance, liking
 RATING_NAMES = ("valence", "arousal", "dominance", "liking")
 N_SUBJECTS = 32
+# DEAP's original recordings (data_original/sXX.bdf): BioSemi BDF at 512 Hz, 48 channels, and a
+# Status channel whose codes mark the experiment (3: fixation before a trial, 4: start of the
+# music video, 5: fixation after it). A trial is the 60 s from a 4, with the 3 s before it as
+# its baseline, as in the preprocessed files.
+RAW_RATE = 512.0
+STATUS_VIDEO_START = 4
+TRIAL_S = 60.0
 
 PathLike = str | os.PathLike[str]
 TrialSelection = int | Sequence[int] | None
@@ -145,7 +152,13 @@ def to_recording(
         )
         for k, index in enumerate(chosen)
     )
-    info: dict[str, object] = {"format": "DEAP", "trial_numbers": tuple(i + 1 for i in chosen)}
+    info: dict[str, object] = {
+        "format": "DEAP",
+        "trial_numbers": tuple(i + 1 for i in chosen),
+        "unit": "uV",
+        # DEAP referenced these to the common average and band-passed them 4-45 Hz already
+        "preprocessed": True,
+    }
     info.update(meta or {})
     return Recording(samples, DEAP_ALL_CHANNELS, RATE, source, trials, info)
 

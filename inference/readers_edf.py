@@ -12,8 +12,12 @@ converted to microvolts where the header names another voltage unit (nV, mV, V).
 one rate: resampling signals of different rates against each other is out of scope, so the reader
 keeps the signals at the rate most of the recognised EEG electrodes use (or, when no label is a
 10-20 electrode, the rate most signals use) and reports every dropped signal in `meta["notes"]`.
-Annotation signals ("EDF Annotations", "BDF Annotations") are never data. EDF has no trial
-markers here: `trials` is empty and the pipeline uses the first seconds as the resting baseline.
+Annotation signals ("EDF Annotations", "BDF Annotations") are never data: their annotations
+become the Recording's markers. A BioSemi "Status" channel is never data either: each change of
+its trigger code (lower 16 bits) becomes a marker, and where the codes follow DEAP's original
+recordings (a 4 starts each music video, a 5 follows about 60 s later) the file is split into
+trials as DEAP's preprocessed files are (60 s from each 4, the 3 s before it as baseline).
+Otherwise `trials` is empty and the pipeline uses the first seconds as the resting baseline.
 """
 
 from __future__ import annotations
@@ -26,36 +30,18 @@ from typing import Any
 
 import numpy as np
 
+from . import readers_deap as deap
 from .electrodes import canonical_name
 from .errors import InputError
-from .recording import Recording
+from .recording import Marker, Recording, Trial
+from .units import microvolt_scale
 
 PathLike = str | os.PathLike[str]
 
-# Multiply a value in this unit by the factor to get microvolts (keys are lower case).
-_TO_MICROVOLTS = {
-    "uv": 1.0,
-    "µv": 1.0,
-    "μv": 1.0,  # Greek mu as well as the micro sign
-    "microvolt": 1.0,
-    "microvolts": 1.0,
-    "nv": 1e-3,
-    "mv": 1e3,
-    "millivolt": 1e3,
-    "millivolts": 1e3,
-    "v": 1e6,
-    "volt": 1e6,
-    "volts": 1e6,
-}
 _BDF_MAGIC = b"\xffBIOSEMI"
 _HEADER_BYTES = 256
-
-
-def microvolt_scale(unit: str | None) -> float | None:
-    """Factor from `unit` to microvolts, or None when the unit is not a voltage we know."""
-    if unit is None:
-        return None
-    return _TO_MICROVOLTS.get(unit.strip().lower())
+_STATUS_LABELS = ("STATUS", "TRIGGER")
+_TRIGGER_MASK = 0xFFFF  # BioSemi: trigger codes in bits 0-15, amplifier state above
 
 
 def _choose_rate(labels: list[str], rates: list[float]) -> float:
@@ -103,7 +89,8 @@ def read_edf(path: PathLike) -> Recording:
         rates = [float(s.sampling_frequency) for s in signals]
         units = [str(s.physical_dimension).strip() for s in signals]
         counts = [int(s.samples_per_data_record) * int(parsed.num_data_records) for s in signals]
-        data = [i for i in range(len(signals)) if counts[i] > 0 and rates[i] > 0]
+        status = next((i for i, lab in enumerate(labels) if lab.upper() in _STATUS_LABELS), None)
+        data = [i for i in range(len(signals)) if counts[i] > 0 and rates[i] > 0 and i != status]
         if not data:
             raise InputError(f"{source}: the {kind} file holds no samples")
         rate = _choose_rate([labels[i] for i in data], [rates[i] for i in data])
@@ -113,17 +100,24 @@ def read_edf(path: PathLike) -> Recording:
             notes.append(f"signals at other rates than {rate:g} Hz were left out: {shown}")
         keep = [i for i in data if rates[i] == rate]
         samples = np.empty((counts[keep[0]], len(keep)), dtype=np.float64)
+        voltage = False
         for column, i in enumerate(keep):  # one call per signal (channels, not samples)
             samples[:, column] = signals[i].data
             scale = microvolt_scale(units[i])
             if scale is None:
-                if canonical_name(labels[i]) is not None:
+                if canonical_name(labels[i]) is not None and units[i]:
                     notes.append(
-                        f"{labels[i]}: unit {units[i] or '(none)'!r} is not a voltage; "
-                        "values are used as microvolts"
+                        f"{labels[i]}: unit {units[i]!r} is not a voltage; values are used as-is"
                     )
-            elif scale != 1.0:
-                samples[:, column] *= scale
+            else:
+                voltage = True
+                if scale != 1.0:
+                    samples[:, column] *= scale
+        markers = [Marker(round(float(a.onset) * rate), str(a.text)) for a in _annotations(parsed)]
+        codes = None
+        if status is not None and rates[status] == rate:
+            codes = np.round(signals[status].data[: len(samples)]).astype(np.int64) & _TRIGGER_MASK
+            markers += _code_markers(codes)
         duration = float(parsed.duration)
         equipment = str(parsed.recording.equipment_code).strip() if _has_plus(parsed) else ""
     except InputError:
@@ -133,14 +127,58 @@ def read_edf(path: PathLike) -> Recording:
     converted = sorted({units[i] for i in keep if microvolt_scale(units[i]) not in (None, 1.0)})
     if converted:
         notes.append(f"converted {', '.join(converted)} to microvolts")
+    trials = _deap_trials(codes, rate, len(samples)) if codes is not None else ()
+    if trials:
+        notes.append(
+            f"Status codes follow DEAP's original recordings: {len(trials)} trials of "
+            f"{deap.TRIAL_S:g} s from each video start (code {deap.STATUS_VIDEO_START})"
+        )
     meta: dict[str, object] = {
         "format": kind,
         "notes": notes,
         "equipment": equipment,
         "file_duration_s": duration,
         "units": tuple(units[i] for i in keep),
+        "unit": "uV" if voltage else None,  # None: no signal names a voltage, guess later
     }
-    return Recording(samples, tuple(labels[i] for i in keep), rate, source, (), meta)
+    in_range = sorted(m for m in markers if 0 <= m.sample < len(samples))
+    return Recording(
+        samples, tuple(labels[i] for i in keep), rate, source, trials, meta, tuple(in_range)
+    )
+
+
+def _annotations(parsed: Any) -> list[Any]:
+    try:
+        return list(parsed.annotations)
+    except Exception:  # plain EDF, or annotations that do not parse: no markers, not an error
+        return []
+
+
+def _code_markers(codes: np.ndarray) -> list[Marker]:
+    """A marker wherever the trigger code changes to a non-zero value."""
+    change = np.flatnonzero(np.diff(codes, prepend=0) != 0)
+    return [Marker(int(i), f"code {int(codes[i])}") for i in change if codes[i] != 0]
+
+
+def _deap_trials(codes: np.ndarray, rate: float, n: int) -> tuple[Trial, ...]:
+    """Trials of DEAP's original recordings from their Status codes; () for any other layout."""
+    starts = np.flatnonzero(np.diff(codes, prepend=0) != 0)
+    video = starts[codes[starts] == deap.STATUS_VIDEO_START]
+    after = starts[codes[starts] == deap.STATUS_VIDEO_START + 1]
+    if video.size == 0 or after.size == 0:
+        return ()
+    following = np.searchsorted(after, video)
+    paired = following < after.size
+    spans = (after[following[paired]] - video[paired]) / rate
+    if spans.size == 0 or abs(float(np.median(spans)) - deap.TRIAL_S) > 2.0:
+        return ()  # code 4s that are not DEAP's one-minute videos
+    length = round(deap.TRIAL_S * rate)
+    base = round(deap.BASELINE_S * rate)
+    return tuple(
+        Trial(int(onset), min(int(onset) + length, n), deap.BASELINE_S, (), k + 1)
+        for k, onset in enumerate(video)
+        if onset >= base and onset + rate <= n
+    )
 
 
 def _has_plus(parsed: Any) -> bool:

@@ -7,7 +7,9 @@ An XDF file holds several streams; one EEG stream becomes the Recording:
 Channel labels come from the stream's `desc/channels/channel/label` metadata (the LSL convention);
 values in a `unit` of mV or V are converted to microvolts. The rate is the stream's nominal rate,
 or pyxdf's measured (effective) rate when the nominal rate is 0. XDF marker streams are not turned
-into trials: `trials` is empty and the pipeline uses the first seconds as the resting baseline.
+into trials (`trials` is empty and the pipeline uses the first seconds as the resting baseline)
+but into the Recording's markers, placed on the EEG stream's samples by time stamp, so that a span
+between two can be baked.
 
 Before pyxdf parses anything, the chunk structure is walked once (length fields only) so that a
 truncated file fails with a clear message instead of quietly losing its end: pyxdf itself skips
@@ -26,8 +28,8 @@ from typing import IO, Any
 import numpy as np
 
 from .errors import InputError
-from .readers_edf import microvolt_scale
-from .recording import Recording
+from .recording import Marker, Recording
+from .units import microvolt_scale
 
 PathLike = str | os.PathLike[str]
 MAGIC = b"XDF:"
@@ -161,8 +163,11 @@ def _channels(stream: dict[str, Any], n: int) -> tuple[list[str], list[str]]:
     return labels, units
 
 
-def read_xdf(path: PathLike, stream: str | int | None = None) -> Recording:
-    """One EEG stream of an XDF file as a Recording (see the module notes for the choice)."""
+def read_xdf(path: PathLike, stream: str | int | None = None, unit: str | None = None) -> Recording:
+    """One EEG stream of an XDF file as a Recording (see the module notes for the choice).
+
+    unit: the unit of the stream's values when its description names none (or names it wrong).
+    """
     source = str(path)
     try:
         import pyxdf
@@ -178,7 +183,12 @@ def read_xdf(path: PathLike, stream: str | int | None = None) -> Recording:
     try:
         infos = pyxdf.resolve_streams(source)
         chosen = _choose(infos, stream, source)
-        streams, _ = pyxdf.load_xdf(source, select_streams=[int(chosen["stream_id"])])
+        marker_ids = [
+            int(i["stream_id"])
+            for i in infos
+            if i.get("channel_format") == "string" and i["stream_id"] != chosen["stream_id"]
+        ]
+        streams, _ = pyxdf.load_xdf(source, select_streams=[int(chosen["stream_id"]), *marker_ids])
     except InputError:
         raise
     except Exception as exc:  # XML parse errors, bad headers, short reads
@@ -187,9 +197,10 @@ def read_xdf(path: PathLike, stream: str | int | None = None) -> Recording:
         log.removeHandler(damage)
     if damage.messages:
         raise InputError(f"{source}: damaged XDF file ({damage.messages[0]})")
-    if len(streams) != 1:
+    wanted = int(chosen["stream_id"])
+    data = next((d for d in streams if int(_first(d["info"].get("stream_id"), -1)) == wanted), None)
+    if data is None:
         raise InputError(f"{source}: stream {_describe(chosen)} could not be loaded")
-    data = streams[0]
     info = data["info"]
     values = np.asarray(data["time_series"])
     n_channels = int(_first(info.get("channel_count"), 0))
@@ -217,7 +228,13 @@ def read_xdf(path: PathLike, stream: str | int | None = None) -> Recording:
     labels, units = _channels(data, n_channels)
     if all(label == f"Ch{k + 1}" for k, label in enumerate(labels)):
         notes.append("the stream carries no channel labels (desc/channels/channel/label)")
+    if unit is not None:
+        stated = microvolt_scale(unit)
+        if stated is None:
+            raise InputError(f"{source}: unit {unit!r} is not a voltage (uV, mV or V)")
+        units = [unit] * n_channels
     scales = np.array([microvolt_scale(u) or 1.0 for u in units])
+    known = any(microvolt_scale(u) is not None for u in units)
     if np.any(scales != 1.0):
         samples *= scales
         converted = sorted({u for u, s in zip(units, scales, strict=True) if s != 1.0})
@@ -234,5 +251,25 @@ def read_xdf(path: PathLike, stream: str | int | None = None) -> Recording:
         "streams": tuple(_describe(i) for i in infos),
         "first_timestamp": float(stamps[0]) if stamps.size else None,
         "units": tuple(units),
+        "unit": "uV" if known else None,  # None: the stream names no unit, guess later
     }
-    return Recording(samples, tuple(labels), rate, source, (), meta)
+    markers = _markers([d for d in streams if d is not data], stamps, len(samples))
+    return Recording(samples, tuple(labels), rate, source, (), meta, markers)
+
+
+def _markers(streams: list[dict[str, Any]], stamps: np.ndarray, n: int) -> tuple[Marker, ...]:
+    """Marker stream events placed on the EEG stream's samples by time stamp."""
+    if stamps.size == 0:
+        return ()
+    out: list[Marker] = []
+    for d in streams:
+        name = str(_first(d["info"].get("name"), ""))
+        times = np.asarray(d.get("time_stamps", ()), dtype=np.float64)
+        values = d.get("time_series") or []
+        where = np.searchsorted(stamps, times)
+        for k, value in zip(where, values, strict=False):
+            if k < n:  # markers after the EEG ended fall outside it
+                text = str(value[0] if isinstance(value, list | tuple) and value else value)
+                label = f"{name}: {text}" if len(streams) > 1 and name else text
+                out.append(Marker(int(min(k, n - 1)), label))
+    return tuple(sorted(out))

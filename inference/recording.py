@@ -25,6 +25,17 @@ class Trial:
     number: int = 0  # the trial's 1-based number in its source (DEAP: video order); 0 = unnumbered
 
 
+@dataclass(frozen=True, order=True)
+class Marker:
+    """An event in a recording: an XDF marker, an EDF+ annotation, a BDF Status code change."""
+
+    sample: int  # where it falls, in samples of the recording
+    label: str
+
+    def describe(self, rate: float) -> str:
+        return f"{self.sample / rate:.2f} s  {self.label}"
+
+
 @dataclass(frozen=True)
 class Recording:
     """EEG as samples x channels at one rate, with optional trials.
@@ -38,6 +49,7 @@ class Recording:
     source: str = "recording"  # file path or stream name, for messages
     trials: tuple[Trial, ...] = ()
     meta: dict[str, object] = field(default_factory=dict)
+    markers: tuple[Marker, ...] = ()
 
     def __post_init__(self) -> None:
         s = self.samples

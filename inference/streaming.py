@@ -87,6 +87,7 @@ class StreamingFeatures:
         self._consumed = 0  # absolute index of the buffers' first sample
         self._next_start = 0  # absolute start of the next window
         self.windows_done = 0
+        self.last_nonfinite = np.zeros(0, bool)  # per window of the last push: NaN/Inf seen
 
     @property
     def has_baseline(self) -> bool:
@@ -131,7 +132,9 @@ class StreamingFeatures:
         windows = self._signal.windows(starts, self._offsets)  # (w, channels, n)
         feats = band_rows(windows.reshape(w * self.channels, self.n), self.settings)
         feats = feats.reshape(w, self.channels, -1) - self._baseline_de
-        valid = window_validity(self._check.windows(starts, self._offsets))
+        check = self._check.windows(starts, self._offsets)
+        valid = window_validity(check)
+        self.last_nonfinite = ~np.isfinite(check).all(axis=(1, 2))  # why a window was skipped
         valid &= np.isfinite(feats).all(axis=(1, 2)) & self._baseline_ok
         feats[~valid] = 0.0
         self._next_start += w * self.hop
@@ -144,5 +147,6 @@ class StreamingFeatures:
         return to_grid(feats, self.cells), valid
 
     def _empty(self) -> tuple[np.ndarray, np.ndarray]:
+        self.last_nonfinite = np.zeros(0, bool)
         bands = len(self.settings.bands)
         return np.zeros((0, bands, 9, 9), np.float32), np.zeros(0, bool)

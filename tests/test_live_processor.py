@@ -11,7 +11,8 @@ from inference import EvokeModel, load_model
 from inference.electrodes import DEAP_EEG_CHANNELS
 from inference.errors import InputError
 from inference.features import trial_features
-from inference.live import LiveProcessor, StreamFIR, StreamResampler, bandpass_fir
+from inference.live import LiveProcessor
+from inference.preprocess import StreamFIR, StreamResampler, bandpass_fir
 from inference.readers_deap import read_recording
 from inference.resample import resample
 
@@ -106,9 +107,9 @@ def test_random_chunks_equal_one_big_push(model: EvokeModel) -> None:
     assert np.allclose(np.diff([u.t for u in big]), 0.25)
     delay = one.resample_delay_s + one.bandpass_delay_s
     assert 0.3 < delay < 0.6
-    # the first window ends 3 s (calibration) + 1 s in, shown band-pass-delay late
-    expected = stamps[0] + 4.0 - one.bandpass_delay_s
-    assert expected - 0.02 < big[0].t < expected + 0.02
+    # the first window's last sample is 3 s (calibration) + 1 s into the signal: outputs are
+    # aligned to signal time, the filters' look-ahead shows in the latency, not in t
+    assert big[0].t == pytest.approx(stamps[0] + 4.0 - 1 / 128, abs=1e-9)
     assert one.stats.latency_ms > 0 and many.stats.latency_p95_ms >= many.stats.latency_p50_ms
 
 
@@ -140,12 +141,12 @@ def test_epoc_layout_and_reset_stream(model: EvokeModel) -> None:
     rng = np.random.default_rng(6)
     live = LiveProcessor(model, EPOC, 128.0, hop_s=0.5)
     assert len(live.stats.missing) == 18 and set(live.stats.matched) == set(EPOC)
-    first = live.push(_noise(rng, 128 * 6, 14))
-    assert live.stats.calibrated and len(first) == 5 and all(u.valid for u in first)
+    first = live.push(_noise(rng, 128 * 6, 14))  # 3 s calibration, then 2.625 s have an output
+    assert live.stats.calibrated and len(first) == 4 and all(u.valid for u in first)
     live.reset_stream()
     assert live.stats.calibrated
     again = live.push(_noise(rng, 128 * 2, 14))  # no new calibration: windows after 1 s
-    assert len(again) == 3 and all(np.isfinite(u.probs).all() for u in again)
+    assert len(again) == 2 and all(np.isfinite(u.probs).all() for u in again)
     live.recalibrate()
     assert live.push(_noise(rng, 128 * 2, 14)) == [] and not live.stats.calibrated
 

@@ -454,14 +454,16 @@ def test_dispatcher_deap_and_errors(deap_two_trials: Path, tmp_path: Path) -> No
     np.testing.assert_array_equal(rec.samples, ref.samples)
     assert rec.trials == ref.trials
     with pytest.raises(InputError) as info:
-        read_recording(tmp_path / "x.vhdr")
-    for kind in (".dat", ".mat", ".xdf", ".edf", ".bdf", ".csv", "folder"):
+        read_recording(tmp_path / "x.doc")
+    for kind in (".dat", ".mat", ".xdf", ".edf", ".bdf", ".csv", "folder", ".set", ".vhdr", ".fif"):
         assert kind in str(info.value)
     assert SUPPORTED in str(info.value)
     with pytest.raises(InputError, match="no such file"):
         read_recording(tmp_path / "none.edf")
     csv_path = _write_csv(tmp_path / "a.csv", "Fp1\n1\n2\n")
-    with pytest.raises(InputError, match="carry no subjects or trials"):
+    with pytest.raises(InputError, match="carry no subjects"):
+        read_recording(csv_path, subject=1, rate=128)
+    with pytest.raises(InputError, match="carries no trials"):
         read_recording(csv_path, trial=1, rate=128)
     with pytest.raises(InputError, match="'stream' applies to XDF"):
         read_recording(csv_path, stream="EEG", rate=128)
