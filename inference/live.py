@@ -96,15 +96,15 @@ class LiveStats:
         """Why windows are being skipped right now, in words; empty when they are not."""
         if self.consecutive_skipped == 0:
             return ""
-        if not self.baseline_valid:
-            return "the calibration had NaN samples or a flat electrode: press Recalibrate"
-        if self.skipped_nonfinite >= self.skipped_flat:
-            return "the stream sends NaN/Inf samples (an electrode lost contact?)"
         if np.isfinite(self.typical_step_uv) and self.typical_step_uv < 1e-3:
             return (
                 f"values look like volts (typical step {self.typical_step_uv:.2g} in microvolts) "
                 "but the stream says otherwise: set the unit to V"
             )
+        if not self.baseline_valid:
+            return "the calibration had NaN samples or a flat electrode: press Recalibrate"
+        if self.skipped_nonfinite >= self.skipped_flat:
+            return "the stream sends NaN/Inf samples (an electrode lost contact?)"
         return "an electrode is flat (disconnected or saturated)"
 
 

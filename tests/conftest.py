@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests"))  # test helpers (writers.py)
 sys.path.insert(0, str(ROOT))
 # Blender keeps extensions and preferences per user: give the test session its own, before any
 # test imports bpy, so installing the extension never touches the developer's Blender.

@@ -160,3 +160,40 @@ def test_wrong_chunk_shape_is_refused(model: EvokeModel) -> None:
     live = LiveProcessor(model, EPOC, 128.0)
     with pytest.raises(InputError, match=r"expected \(samples, 14\)"):
         live.push(np.zeros((4, 13)))
+
+
+def test_a_volts_stream_is_guessed_and_drives_like_microvolts(model: EvokeModel) -> None:
+    """A stream that names no unit and sends volts (as MNE does) gives the same windows as the
+    same signal in microvolts, and says how its unit was found."""
+    rng = np.random.default_rng(8)
+    x = _noise(rng, 128 * 10, 32) + rng.uniform(-3000, 3000, 32)
+    micro = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0).push(x)
+    guessed = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0, unit_scale=None)
+    volts = guessed.push(x * 1e-6)
+    assert "read as V" in guessed.stats.unit_note and len(volts) == len(micro) > 5
+    assert all(v.valid for v in volts)
+    np.testing.assert_allclose([v.raw for v in volts], [m.raw for m in micro], atol=1e-4)
+
+
+def test_skipped_windows_say_why(model: EvokeModel) -> None:
+    rng = np.random.default_rng(9)
+    x = _noise(rng, 128 * 8, 32)
+    wrong = LiveProcessor(
+        model, DEAP_EEG_CHANNELS, 128.0, unit_scale=1.0
+    )  # "microvolts", but volts
+    wrong.push(x * 1e-6)
+    assert wrong.stats.windows_skipped == wrong.stats.windows > 0
+    assert "look like volts" in wrong.stats.skip_reason()
+    nan = x.copy()
+    nan[128 * 4 :, 2] = np.nan
+    lost = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0)
+    lost.push(nan)
+    assert lost.stats.skipped_nonfinite > 0 and "NaN" in lost.stats.skip_reason()
+    flat = x.copy()
+    flat[128 * 4 :, 2] = 7.0
+    dead = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0)
+    dead.push(flat)
+    assert dead.stats.skipped_flat > 0 and "flat" in dead.stats.skip_reason()
+    fine = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0)
+    fine.push(x)
+    assert fine.stats.windows > 0 and fine.stats.skip_reason() == ""

@@ -8,16 +8,15 @@ file back identically (the independent check); our reader is then checked agains
 
 from __future__ import annotations
 
-import struct
 import sys
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import numpy as np
 import pyedflib
 import pytest
 import pyxdf
+from writers import _eeg_stream, _pyedflib_read, write_edf, write_xdf
 
 from inference import load_model
 from inference.electrodes import DEAP_EEG_CHANNELS
@@ -34,100 +33,6 @@ PYEDFLIB_DATA = Path(pyedflib.__file__).resolve().parent / "tests" / "data"
 
 
 # ----------------------------------------------------------------------------------------- XDF
-BOUNDARY = bytes.fromhex("43A546DCCBF5410FB30ED5467383CBE4")
-
-
-def _varlen(n: int) -> bytes:
-    if n < 256:
-        return b"\x01" + struct.pack("<B", n)
-    if n < 2**32:
-        return b"\x04" + struct.pack("<I", n)
-    return b"\x08" + struct.pack("<Q", n)
-
-
-def _chunk(tag: int, content: bytes) -> bytes:
-    """[NumLengthBytes][Length][Tag][Content]: Length counts the tag and the content."""
-    return _varlen(len(content) + 2) + struct.pack("<H", tag) + content
-
-
-def _header_xml(stream: dict[str, Any]) -> bytes:
-    channels = "".join(
-        f"<channel><label>{escape(label)}</label><unit>{escape(stream.get('unit', 'microvolts'))}"
-        f"</unit><type>{escape(stream['type'])}</type></channel>"
-        for label in stream.get("labels", ())
-    )
-    return (
-        '<?xml version="1.0"?><info>'
-        f"<name>{escape(stream['name'])}</name><type>{escape(stream['type'])}</type>"
-        f"<channel_count>{stream['channel_count']}</channel_count>"
-        f"<nominal_srate>{stream['rate']}</nominal_srate>"
-        f"<channel_format>{stream['format']}</channel_format>"
-        f"<source_id>{escape(stream['name'])}-src</source_id><version>1.1</version>"
-        "<created_at>100.0</created_at><uid>0</uid><session_id>default</session_id>"
-        "<hostname>localhost</hostname>"
-        f"<desc><channels>{channels}</channels></desc></info>"
-    ).encode()
-
-
-def _samples_content(stream: dict[str, Any], start: int, stop: int) -> bytes:
-    stamps = stream["stamps"][start:stop]
-    n = len(stamps)
-    head = _varlen(n)
-    if stream["format"] == "string":
-        body = b"".join(
-            b"\x08" + struct.pack("<d", ts) + _varlen(len(v.encode())) + v.encode()
-            for ts, v in zip(stamps, stream["values"][start:stop], strict=True)
-        )
-        return head + body
-    fmt = {"float32": "<f4", "double64": "<f8", "int16": "<i2", "int32": "<i4"}[stream["format"]]
-    record = np.dtype([("tsb", "u1"), ("ts", "<f8"), ("v", fmt, (stream["channel_count"],))])
-    rows = np.zeros(n, dtype=record)
-    rows["tsb"], rows["ts"], rows["v"] = 8, stamps, stream["values"][start:stop]
-    return head + rows.tobytes()
-
-
-def write_xdf(path: Path, streams: list[dict[str, Any]], chunk: int = 100) -> None:
-    """A minimal valid XDF 1.0 file: FileHeader, StreamHeaders, Samples, offsets, footers."""
-    out = [b"XDF:", _chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')]
-    for sid, s in enumerate(streams, start=1):
-        out.append(_chunk(2, struct.pack("<I", sid) + _header_xml(s)))
-    out.append(_chunk(5, BOUNDARY))
-    longest = max(len(s["stamps"]) for s in streams)
-    for start in range(0, longest, chunk):
-        for sid, s in enumerate(streams, start=1):
-            if start < len(s["stamps"]):
-                content = _samples_content(s, start, start + chunk)
-                out.append(_chunk(3, struct.pack("<I", sid) + content))
-    for sid, s in enumerate(streams, start=1):
-        out.append(_chunk(4, struct.pack("<Idd", sid, float(s["stamps"][0]), 0.0)))
-        out.append(_chunk(4, struct.pack("<Idd", sid, float(s["stamps"][-1]), 0.0)))
-        footer = (
-            '<?xml version="1.0"?><info>'
-            f"<first_timestamp>{s['stamps'][0]}</first_timestamp>"
-            f"<last_timestamp>{s['stamps'][-1]}</last_timestamp>"
-            f"<sample_count>{len(s['stamps'])}</sample_count>"
-            "<clock_offsets><offset><time>0</time><value>0</value></offset></clock_offsets>"
-            "</info>"
-        ).encode()
-        out.append(_chunk(6, struct.pack("<I", sid) + footer))
-    path.write_bytes(b"".join(out))
-
-
-def _eeg_stream(labels: tuple[str, ...], rate: float, seconds: float, seed: int) -> dict[str, Any]:
-    rng = np.random.default_rng(seed)
-    n = round(rate * seconds)
-    return {
-        "name": "TestAmp",
-        "type": "EEG",
-        "rate": rate,
-        "format": "float32",
-        "channel_count": len(labels),
-        "labels": labels,
-        "stamps": 1000.0 + np.arange(n) / rate,
-        "values": (rng.standard_normal((n, len(labels))) * 20).astype(np.float32),
-    }
-
-
 @pytest.fixture(scope="module")
 def xdf_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
     rng = np.random.default_rng(3)
@@ -235,50 +140,6 @@ def test_truncated_or_garbage_xdf_is_refused_naming_the_file(
 
 
 # ----------------------------------------------------------------------------------------- EDF
-def write_edf(
-    path: Path,
-    labels: tuple[str, ...],
-    rates: tuple[float, ...],
-    signals: list[np.ndarray],
-    unit: str = "uV",
-    bdf: bool = False,
-) -> None:
-    kind = pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS
-    writer = pyedflib.EdfWriter(str(path), len(labels), file_type=kind)
-    try:
-        span = float(np.ceil(max(float(np.abs(s).max()) for s in signals) * 1.01))
-        digital = 8388607 if bdf else 32767
-        headers: list[dict[str, str | int | float | None]] = [
-            {
-                "label": label,
-                "dimension": unit,
-                "sample_frequency": rate,
-                "physical_min": -span,
-                "physical_max": span,
-                "digital_min": -digital - 1,
-                "digital_max": digital,
-                "transducer": "",
-                "prefilter": "",
-            }
-            for label, rate in zip(labels, rates, strict=True)
-        ]
-        writer.setSignalHeaders(headers)
-        writer.writeSamples(signals)
-    finally:
-        writer.close()
-
-
-def _pyedflib_read(path: Path) -> tuple[list[str], list[float], list[np.ndarray]]:
-    f = pyedflib.EdfReader(str(path))
-    try:
-        labels = list(f.getSignalLabels())
-        rates = [float(r) for r in f.getSampleFrequencies()]
-        signals = [f.readSignal(i) for i in range(f.signals_in_file)]
-    finally:
-        f.close()
-    return labels, rates, signals
-
-
 @pytest.mark.parametrize("bdf", [False, True])
 def test_edf_and_bdf_written_by_pyedflib(tmp_path: Path, bdf: bool) -> None:
     rng = np.random.default_rng(7)

@@ -1,0 +1,172 @@
+"""Every format bakes in real Blender through the installed extension, with the options each
+needs (XDF stream and unit, CSV rate and unit, a channel map, a span between two markers), and a
+volts stream from mne-lsl's PlayerLSL drives the face live."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import bpy  # real Blender; `make setup` installs it, so a missing one fails loudly
+import numpy as np
+import pytest
+from bench_artefacts import add_artefact, raw_trials
+from writers import start_player_lsl, write_edf, write_xdf
+
+from inference import PredictOptions, load_model, predict
+from inference.electrodes import DEAP_EEG_CHANNELS
+from inference.readers import read_recording
+from inference.smoothing import SmoothingSettings
+
+RATE = 256.0
+
+
+@pytest.fixture(scope="module")
+def raw_signal() -> np.ndarray:
+    """20 s of raw 32-channel EEG at 256 Hz, microvolts, with what an amplifier adds."""
+    x = raw_trials(1, 1, RATE, seed=21)[0][: round(RATE * 20)]
+    return add_artefact(x, "all", RATE, np.random.default_rng(4))
+
+
+def avatar() -> Any:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    assert bpy.ops.evoke.add_avatar() == {"FINISHED"}
+    s = bpy.context.scene.evoke
+    s.hop, s.mode = 0.25, "blend"
+    return s
+
+
+def keyed_valence(face: Any, s: Any, recording_path: Path, **options: Any) -> np.ndarray:
+    """The runtime's own valence for the recording, next to what Blender keyed."""
+    pred = predict(
+        read_recording(recording_path, **options),
+        load_model(),
+        PredictOptions(0.25, "blend", SmoothingSettings(s.tau, s.hysteresis, s.dwell)),
+    )
+    tl = pred.timelines[0]
+    scene = bpy.context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    got = []
+    for t in tl.t:
+        frame = scene.frame_start + (t + 0.5) * fps
+        scene.frame_set(int(frame), subframe=frame - int(frame))
+        got.append(face["evoke_valence"])
+    np.testing.assert_allclose(got, tl.probs[:, 0], atol=1e-4)
+    return tl.probs[:, 0]
+
+
+def test_bake_xdf_with_a_stream_and_a_unit(
+    installed: Path, tmp_path: Path, raw_signal: np.ndarray
+) -> None:
+    eeg = {
+        "name": "Amp", "type": "EEG", "rate": RATE, "format": "float32", "channel_count": 32,
+        "labels": tuple(f"EEG {c}" for c in DEAP_EEG_CHANNELS), "unit": "",  # no unit named
+        "stamps": 50.0 + np.arange(len(raw_signal)) / RATE, "values": (raw_signal * 1e-3).astype(np.float32),
+    }  # fmt: skip
+    other = {**eeg, "name": "Aux", "type": "AUX", "channel_count": 2, "labels": ("x", "y"),
+             "values": np.zeros((len(raw_signal), 2), np.float32)}  # fmt: skip
+    path = tmp_path / "session.xdf"
+    write_xdf(path, [other, eeg])
+    s = avatar()
+    s.source_path, s.xdf_stream, s.unit = str(path), "Amp", "mV"
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    face = s.target
+    assert face["evoke_source"] == "session.xdf"
+    keyed_valence(face, s, path, stream="Amp", unit="mV")
+
+
+def test_bake_edf_and_csv_with_a_channel_map(
+    installed: Path, tmp_path: Path, raw_signal: np.ndarray
+) -> None:
+    labels = tuple(f"Ch{k}" for k in range(1, 33))
+    edf = tmp_path / "numbered.edf"
+    write_edf(edf, labels, (RATE,) * 32, list(raw_signal.T - raw_signal.mean(axis=0)[:, None]))
+    mapping = ", ".join(f"Ch{k}={name}" for k, name in enumerate(DEAP_EEG_CHANNELS, start=1))
+    s = avatar()
+    s.source_path = str(edf)
+    with pytest.raises(RuntimeError, match="channel map"):  # numbered channels: says what to do
+        bpy.ops.evoke.bake()
+    s.channel_map = mapping
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    face = s.target
+    assert json.loads(face["evoke_channel_map"])["Ch1"] == "Fp1"  # kept with the baked avatar
+    keyed_valence(face, s, edf, channel_map=mapping)
+
+    csv = tmp_path / "export.csv"
+    header = ",".join(f"EEG.{c}" for c in DEAP_EEG_CHANNELS)  # Emotiv-style labels, no time column
+    np.savetxt(csv, raw_signal * 1e-6, delimiter=",", header=header, comments="", fmt="%.9g")
+    s = avatar()
+    s.source_path, s.csv_rate, s.unit = str(csv), RATE, "V"
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    keyed_valence(s.target, s, csv, rate=RATE, unit="V")
+
+
+def test_read_markers_and_bake_the_span_between_two(
+    installed: Path, tmp_path: Path, raw_signal: np.ndarray
+) -> None:
+    import pyedflib
+
+    path = tmp_path / "annotated.edf"
+    write_edf(
+        path, DEAP_EEG_CHANNELS, (RATE,) * 32, list(raw_signal.T - raw_signal.mean(axis=0)[:, None])
+    )
+    with pyedflib.EdfReader(str(path)) as f:  # an EDF+ with annotations, as recorders write them
+        header, signals = f.getSignalHeaders(), [f.readSignal(i) for i in range(f.signals_in_file)]
+    writer = pyedflib.EdfWriter(str(path), 32, file_type=pyedflib.FILETYPE_EDFPLUS)
+    writer.setSignalHeaders(header)  # type: ignore[arg-type]
+    writer.writeSamples(signals)
+    for onset, text in ((4.0, "eyes open"), (9.0, "music"), (17.5, "end")):
+        writer.writeAnnotation(onset, -1, text)
+    writer.close()
+    s = avatar()
+    s.source_path = str(path)
+    assert bpy.ops.evoke.read_markers() == {"FINISHED"}
+    assert [(m.label, round(m.time_s, 2)) for m in s.markers] == [
+        ("eyes open", 4.0),
+        ("music", 9.0),
+        ("end", 17.5),
+    ]
+    s.span_start, s.span_end = 2, 3
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    assert s.target["evoke_source"] == "annotated.edf markers 2-3"
+    valence = keyed_valence(s.target, s, path, between=(2, 3))
+    assert len(valence) == 31  # 8.5 s from the marker: windows at 0, 0.25, ..., 7.5 s
+
+
+def test_a_volts_stream_from_playerlsl_drives_the_face(
+    installed: Path, tmp_path: Path, raw_signal: np.ndarray
+) -> None:
+    import mne
+
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
+    path = tmp_path / "raw.fif"
+    info = mne.create_info(list(DEAP_EEG_CHANNELS), RATE, "eeg")
+    mne.io.RawArray(raw_signal.T * 1e-6, info, verbose="error").save(path, verbose="error")
+    name = f"evoke-blender-player-{uuid.uuid4().hex[:8]}"
+    player = start_player_lsl(path, name, seconds=60.0)
+    try:
+        s = avatar()
+        bpy.context.preferences.system.use_online_access = True
+        s.live_stream = name
+        assert bpy.ops.evoke.live_connect() == {"FINISHED"}
+        driver = live_ops.current_driver()
+        end = time.monotonic() + 30
+        while time.monotonic() < end and not (
+            driver.status.state == "live" and driver.status.windows >= 8
+        ):
+            bpy.ops.evoke.live_tick()
+            time.sleep(0.05)
+        st = driver.status
+        assert st.state == "live" and st.windows >= 8, (st.state, st.message, st.skip_reason)
+        assert st.windows_skipped == 0 and st.skip_reason == ""
+        assert "description" in st.unit_note  # volts, from the stream's own channel units
+        face = s.target
+        assert max(k.value for k in face.data.shape_keys.key_blocks) > 0.01
+    finally:
+        bpy.ops.evoke.live_disconnect()
+        player.kill()
+        player.wait(10)
