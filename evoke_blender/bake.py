@@ -19,7 +19,7 @@ import numpy as np
 
 from ..inference.emotion import EmotionTable
 from ..inference.pipeline import TrialTimeline
-from .anim_compat import fresh_fcurves
+from .anim_compat import ActionBatch
 from .presets import Presets, resolve_keys
 
 PROPS = ("evoke_valence", "evoke_arousal", "evoke_dominance", "evoke_confidence", "evoke_emotion")
@@ -78,24 +78,29 @@ def key_curves(
 
 
 def key_state(
+    batch: ActionBatch,
     mesh: Any,
     action_name: str,
     frames: np.ndarray,
     vad_confidence: np.ndarray,
     emotion: np.ndarray,
-    names: tuple[str, ...],
 ) -> None:
     """VAD, confidence (n, 4) and the emotion index (n,) as animated properties of the face.
 
-    The emotion steps (constant interpolation); the names let the panel and the render overlay
-    read the index back.
+    The emotion steps (constant interpolation). Built in `batch`; `show_state` then makes the
+    properties exist, once the batch is committed.
     """
-    for name, rest in zip(PROPS, (0.5, 0.5, 0.5, 0.0, 0), strict=True):
-        if name not in mesh:  # an F-curve needs its property to exist
-            mesh[name] = rest
-    props = fresh_fcurves(mesh, action_name)
+    props = batch.fcurves(mesh, action_name)
     key_curves(props, [f'["{p}"]' for p in PROPS[:4]], frames, vad_confidence)
     key_curves(props, [f'["{PROPS[4]}"]'], frames, emotion[:, None].astype(float), constant=True)
+
+
+def show_state(mesh: Any, names: tuple[str, ...]) -> None:
+    """The animated properties exist (an F-curve needs its property) and name their emotions,
+    so the panel and the render overlay can read the index back."""
+    for name, rest in zip(PROPS, (0.5, 0.5, 0.5, 0.0, 0), strict=True):
+        if name not in mesh:
+            mesh[name] = rest
     mesh["evoke_emotions"] = json.dumps(list(names))
 
 
@@ -110,6 +115,8 @@ def bake_timeline(
     window_s: float,
     name_map: dict[str, str] | None = None,
 ) -> BakeReport:
+    """Keyframe the face: built completely first, then assigned at once (see ActionBatch), so a
+    failure anywhere leaves the previous animation in place and the scene as it was."""
     mesh = face_mesh(obj)
     if mesh is None:
         raise ValueError(f"'{obj.name}' has no mesh with shape keys to animate")
@@ -118,16 +125,20 @@ def bake_timeline(
     found, missing = resolve_keys(key_names, [k.name for k in key_blocks], name_map or {})
     n = len(timeline.t)
     frames = frame_start + (np.asarray(timeline.t) + window_s / 2) * fps
-
     values = timeline.weights @ weights  # (n, keys)
+    vad = np.column_stack([timeline.probs, timeline.confidence])
+    if not (np.isfinite(values).all() and np.isfinite(vad).all() and np.isfinite(frames).all()):
+        raise ValueError("the timeline holds NaN values: nothing was keyed")
     cols = [key_names.index(k) for k in found]
     paths = [f'key_blocks["{found[k]}"].value' for k in found]
-    key_curves(fresh_fcurves(mesh.data.shape_keys, "EVOKE face"), paths, frames, values[:, cols])
-
-    vad = np.column_stack([timeline.probs, timeline.confidence])
-    key_state(mesh, "EVOKE VAD", frames, vad, timeline.emotion, table.names)
-
-    bones_driven = _bake_bones(mesh, timeline, table, presets, frames)
+    with ActionBatch() as batch:
+        key_curves(
+            batch.fcurves(mesh.data.shape_keys, "EVOKE face"), paths, frames, values[:, cols]
+        )
+        key_state(batch, mesh, "EVOKE VAD", frames, vad, timeline.emotion)
+        bones_driven = _bake_bones(batch, mesh, timeline, table, presets, frames)
+        show_state(mesh, table.names)
+        batch.commit()
     frame_end = (
         frame_start + math.ceil((float(timeline.t[-1]) + window_s) * fps) if n else frame_start
     )
@@ -135,7 +146,12 @@ def bake_timeline(
 
 
 def _bake_bones(
-    mesh: Any, timeline: TrialTimeline, table: EmotionTable, presets: Presets, frames: np.ndarray
+    batch: ActionBatch,
+    mesh: Any,
+    timeline: TrialTimeline,
+    table: EmotionTable,
+    presets: Presets,
+    frames: np.ndarray,
 ) -> list[str]:
     """Optional head/neck poses per emotion, blended like the shape keys."""
     arm = armature_of(mesh)
@@ -148,10 +164,10 @@ def _bake_bones(
         for b, (x, y, z) in presets.bones.get(emotion, {}).items():
             if b in names:
                 rot[row, 3 * names.index(b) : 3 * names.index(b) + 3] = np.radians([x, y, z])
-    for b in names:
-        arm.pose.bones[b].rotation_mode = "XYZ"
     paths = [f'pose.bones["{b}"].rotation_euler#{i}' for b in names for i in range(3)]
-    key_curves(fresh_fcurves(arm, "EVOKE pose"), paths, frames, timeline.weights @ rot)
+    key_curves(batch.fcurves(arm, "EVOKE pose"), paths, frames, timeline.weights @ rot)
+    for b in names:  # last: the only change to the scene before the batch commits
+        arm.pose.bones[b].rotation_mode = "XYZ"
     return names
 
 

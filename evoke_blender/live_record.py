@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .anim_compat import fresh_fcurves
-from .bake import key_curves, key_state
+from .anim_compat import ActionBatch
+from .bake import key_curves, key_state, show_state
 
 
 @dataclass
@@ -63,8 +63,11 @@ def write_recording(
     blocks = face.data.shape_keys.key_blocks
     names = tuple(blocks[int(i)].name for i in np.flatnonzero(driven))
     paths = [f'key_blocks["{name}"].value' for name in names]
-    key_curves(fresh_fcurves(face.data.shape_keys, "EVOKE live"), paths, frames, values)
     vad, emotion = np.asarray(recording.vad), np.asarray(recording.emotion)
-    key_state(face, "EVOKE live VAD", frames, vad, emotion, emotions)
+    with ActionBatch() as batch:  # all or nothing, as a bake
+        key_curves(batch.fcurves(face.data.shape_keys, "EVOKE live"), paths, frames, values)
+        key_state(batch, face, "EVOKE live VAD", frames, vad, emotion)
+        show_state(face, emotions)
+        batch.commit()
     frame_end = frame_start + max(1, math.ceil(recording.seconds * fps))
     return RecordingReport(len(recording.t), frame_start, frame_end, names)

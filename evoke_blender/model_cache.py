@@ -27,6 +27,8 @@ def describe(path: str) -> str:
         return get_model(path).describe()
     except EvokeError as exc:
         return f"cannot load: {exc}"
+    except Exception as exc:  # drawn by a panel: never raise
+        return f"cannot load: {type(exc).__name__}: {exc}"
 
 
 def clear() -> None:

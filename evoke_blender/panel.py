@@ -12,11 +12,24 @@ from . import model_cache
 
 
 class _Sidebar(bpy.types.Panel):
-    """Where every EVOKE panel lives: the 3D viewport's sidebar, tab "EVOKE" (never registered itself)."""
+    """Where every EVOKE panel lives: the 3D viewport's sidebar, tab "EVOKE" (never registered itself).
+
+    A panel's draw must never raise (Blender would print a traceback at every redraw): each
+    panel draws in `draw_panel`, and whatever it raises is shown as one line in the panel.
+    """
 
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "EVOKE"
+
+    def draw(self, context: Any) -> None:
+        try:
+            self.draw_panel(context)
+        except Exception as exc:
+            _layout(self).label(text=f"EVOKE: {type(exc).__name__}: {exc}"[:200], icon="ERROR")
+
+    def draw_panel(self, context: Any) -> None:
+        raise NotImplementedError
 
 
 class _SubPanel(_Sidebar):
@@ -27,7 +40,7 @@ class EVOKE_PT_main(_Sidebar):
     bl_label = "EVOKE"
     bl_idname = "EVOKE_PT_main"
 
-    def draw(self, context: Any) -> None:
+    def draw_panel(self, context: Any) -> None:
         s = context.scene.evoke
         layout = _layout(self)
         layout.operator("evoke.add_avatar", icon="USER")
@@ -46,7 +59,7 @@ class EVOKE_PT_main(_Sidebar):
 class EVOKE_PT_source(_SubPanel):
     bl_label = "Recording and Bake"
 
-    def draw(self, context: Any) -> None:
+    def draw_panel(self, context: Any) -> None:
         s = context.scene.evoke
         col = _layout(self).column()
         col.prop(s, "source_path")
@@ -92,7 +105,7 @@ class EVOKE_PT_source(_SubPanel):
 class EVOKE_PT_playback(_SubPanel):
     bl_label = "Current Emotion"
 
-    def draw(self, context: Any) -> None:
+    def draw_panel(self, context: Any) -> None:
         s = context.scene.evoke
         state = baking.current_state(s.target or context.active_object)
         col = _layout(self).column()
@@ -161,7 +174,7 @@ class EVOKE_PT_presets(_SubPanel):
     bl_label = "Presets"
     bl_options = {"DEFAULT_CLOSED"}
 
-    def draw(self, context: Any) -> None:
+    def draw_panel(self, context: Any) -> None:
         s = context.scene.evoke
         col = _layout(self).column()
         row = col.row(align=True)
@@ -202,7 +215,7 @@ class EVOKE_PT_render(_SubPanel):
     bl_label = "Render Clip"
     bl_options = {"DEFAULT_CLOSED"}
 
-    def draw(self, context: Any) -> None:
+    def draw_panel(self, context: Any) -> None:
         s = context.scene.evoke
         col = _layout(self).column()
         col.prop(s, "engine")
@@ -216,7 +229,7 @@ class EVOKE_PT_live(_SubPanel):
     bl_label = "Live (LSL)"
     bl_options = {"DEFAULT_CLOSED"}
 
-    def draw(self, context: Any) -> None:
+    def draw_panel(self, context: Any) -> None:
         from .live_ops import current_driver, found_streams
 
         s = context.scene.evoke

@@ -6,7 +6,7 @@ and MPFB face units export; a name map covers avatars that use other names.
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..inference.errors import InputError
+from ..inference.safe_files import load_json
 
 DEFAULT_PRESETS_PATH = Path(__file__).resolve().parent.parent / "avatar_assets" / "presets.json"
 
@@ -26,11 +27,7 @@ class Presets:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Presets:
         path = Path(path) if path else DEFAULT_PRESETS_PATH
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: cannot read presets ({exc})") from exc
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(load_json(path, "presets"), source=str(path))
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "presets") -> Presets:
@@ -46,8 +43,19 @@ class Presets:
                     str(b): (float(r[0]), float(r[1]), float(r[2]))
                     for b, r in entry.get("bones", {}).items()
                 }
-            except (AttributeError, TypeError, ValueError, IndexError) as exc:
+            except (AttributeError, TypeError, ValueError, IndexError, OverflowError) as exc:
                 raise InputError(f"{source}: preset '{name}' is malformed ({exc})") from exc
+            values = [*keys[name].values(), *(a for r in bones[name].values() for a in r)]
+            if not all(math.isfinite(v) for v in values):
+                raise InputError(f"{source}: preset '{name}' has NaN or infinite weights")
+            folded: dict[str, str] = {}
+            for key in keys[name]:
+                if key.lower() in folded:
+                    raise InputError(
+                        f"{source}: preset '{name}' names '{folded[key.lower()]}' and '{key}', the "
+                        "same shape key on an avatar that matches names without case"
+                    )
+                folded[key.lower()] = key
         return cls(keys, bones)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,4 +104,12 @@ def resolve_keys(
             found[key] = lower[target.lower()]
         else:
             missing.append(key)
+    driven: dict[str, str] = {}
+    for key, mesh_key in found.items():  # two preset keys on one shape key: which weight wins?
+        if mesh_key in driven:
+            raise InputError(
+                f"preset keys '{driven[mesh_key]}' and '{key}' both drive the shape key "
+                f"'{mesh_key}' (check the name map)"
+            )
+        driven[mesh_key] = key
     return found, missing

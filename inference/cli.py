@@ -4,17 +4,38 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .emotion import EmotionTable
 from .errors import EvokeError
 from .model import load_model
 from .montages import MONTAGES
 from .pipeline import MODES, Prediction, PredictOptions, predict
+from .rates import MAX_RATE_HZ, MIN_RATE_HZ
 from .readers import describe_markers, read_recording
 from .smoothing import SmoothingSettings
 from .units import UNIT_CHOICES
+
+
+def _number(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Any:
+    """An argparse type: a finite number in a range (argparse names the option in its error)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        above = value > low if low_open else value >= low
+        below = value < high if high_open else value <= high
+        if not (math.isfinite(value) and above and below):
+            lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+            raise argparse.ArgumentTypeError(f"{text} is outside {lo}{low:g}, {high:g}{hi}")
+        return value
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument(
         "--stream", help="XDF: which stream (name, type or id); default: the EEG stream"
     )
-    pr.add_argument("--rate", type=float, help="CSV without a time column: sampling rate in Hz")
+    pr.add_argument(
+        "--rate",
+        type=_number(MIN_RATE_HZ, MAX_RATE_HZ),
+        help="CSV without a time column: sampling rate in Hz",
+    )
     pr.add_argument(
         "--unit",
         choices=UNIT_CHOICES,
@@ -56,11 +81,25 @@ def _parser() -> argparse.ArgumentParser:
         help="predict the span between two markers (numbers as --markers lists them)",
     )
     pr.add_argument("--model", help="model file (.npz); default: the bundled model")
-    pr.add_argument("--hop", type=float, default=1.0, help="seconds between windows (default 1.0)")
+    pr.add_argument(
+        "--hop",
+        type=_number(0, 60, low_open=True),
+        default=1.0,
+        help="seconds between windows (default 1.0; a whole number of samples at 128 Hz)",
+    )
     pr.add_argument("--mode", choices=MODES, default="discrete")
-    pr.add_argument("--tau", type=float, default=1.0, help="EMA time constant in s (0 = off)")
-    pr.add_argument("--hysteresis", type=float, default=0.1, help="bits flip at 0.5 +- this")
-    pr.add_argument("--dwell", type=float, default=0.5, help="seconds a new emotion must persist")
+    pr.add_argument(
+        "--tau", type=_number(0, 3600), default=1.0, help="EMA time constant in s (0 = off)"
+    )
+    pr.add_argument(
+        "--hysteresis",
+        type=_number(0, 0.5, high_open=True),
+        default=0.1,
+        help="bits flip at 0.5 +- this",
+    )
+    pr.add_argument(
+        "--dwell", type=_number(0, 3600), default=0.5, help="seconds a new emotion must persist"
+    )
     pr.add_argument("--emotions", help="emotion table JSON (default: the model's)")
     pr.add_argument("--json", action="store_true", help="print a JSON list of windows")
 
@@ -91,6 +130,12 @@ def _print_text(pred: Prediction, table: EmotionTable) -> None:
 
 def _predict(args: argparse.Namespace) -> int:
     model = load_model(args.model)
+    rate = model.features.rate
+    if abs(args.hop * rate - round(args.hop * rate)) > 1e-6:
+        raise EvokeError(
+            f"--hop {args.hop:g}: not a whole number of samples at the model's {rate:g} Hz "
+            f"(use a multiple of 1/{rate:g} s, such as 0.25)"
+        )
     table = EmotionTable.from_json(args.emotions) if args.emotions else model.emotions
     trials = args.trial if args.trial else None
     recording = read_recording(
@@ -120,7 +165,7 @@ def _predict(args: argparse.Namespace) -> int:
         print(f"warning: {model.describe()}", file=sys.stderr)
     if args.json:
         rows = [{"trial": tl.trial, **r} for tl in pred.timelines for r in tl.records(table)]
-        json.dump(rows, sys.stdout, indent=None)
+        json.dump(rows, sys.stdout, indent=None, allow_nan=False)  # always valid JSON
         print()
     else:
         _print_text(pred, table)
@@ -148,3 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except MemoryError:
+        print(f"error: {_input_of(args)}: not enough memory", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug of ours: still one line, never a traceback
+        print(f"error: {_input_of(args)}: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _input_of(args: argparse.Namespace) -> str:
+    return str(getattr(args, "path", None) or args.command)

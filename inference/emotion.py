@@ -6,7 +6,6 @@ Octant index = 4 * valence + 2 * arousal + dominance.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .safe_files import load_json
 
 DEFAULT_TABLE_PATH = Path(__file__).with_name("emotion_table.json")
 _BIT_WEIGHTS = np.array([4, 2, 1])
@@ -31,11 +31,7 @@ class EmotionTable:
 
     @classmethod
     def from_json(cls, path: str | Path) -> EmotionTable:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: cannot read emotion table ({exc})") from exc
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(load_json(path, "emotion table"), source=str(path))
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "emotion table") -> EmotionTable:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,14 +26,15 @@ from typing import Any
 import numpy as np
 
 from .emotion import EmotionTable
-from .errors import ModelError
+from .errors import InputError, ModelError
 from .features import FeatureSettings
+from .limits import MAX_MODEL_BYTES, MAX_MODEL_MEMBER_BYTES, MAX_TEXT_BYTES
+from .safe_files import parse_json, read_bytes
 from .student import STUDENT_SHAPES, StudentNet, sigmoid
 
 FORMAT = "evoke-model"
 FORMAT_VERSION = 1
 METADATA_KEY = "metadata.json"
-MAX_MODEL_BYTES = 64 * 1024 * 1024  # the student is ~1.4 MB; refuse anything absurd
 DEFAULT_MODEL_PATH = (
     Path(__file__).resolve().parent.parent / "avatar_assets" / "models" / "evoke_student.npz"
 )
@@ -53,10 +55,17 @@ class EvokeModel:
 
     @property
     def label_threshold(self) -> float:
-        return float(self.metadata.get("labels", {}).get("threshold", 5.0))
+        labels = self.metadata.get("labels", {})
+        return float(labels.get("threshold", 5.0)) if isinstance(labels, dict) else 5.0
 
     def describe(self) -> str:
         """One line a user can read: what this model knows and how far to trust it."""
+        try:
+            return self._describe()
+        except Exception:  # a panel draws this: never raise, whatever the metadata holds
+            return f"{self.source}: metadata that cannot be described"
+
+    def _describe(self) -> str:
         p = self.provenance
         if not p.get("trained", False):
             return "UNTRAINED model (random weights, for tests only): its emotions mean nothing"
@@ -114,39 +123,159 @@ def load_model(
 
 
 def _read_model_file(path: Path) -> EvokeModel:
+    """A model file, every member and field checked before anything is built from it."""
     src = str(path)
+    data = read_bytes(path, "model", MAX_MODEL_BYTES, ModelError)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ModelError(f"{src}: cannot open model file ({exc.strerror or exc})") from exc
-    if size > MAX_MODEL_BYTES:
-        raise ModelError(f"{src}: {size} bytes is far too large for an EVOKE student model")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-        raise ModelError(f"{src}: not a readable EVOKE model file (.npz): {exc}") from exc
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise ModelError(
+            f"{src}: not an EVOKE model file (an .npz is a zip archive): {exc}"
+        ) from None
+    arrays: dict[str, np.ndarray] = {}
+    expected = {f"{k}.npy": k for k in STUDENT_SHAPES} | {f"{METADATA_KEY}.npy": METADATA_KEY}
+    for member in members:
+        if member.filename not in expected:
+            raise ModelError(
+                f"{src}: unexpected entry '{member.filename}': not an EVOKE model file"
+            )
+        if member.file_size > MAX_MODEL_MEMBER_BYTES:
+            raise ModelError(
+                f"{src}: entry '{member.filename}' is {member.file_size:,} bytes; an EVOKE model's "
+                f"largest is ~1.3 MB"
+            )
+        name = expected[member.filename]
+        arrays[name] = _read_member(archive, member, name, src)
     blob = arrays.pop(METADATA_KEY, None)
-    if blob is None or blob.dtype != np.uint8:
+    if blob is None:
         raise ModelError(f"{src}: no '{METADATA_KEY}' entry: not an EVOKE model file")
+    meta = parse_json(blob.tobytes(), src, "model metadata", ModelError)
+    settings, table = check_metadata(meta, src)
+    net = StudentNet(arrays, source=src)
+    if net.weights["conv1.weight"].shape[1] != len(settings.bands):
+        raise ModelError(f"{src}: the network reads {net.weights['conv1.weight'].shape[1]} bands, "
+                         f"its metadata names {len(settings.bands)}")  # fmt: skip
+    return EvokeModel(net, settings, table, meta, src)
+
+
+def _read_member(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, src: str
+) -> np.ndarray:
+    """One .npy entry: its header (dtype, shape) checked before its data are read."""
     try:
-        meta = json.load(io.BytesIO(blob.tobytes()))
-    except ValueError as exc:
-        raise ModelError(f"{src}: metadata is not valid JSON ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        with archive.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, fortran, dtype = header(f)
+            wanted = (
+                (np.dtype(np.uint8),)
+                if name == METADATA_KEY
+                else (np.dtype(np.float32), np.dtype(np.float64))
+            )
+            if dtype not in wanted:
+                raise ModelError(f"{src}: '{name}' holds {dtype} values, expected {wanted[0]}")
+            if name != METADATA_KEY and tuple(shape) != STUDENT_SHAPES[name]:
+                raise ModelError(
+                    f"{src}: '{name}' has shape {tuple(shape)}, expected {STUDENT_SHAPES[name]}"
+                )
+            if name == METADATA_KEY and (len(shape) != 1 or shape[0] > MAX_TEXT_BYTES):
+                raise ModelError(f"{src}: '{name}' is not a short text")
+            count = int(np.prod(shape))
+            raw = f.read(count * dtype.itemsize + 1)
+    except ModelError:
+        raise
+    except Exception as exc:  # zlib, truncation, malformed headers
+        raise ModelError(f"{src}: entry '{member.filename}' is not readable ({exc})") from None
+    if len(raw) != count * dtype.itemsize:
+        raise ModelError(
+            f"{src}: entry '{member.filename}' holds {len(raw)} bytes, expected {count * dtype.itemsize}"
+        )
+    array = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    if name != METADATA_KEY and not np.isfinite(array).all():
+        raise ModelError(f"{src}: '{name}' holds NaN or infinite weights")
+    return array
+
+
+def _field(meta: dict[str, Any], key: str, kind: type | tuple[type, ...], src: str) -> Any:
+    value = meta.get(key)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        shown = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ModelError(f"{src}: metadata '{key}' must be {shown}, got {type(value).__name__}")
+    return value
+
+
+def check_metadata(meta: Any, src: str) -> tuple[FeatureSettings, EmotionTable]:
+    """The schema of a model's metadata: types and ranges checked before any filter is designed
+    from them (a rate of 8192 Hz or a filter order of 100000 would take gigabytes or hang)."""
+    if not isinstance(meta, dict):
+        raise ModelError(f"{src}: metadata must be a JSON object")
+    if meta.get("format") != FORMAT:
         raise ModelError(f"{src}: metadata does not say format '{FORMAT}'")
     if meta.get("format_version") != FORMAT_VERSION:
         raise ModelError(
             f"{src}: model format version {meta.get('format_version')} is not supported"
         )
-    try:
-        settings = FeatureSettings.from_dict(meta["features"])
-        table = EmotionTable.from_dict(
-            meta.get("emotion_table") or EmotionTable.default().to_dict()
+    f = _field(meta, "features", dict, src)
+    kind = f.get("kind", "de")
+    rate, window_s = f.get("rate", 128.0), f.get("window_s", 1.0)
+    order, baseline_s = f.get("filter_order", 5), f.get("baseline_s", 3.0)
+    bands = f.get("bands", [list(b) for b in FeatureSettings().bands])
+    numbers = {"rate": rate, "window_s": window_s, "baseline_s": baseline_s}
+    for key, value in numbers.items():
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            raise ModelError(f"{src}: metadata features.{key} must be a number, got {value!r}")
+    if kind not in ("de", "psd"):
+        raise ModelError(f"{src}: metadata features.kind must be 'de' or 'psd', got {kind!r}")
+    if not 64 <= rate <= 1024:
+        raise ModelError(f"{src}: metadata features.rate {rate} Hz is outside 64-1024 Hz")
+    if not 0.25 <= window_s <= 4 or abs(window_s * rate - round(window_s * rate)) > 1e-9:
+        raise ModelError(
+            f"{src}: metadata features.window_s {window_s} must be 0.25-4 s of whole samples"
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{src}: feature settings in metadata are invalid ({exc})") from exc
-    return EvokeModel(StudentNet(arrays, source=src), settings, table, meta, src)
+    if not isinstance(order, int) or isinstance(order, bool) or not 1 <= order <= 10:
+        raise ModelError(
+            f"{src}: metadata features.filter_order must be a whole number 1-10, got {order!r}"
+        )
+    ratio = baseline_s / window_s
+    if not 1 <= ratio <= 10 or abs(ratio - round(ratio)) > 1e-9:
+        raise ModelError(
+            f"{src}: metadata features.baseline_s {baseline_s} must be 1-10 whole windows"
+        )
+    if not isinstance(bands, list) or not 1 <= len(bands) <= 8:
+        raise ModelError(f"{src}: metadata features.bands must be a list of 1-8 [low, high] pairs")
+    for band in bands:
+        if not (isinstance(band, list) and len(band) == 2 and all(
+            isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in band
+        ) and 0 < band[0] < band[1] < rate / 2):  # fmt: skip
+            raise ModelError(
+                f"{src}: metadata band {band!r} must be [low, high] with 0 < low < high < {rate / 2:g} Hz"
+            )
+    try:
+        settings = FeatureSettings.from_dict(f)
+        table_data = meta.get("emotion_table") or EmotionTable.default().to_dict()
+        table = EmotionTable.from_dict(table_data, source=f"{src} (emotion table)")
+    except (KeyError, TypeError, ValueError, InputError) as exc:
+        raise ModelError(f"{src}: metadata is invalid ({exc})") from None
+    for key in ("labels", "provenance", "architecture"):
+        if key in meta and not isinstance(meta[key], dict):
+            raise ModelError(f"{src}: metadata '{key}' must be an object")
+    threshold = meta.get("labels", {}).get("threshold", 5.0)
+    if (
+        not isinstance(threshold, int | float)
+        or isinstance(threshold, bool)
+        or not 1 <= threshold <= 9
+    ):
+        raise ModelError(f"{src}: metadata labels.threshold must be a rating 1-9")
+    return settings, table
 
 
 def untrained_weights(seed: int = 0) -> dict[str, np.ndarray]:

@@ -30,8 +30,8 @@ class PredictOptions:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        if not self.hop_s > 0:
-            raise ValueError("hop must be positive")
+        if not (isinstance(self.hop_s, int | float) and 0 < self.hop_s <= 60):
+            raise ValueError(f"hop must be a number of seconds in (0, 60], got {self.hop_s}")
 
 
 @dataclass(frozen=True)
@@ -72,14 +72,34 @@ class Prediction:
     model: str  # the model's own description of what it knows
 
 
-def _dead_channels(eeg: np.ndarray) -> np.ndarray:
-    """(samples, ch) -> (ch,) True where a channel is never finite or never moves."""
+_BLOCK_ROWS = 1 << 16  # samples converted at a time: bounds the temporaries
+
+
+def _electrodes(
+    samples: np.ndarray, columns: np.ndarray, dtype: type
+) -> tuple[np.ndarray, np.ndarray]:
+    """(samples, 32 DEAP electrodes) of `dtype` from the recording's columns (-1 = missing), and
+    which of them are dead: never finite, or never moving. A block of samples at a time, so no
+    temporary is the size of the recording."""
+    n = samples.shape[0]
+    eeg: np.ndarray = np.zeros((n, N_ELECTRODES), dtype=dtype)
+    present = columns >= 0
+    low = np.full(N_ELECTRODES, np.inf)
+    high = np.full(N_ELECTRODES, -np.inf)
     with np.errstate(invalid="ignore"):
-        finite_any = np.isfinite(eeg).any(axis=0)
-        spread = (
-            np.nanvar(np.where(np.isfinite(eeg), eeg, np.nan), axis=0) if eeg.size else np.zeros(0)
-        )
-    return ~finite_any | ~(np.nan_to_num(spread, nan=0.0) > FLAT_VARIANCE)
+        for start in range(0, n, _BLOCK_ROWS):
+            block = samples[start : start + _BLOCK_ROWS][:, columns[present]]
+            eeg[start : start + _BLOCK_ROWS, present] = block
+            finite = np.isfinite(block)
+            low[present] = np.minimum(
+                low[present], np.where(finite, block, np.inf).min(axis=0, initial=np.inf)
+            )
+            high[present] = np.maximum(
+                high[present], np.where(finite, block, -np.inf).max(axis=0, initial=-np.inf)
+            )
+    spread = high - low  # -inf where never finite
+    dead = present & ~(spread > np.sqrt(FLAT_VARIANCE))
+    return eeg, dead
 
 
 @dataclass(frozen=True)
@@ -103,9 +123,12 @@ def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
     notes = _reader_notes(recording)
     match = match_channels(recording.channels, source=recording.source)
     present = match.present.copy()
-    eeg = np.zeros((recording.samples.shape[0], N_ELECTRODES), dtype=np.float64)
-    eeg[:, present] = recording.samples[:, match.source_index[present]]
-    dead = _dead_channels(eeg) & present
+    # DEAP's preprocessed files go straight to features in float32; the others are preprocessed
+    # in float64 first (DC offsets of tens of mV next to microvolts of EEG need the precision)
+    preprocessed = bool(recording.meta.get("preprocessed"))
+    eeg, dead = _electrodes(
+        recording.samples, match.source_index, np.float32 if preprocessed else np.float64
+    )
     if dead.any():
         names = [n for n, d in zip(DEAP_EEG_CHANNELS, dead, strict=True) if d]
         notes.append(f"flat or empty electrodes treated as missing: {', '.join(names)}")
@@ -122,12 +145,12 @@ def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
     if abs(recording.rate - settings.rate) > 1e-6:
         notes.append(f"resampled from {recording.rate:g} Hz to {settings.rate:g} Hz")
     check: np.ndarray | None = None
-    if recording.meta.get("preprocessed"):
+    if preprocessed:
         notes.append(
             "DEAP's preprocessed files are referenced and band-passed already: used as they are"
         )
         if ratio != 1.0:
-            eeg = resample(eeg, recording.rate, settings.rate)
+            eeg = resample(eeg, recording.rate, settings.rate).astype(np.float32)
     else:
         pre = Preprocessor(recording.rate, settings.rate, int(present.sum()))
         raw, conditioned = pre.process(eeg[:, present])
@@ -157,8 +180,9 @@ def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
             f"no trial markers: the first {settings.baseline_s:g} s serve as the resting baseline"
         )
         trials = (Trial(onset, n_out, settings.baseline_s),)
-    return Prepared(eeg.astype(np.float32), None if check is None else check.astype(np.float32),
-                    settings.rate, trials, match, present, notes)  # fmt: skip
+    return Prepared(eeg.astype(np.float32, copy=False),
+                    None if check is None else check.astype(np.float32), settings.rate, trials,
+                    match, present, notes)  # fmt: skip
 
 
 def _reader_notes(recording: Recording) -> list[str]:
@@ -194,6 +218,15 @@ def predict(
     options = options or PredictOptions()
     settings = model.features
     prep = prepare(recording, settings)
+    base = round(settings.baseline_s * prep.rate)
+    short = [k for k, t in enumerate(prep.trials) if t.onset < base]
+    if short:
+        k = short[0]
+        raise InputError(
+            f"{recording.source}: trial {prep.trials[k].number or k + 1} has "
+            f"{prep.trials[k].onset / prep.rate:g} s before it, but {model.source} needs a "
+            f"{settings.baseline_s:g} s baseline"
+        )
     timelines: list[TrialTimeline | None] = [None] * len(prep.trials)
     skipped = total = 0
     notes = prep.notes

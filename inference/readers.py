@@ -164,7 +164,10 @@ def _relabel(
     recording: Recording, channel_map: str | dict[str, str] | None, montage: str | None
 ) -> Recording:
     """Channels renamed to the electrodes a channel map or montage says they are."""
-    mapping = channel_map_for(recording.channels, channel_map=channel_map, montage=montage)
+    try:
+        mapping = channel_map_for(recording.channels, channel_map=channel_map, montage=montage)
+    except InputError as exc:
+        raise InputError(f"{recording.source}: {exc}") from None
     upper = {k.strip().upper(): v for k, v in mapping.items()}
     labels = tuple(upper.get(c.strip().upper(), c) for c in recording.channels)
     renamed = [f"{a}->{b}" for a, b in zip(recording.channels, labels, strict=True) if a != b]

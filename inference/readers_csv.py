@@ -13,21 +13,24 @@ resting baseline.
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import math
 import os
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .errors import InputError
+from .limits import MAX_CHANNELS, MAX_RECORDING_BYTES, MAX_TEXT_BYTES
 from .recording import Recording
+from .safe_files import check_regular
 from .units import microvolt_scale
 
 PathLike = str | os.PathLike[str]
 TIME_COLUMNS = ("time", "timestamp", "t")
 DELIMITERS = (",", ";", "\t")
 MIN_RATE = 8.0  # below this, a time column is almost surely not in seconds
+_BLOCK_ROWS = 8192  # rows parsed at a time
 
 
 def _is_number(text: str) -> bool:
@@ -58,6 +61,60 @@ def _numbers(
                     f"{str(text)!r} is not a number"
                 ) from None
     raise InputError(f"{source}: cells that are not numbers")  # pragma: no cover
+
+
+def _header(first: str, source: str) -> tuple[list[str], str]:
+    """Channel names and the delimiter, from the first line."""
+    if not first.endswith("\n") and len(first) >= MAX_TEXT_BYTES:
+        raise InputError(f"{source}: the header line is longer than {MAX_TEXT_BYTES:,} characters")
+    delimiter = next((d for d in DELIMITERS if d in first), ",")
+    parsed = next(csv.reader([first], delimiter=delimiter), [])
+    if not parsed or not any(cell.strip() for cell in parsed):
+        raise InputError(f"{source}: empty CSV file (expected a header line of channel names)")
+    header = [cell.strip() for cell in parsed]
+    if all(_is_number(cell) for cell in header):
+        raise InputError(
+            f"{source}: line 1 must be a header of channel names, found numbers "
+            f"({', '.join(header[:4])}{' ...' if len(header) > 4 else ''})"
+        )
+    empty = [k + 1 for k, name in enumerate(header) if not name]
+    if empty:
+        raise InputError(f"{source}: line 1: column {empty[0]} has no name")
+    if len(header) > MAX_CHANNELS + 1:
+        raise InputError(
+            f"{source}: {len(header)} columns; at most {MAX_CHANNELS} channels are read"
+        )
+    return header, delimiter
+
+
+def _body(reader: Any, header: list[str], source: str) -> tuple[np.ndarray, np.ndarray]:
+    """(samples, columns) floats and each row's line number, parsed a block of rows at a time so
+    that memory follows the numbers, not Python's strings for them."""
+    width = len(header)
+    blocks: list[np.ndarray] = []
+    line_blocks: list[np.ndarray] = []
+    first_line = 2
+    while True:
+        rows = list(itertools.islice(reader, _BLOCK_ROWS))  # csv's C parser splits the lines
+        if not rows:
+            break
+        lengths = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
+        line_numbers = first_line + np.arange(len(rows))  # csv yields [] for a blank line
+        first_line += len(rows)
+        body = np.flatnonzero(lengths > 0)
+        ragged = body[lengths[body] != width]
+        if ragged.size:
+            k = int(ragged[0])
+            raise InputError(
+                f"{source}: line {int(line_numbers[k])} has {lengths[k]} values but the header "
+                f"names {width} columns"
+            )
+        if body.size:
+            blocks.append(_numbers([rows[k] for k in body], line_numbers[body], header, source))
+            line_blocks.append(line_numbers[body])
+    if not blocks:
+        raise InputError(f"{source}: no samples after the header line")
+    return np.concatenate(blocks), np.concatenate(line_blocks)
 
 
 def _rate_from_time(time: np.ndarray, lines: np.ndarray, name: str, source: str) -> float:
@@ -96,47 +153,19 @@ def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None)
     unit is guessed from the amplitude later (`inference.readers`), with a note.
     """
     source = str(path)
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{source}: no such file")
+    check_regular(path, "CSV", MAX_RECORDING_BYTES)
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, encoding="utf-8-sig", newline="") as f:
+            header, delimiter = _header(f.readline(MAX_TEXT_BYTES), source)
+            values, lines = _body(csv.reader(f, delimiter=delimiter), header, source)
     except UnicodeDecodeError as exc:
         raise InputError(f"{source}: not a text (UTF-8) CSV file ({exc.reason})") from exc
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read ({exc})") from exc
-    first = text.split("\n", 1)[0]
-    delimiter = next((d for d in DELIMITERS if d in first), ",")
-    try:
-        # csv's C parser splits the lines; the numbers are converted by numpy below.
-        parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(f"{source}: not a readable CSV file ({exc})") from exc
-    if not parsed or not any(cell.strip() for cell in parsed[0]):
-        raise InputError(f"{source}: empty CSV file (expected a header line of channel names)")
-    header = [cell.strip() for cell in parsed[0]]
-    if all(_is_number(cell) for cell in header):
-        raise InputError(
-            f"{source}: line 1 must be a header of channel names, found numbers "
-            f"({', '.join(header[:4])}{' ...' if len(header) > 4 else ''})"
-        )
-    empty = [k + 1 for k, name in enumerate(header) if not name]
-    if empty:
-        raise InputError(f"{source}: line 1: column {empty[0]} has no name")
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc})") from exc
     width = len(header)
-    lengths = np.fromiter(map(len, parsed), dtype=np.intp, count=len(parsed))
-    line_numbers = np.arange(1, len(parsed) + 1)  # csv yields [] for a blank line
-    body = np.flatnonzero(lengths[1:] > 0) + 1
-    ragged = body[lengths[body] != width]
-    if ragged.size:
-        k = int(ragged[0])
-        raise InputError(
-            f"{source}: line {k + 1} has {lengths[k]} values but the header names {width} columns"
-        )
-    if body.size == 0:
-        raise InputError(f"{source}: no samples after the header line")
-    lines = line_numbers[body]
-    values = _numbers([parsed[k] for k in body], lines, header, source)
     lowered = [name.lower() for name in header]
     time_index = next((lowered.index(n) for n in TIME_COLUMNS if n in lowered), None)
     notes: list[str] = []

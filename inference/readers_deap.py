@@ -8,6 +8,7 @@ here, once, so a wrong file fails with a message naming it instead of deep insid
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -17,7 +18,9 @@ import numpy as np
 
 from .electrodes import DEAP_ALL_CHANNELS
 from .errors import InputError
+from .limits import MAX_DEAP_MAT_BYTES, MAX_INFLATION, MAX_RECORDING_BYTES, MiB
 from .recording import Recording, Trial
+from .safe_files import check_regular
 from .safe_pickle import load_pickle
 
 RATE = 128.0
@@ -97,8 +100,8 @@ def read_deap_mat(path: PathLike) -> tuple[np.ndarray, np.ndarray]:
             f"{source}: reading .mat files needs scipy (pip install scipy); "
             "the .dat files of DEAP's Python release need nothing extra"
         ) from None
-    if not Path(path).is_file():
-        raise InputError(f"{source}: no such file")
+    size = check_regular(path, "DEAP .mat", MAX_RECORDING_BYTES)
+    _check_declared(path, source, size)
     try:
         content = loadmat(path, variable_names=["data", "labels"])
     except NotImplementedError as exc:  # Matlab v7.3 (HDF5) files
@@ -111,6 +114,31 @@ def read_deap_mat(path: PathLike) -> tuple[np.ndarray, np.ndarray]:
             f"{source}: no variable {' or '.join(missing)} (DEAP .mat files hold both)"
         )
     return _check(content["data"], content["labels"], source)
+
+
+def _check_declared(path: PathLike, source: str, size: int) -> None:
+    """The arrays a .mat declares, from its headers alone: a compressed file can claim gigabytes."""
+    from scipy.io import whosmat
+
+    try:
+        declared = {name: (shape, kind) for name, shape, kind in whosmat(path)}
+    except NotImplementedError as exc:  # Matlab v7.3 (HDF5) files
+        raise InputError(f"{source}: cannot read this .mat version ({exc})") from exc
+    except Exception as exc:  # scipy raises many types for a truncated or foreign file
+        raise InputError(f"{source}: not a readable .mat file: {exc}") from exc
+    total = 0
+    for name in ("data", "labels"):
+        if name in declared:
+            shape, kind = declared[name]
+            if kind not in ("double", "single"):
+                raise InputError(f"{source}: '{name}' is a {kind} array, DEAP's are numbers")
+            total += math.prod(shape) * 8
+    budget = min(MAX_DEAP_MAT_BYTES, MAX_INFLATION * size + MiB)
+    if total > budget:
+        raise InputError(
+            f"{source}: declares {total:,} bytes of arrays in a {size:,}-byte file; more than a "
+            f"DEAP .mat holds ({budget:,})"
+        )
 
 
 def _select(trial: TrialSelection, n_trials: int, source: str) -> list[int]:
@@ -141,7 +169,12 @@ def to_recording(
     """Checked DEAP arrays -> one Recording: selected trials back to back along time."""
     chosen = _select(trial, data.shape[0], source)
     # (trials * 8064, 40): np.take writes the transposed trials straight into one C-order array.
-    samples = np.take(data.transpose(0, 2, 1), chosen, axis=0).reshape(-1, N_CHANNELS)
+    # transposed straight into the result: no intermediate copy of the whole subject (np.take
+    # would buffer one), so reading a subject holds its samples at most twice
+    picked = data if chosen == list(range(data.shape[0])) else data[chosen]
+    samples = np.empty((len(chosen), N_SAMPLES, N_CHANNELS), dtype=data.dtype)
+    samples[...] = picked.transpose(0, 2, 1)
+    samples = samples.reshape(-1, N_CHANNELS)
     trials = tuple(
         Trial(
             onset=k * N_SAMPLES + BASELINE_SAMPLES,

@@ -33,7 +33,9 @@ import numpy as np
 from . import readers_deap as deap
 from .electrodes import canonical_name
 from .errors import InputError
+from .limits import MAX_CHANNELS, MAX_RECORDING_BYTES
 from .recording import Marker, Recording, Trial
+from .safe_files import check_regular
 from .units import microvolt_scale
 
 PathLike = str | os.PathLike[str]
@@ -80,8 +82,7 @@ def read_edf(path: PathLike) -> Recording:
     """An EDF(+) or BDF(+) file as a Recording in microvolts (see the module notes)."""
     source = str(path)
     file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{source}: no such file")
+    check_regular(file, "EDF/BDF", MAX_RECORDING_BYTES)
     parsed, kind, notes = _open(file, source)
     try:
         signals = list(parsed.signals)  # annotation signals are not among them
@@ -93,6 +94,8 @@ def read_edf(path: PathLike) -> Recording:
         data = [i for i in range(len(signals)) if counts[i] > 0 and rates[i] > 0 and i != status]
         if not data:
             raise InputError(f"{source}: the {kind} file holds no samples")
+        if len(data) > MAX_CHANNELS:
+            raise InputError(f"{source}: {len(data)} signals; at most {MAX_CHANNELS} are read")
         rate = _choose_rate([labels[i] for i in data], [rates[i] for i in data])
         dropped = [i for i in data if rates[i] != rate]
         if dropped:

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .limits import MAX_CHANNELS, MAX_INFLATION, MAX_RECORDING_BYTES, MiB
 from .recording import Marker, Recording
+from .safe_files import check_regular
 
 PathLike = str | os.PathLike[str]
 # Suffixes read through MNE, with what they are (for messages and the dispatcher's table).
@@ -38,8 +40,10 @@ def read_mne(path: PathLike) -> Recording:
     """A recording MNE reads, as a Recording of its EEG channels in microvolts."""
     source = str(path)
     file = Path(path)
-    if not file.exists():
-        raise InputError(f"{source}: no such file")
+    if file.is_dir():  # some formats (.mff) are folders
+        size = sum(f.stat().st_size for f in file.rglob("*") if f.is_file())
+    else:
+        size = check_regular(file, MNE_FORMATS.get(_suffix(file), "recording"), MAX_RECORDING_BYTES)
     try:
         import mne
     except ImportError:
@@ -53,6 +57,13 @@ def read_mne(path: PathLike) -> Recording:
         picks = mne.pick_types(raw.info, eeg=True, exclude=())
         if len(picks) == 0:
             raise InputError(f"{source}: MNE finds no EEG channels in this file")
+        needed = len(picks) * raw.n_times * 8
+        budget = MAX_INFLATION * max(size, 1) + MiB
+        if len(picks) > MAX_CHANNELS or needed > budget:
+            raise InputError(
+                f"{source}: declares {len(picks)} EEG channels x {raw.n_times:,} samples "
+                f"({needed:,} bytes), more than a {size:,}-byte file can hold"
+            )
         data = raw.get_data(picks=picks)  # volts, (channels, samples)
     except InputError:
         raise

@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import re
 import struct
 from pathlib import Path
 from typing import IO, Any
@@ -28,7 +29,9 @@ from typing import IO, Any
 import numpy as np
 
 from .errors import InputError
+from .limits import MAX_CHANNELS, MAX_INFLATION, MAX_RECORDING_BYTES, MAX_TEXT_BYTES, MiB
 from .recording import Marker, Recording
+from .safe_files import check_regular
 from .units import microvolt_scale
 
 PathLike = str | os.PathLike[str]
@@ -41,21 +44,33 @@ def _open(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+_ITEM_BYTES = {"int8": 1, "int16": 2, "int32": 4, "int64": 8, "float32": 4, "double64": 8}
+
+
 def check_chunks(path: PathLike) -> int:
     """Walk the chunk headers of an XDF file; returns the number of chunks or raises InputError.
 
-    One read of a length field and one seek per chunk: the samples themselves are never read.
+    One read of a length field and one seek per chunk: samples themselves are never read. Stream
+    headers must declare at most MAX_CHANNELS channels, and each Samples chunk must hold the
+    samples it declares (pyxdf allocates what a chunk declares before reading it): so a file of a
+    few bytes cannot ask for gigabytes. Compressed files may inflate MAX_INFLATION-fold at most.
     """
     file = Path(path)
     compressed = file.suffix.lower() == ".xdfz" or file.suffixes[-2:] == [".xdf", ".gz"]
+    size = check_regular(file, "XDF", MAX_RECORDING_BYTES)
+    limit = None if not compressed else MAX_INFLATION * size + MiB
+    streams: dict[int, tuple[int, int]] = {}  # stream id -> (channels, bytes per value; 0 = text)
     try:
-        size = None if compressed else file.stat().st_size
         with _open(file) as f:
             if f.read(4) != MAGIC:
                 raise InputError(f"{file}: not an XDF file (it does not start with 'XDF:')")
             chunks = 0
             while True:
                 start = f.tell()
+                if limit is not None and start > limit:
+                    raise InputError(
+                        f"{file}: inflates to more than {limit:,} bytes ({MAX_INFLATION}x its size)"
+                    )
                 head = f.read(1)
                 if not head:
                     break
@@ -79,9 +94,19 @@ def check_chunks(path: PathLike) -> int:
                         f"{file}: damaged XDF file: unknown chunk tag {tag} at byte {start}"
                     )
                 end = f.tell() + length - 2
-                if size is not None and end <= size:
-                    f.seek(end)
-                elif size is not None or len(f.read(length - 2)) != length - 2:
+                if (size is not None and not compressed and end > size) or (
+                    limit is not None and end > limit
+                ):
+                    raise InputError(
+                        f"{file}: truncated XDF file: the chunk at byte {start} needs "
+                        f"{length} bytes but the file ends before"
+                    )
+                if tag == 2:
+                    _stream_header(f, length - 2, streams, file)
+                elif tag == 3:
+                    _samples_header(f, length - 2, streams, file, start)
+                f.seek(end)  # gzip: decompresses and discards in small pieces
+                if compressed and f.tell() != end:
                     raise InputError(
                         f"{file}: truncated XDF file: the chunk at byte {start} needs "
                         f"{length} bytes but the file ends before"
@@ -92,6 +117,50 @@ def check_chunks(path: PathLike) -> int:
     if chunks == 0:
         raise InputError(f"{file}: empty XDF file (no chunks after the 'XDF:' magic)")
     return chunks
+
+
+def _stream_header(
+    f: IO[bytes], length: int, streams: dict[int, tuple[int, int]], file: Path
+) -> None:
+    if length < 4 or length > MAX_TEXT_BYTES:
+        raise InputError(f"{file}: damaged XDF file: a stream header of {length} bytes")
+    content = f.read(length)
+    if len(content) != length:
+        raise InputError(f"{file}: truncated XDF file: it ends inside a stream header")
+    stream_id = struct.unpack("<I", content[:4])[0]
+    xml = content[4:].decode("utf-8", "replace")
+    count = re.search(r"<channel_count>\s*(-?\d+)\s*</channel_count>", xml)
+    fmt = re.search(r"<channel_format>\s*(\w+)\s*</channel_format>", xml)
+    channels = int(count.group(1)) if count else -1
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise InputError(
+            f"{file}: stream {stream_id} declares {channels} channels (1..{MAX_CHANNELS} allowed)"
+        )
+    kind = fmt.group(1) if fmt else ""
+    if kind != "string" and kind not in _ITEM_BYTES:
+        raise InputError(f"{file}: stream {stream_id} has an unknown channel format '{kind}'")
+    streams[stream_id] = (channels, _ITEM_BYTES.get(kind, 0))
+
+
+def _samples_header(
+    f: IO[bytes], length: int, streams: dict[int, tuple[int, int]], file: Path, start: int
+) -> None:
+    """A Samples chunk may not declare more samples than its bytes can hold."""
+    head = f.read(min(length, 13))
+    if len(head) < 6:
+        raise InputError(f"{file}: damaged XDF file: a samples chunk at byte {start} is too short")
+    stream_id = struct.unpack("<I", head[:4])[0]
+    width = head[4]
+    if width not in (1, 4, 8) or len(head) < 5 + width:
+        raise InputError(f"{file}: damaged XDF file: bad sample count at byte {start}")
+    count = int.from_bytes(head[5 : 5 + width], "little")
+    channels, item = streams.get(stream_id, (1, 0))
+    per_sample = 1 + channels * item if item else 2  # a time-stamp byte; text takes >= 1 more
+    if count * per_sample > length:
+        raise InputError(
+            f"{file}: damaged XDF file: the chunk at byte {start} declares {count:,} samples "
+            f"but holds {length:,} bytes"
+        )
 
 
 class _Damage(logging.Handler):

@@ -16,27 +16,55 @@ every other global before anything is called:
 Real dtypes and arrays never reach the pickle stream, so no BUILD opcode can change a dtype's
 flags after an array uses it (numpy would then read raw floats as object pointers). Every length
 the pickle claims is checked against the file's size before anything is allocated.
+
+Arrays are views of the bytes the pickle holds (read-only; callers copy what they change), so
+the samples are in memory once. Memory stays bounded by the file's size: a pickle may name one memoised buffer many times, but
+the arrays built from buffers may not add up to more bytes than the file holds (a legitimate file
+stores each array's bytes once), and shared lists and dicts are rebuilt once, not once per
+reference (a few hundred bytes of nested references would otherwise expand without end).
 """
 
 from __future__ import annotations
 
+import contextvars
 import io
 import math
 import os
 import pickle
 import pickletools
+import stat
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 
 from .errors import EvokeError, InputError, UnsafeFileError
+from .limits import MAX_RECORDING_BYTES
+from .safe_files import check_regular
 
 # Files larger than this are refused before reading (a DEAP .dat is about 100 MB).
-MAX_FILE_BYTES = 4 * 2**30
+MAX_FILE_BYTES = MAX_RECORDING_BYTES
 # Nesting deeper than this is not data that a DEAP file holds (and may be a cycle).
 _MAX_DEPTH = 64
+_MAX_NODES = 1_000_000  # containers and values rebuilt; DEAP's files hold a handful
+# Bytes of array data the load may still build (the file's size): see the module notes.
+_array_budget: contextvars.ContextVar[list[int]] = contextvars.ContextVar("array_budget")
+# Array data by id of the (still empty) _GuardedArray: the plain array is made a view of these
+# bytes afterwards, so the file's samples are held once, not copied again into the array.
+_array_data: contextvars.ContextVar[
+    dict[int, tuple[bytes, np.dtype[Any], tuple[int, ...], bool]]
+] = contextvars.ContextVar("array_data")
+
+
+def _spend(nbytes: int) -> None:
+    budget = _array_budget.get()
+    budget[0] -= nbytes
+    if budget[0] < 0:
+        raise _Refuse(
+            "arrays adding up to more bytes than the file holds (one buffer used many times)"
+        )
+
+
 _NUMBER_KINDS = "biufc"  # bool, signed, unsigned, float, complex
 
 # numpy.core.multiarray._reconstruct and .scalar (numpy._core... in numpy 2), found without
@@ -99,8 +127,7 @@ class _GuardedArray(np.ndarray):
     def __setstate__(self, state: object) -> None:
         if not isinstance(state, tuple) or len(state) not in (4, 5):
             raise _Refuse("an array with an unexpected state")
-        version = state[0] if len(state) == 5 else 1
-        shape, spec, fortran, raw = state[-4:]
+        shape, spec, fortran, raw = state[-4:]  # (version,) shape, dtype, fortran, data
         dtype = _number_dtype(spec)
         if isinstance(raw, str):  # Python 2 pickles store the bytes as str; latin-1 maps them back
             raw = raw.encode("latin1")
@@ -110,7 +137,8 @@ class _GuardedArray(np.ndarray):
             raise _Refuse("an array with an invalid shape")
         if math.prod(shape) * dtype.itemsize != len(raw):
             raise _Refuse(f"an array of shape {shape} with {len(raw)} bytes of data")
-        np.ndarray.__setstate__(self, (version, shape, dtype, bool(fortran), raw))
+        _spend(len(raw))
+        _array_data.get()[id(self)] = (bytes(raw), dtype, shape, bool(fortran))
 
 
 class _Allowed:
@@ -163,6 +191,7 @@ def _frombuffer(buffer: object, spec: object, shape: object, order: object = "C"
         raise _Refuse("_frombuffer with an invalid shape")
     if math.prod(shape) * dtype.itemsize != len(buffer):
         raise _Refuse(f"an array of shape {shape} with {len(buffer)} bytes of data")
+    _spend(len(buffer))
     array = np.frombuffer(buffer, dtype=dtype).reshape(shape, order="F" if order == "F" else "C")
     return array.copy(order="K").view(_GuardedArray)  # writable, and guarded against BUILD
 
@@ -221,29 +250,63 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise _Refuse("a persistent id")
 
 
-def _check_lengths(data: bytes) -> None:
-    """Walk the opcodes once: every claimed length must fit in the file (no huge allocations)."""
-    for _ in pickletools.genops(io.BytesIO(data)):
+def _check_lengths(f: io.BufferedReader) -> None:
+    """Walk the opcodes once: every claimed length must fit in the file (no huge allocations).
+
+    Reads the file as a stream: each argument is read, checked and dropped, so the file never
+    sits in memory beside what is built from it."""
+    for _ in pickletools.genops(f):
         pass
 
 
-def _plain(value: object, depth: int = 0) -> object:
-    """The loaded value with guarded arrays turned into plain ones; anything else is refused."""
-    if depth > _MAX_DEPTH:
-        raise _Refuse("data nested too deeply (or referring to itself)")
-    if isinstance(value, _GuardedArray):
-        return value.view(np.ndarray)
-    if isinstance(value, dict):
-        return {_plain(k, depth + 1): _plain(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v, depth + 1) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_plain(v, depth + 1) for v in value)
-    if isinstance(value, _DtypeSpec):
-        return value.real()
-    if value is None or isinstance(value, bool | int | float | complex | str | bytes | bytearray):
-        return value
-    raise _Refuse(f"an object of type {type(value).__name__}")
+class _Plain:
+    """Turns the loaded value into plain Python and numpy, each shared object once."""
+
+    def __init__(self) -> None:
+        self.done: dict[int, object] = {}  # id -> converted: shared references stay shared
+        self.open: set[int] = set()  # ids being converted: meeting one again is a cycle
+        self.nodes = 0
+
+    def __call__(self, value: object, depth: int = 0) -> object:
+        if depth > _MAX_DEPTH:
+            raise _Refuse("data nested too deeply")
+        key = id(value)
+        if key in self.done:
+            return self.done[key]
+        if key in self.open:
+            raise _Refuse("data that refers to itself")
+        self.nodes += 1
+        if self.nodes > _MAX_NODES:
+            raise _Refuse(f"more than {_MAX_NODES:,} values (a DEAP file holds a handful)")
+        self.open.add(key)
+        out = self._convert(value, depth)
+        self.open.discard(key)
+        self.done[key] = out
+        return out
+
+    def _convert(self, value: object, depth: int) -> object:
+        if isinstance(value, _GuardedArray):
+            data = _array_data.get().get(id(value))
+            if data is None:  # from _frombuffer: already a filled array
+                return value.view(np.ndarray)
+            raw, dtype, shape, fortran = data
+            array = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+            if not dtype.isnative:  # as numpy's own unpickling: native byte order (a copy)
+                return array.astype(dtype.newbyteorder("="))
+            return array
+        if isinstance(value, dict):
+            return {self(k, depth + 1): self(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self(v, depth + 1) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self(v, depth + 1) for v in value)
+        if isinstance(value, _DtypeSpec):
+            return value.real()
+        if value is None or isinstance(
+            value, bool | int | float | complex | str | bytes | bytearray
+        ):
+            return value
+        raise _Refuse(f"an object of type {type(value).__name__}")
 
 
 def load_pickle(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES) -> object:
@@ -253,17 +316,18 @@ def load_pickle(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES
     InputError when the file is missing, too large, truncated or corrupt.
     """
     source = str(path)
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{source}: no such file")
-    size = file.stat().st_size
-    if size > max_bytes:
-        raise InputError(f"{source}: {size} bytes is larger than the {max_bytes} a DEAP file needs")
-    data = file.read_bytes()
+    size = check_regular(path, "DEAP .dat", max_bytes)
+    token = _array_budget.set([size])
+    data_token = _array_data.set({})
     try:
-        _check_lengths(data)
-        value = _RestrictedUnpickler(io.BytesIO(data), encoding="latin1").load()
-        return _plain(value)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped after the check
+                raise InputError(f"{source}: not a regular file, so not a DEAP .dat file")
+            _check_lengths(f)
+            f.seek(0)
+            value = _RestrictedUnpickler(f, encoding="latin1").load()
+        return _Plain()(value)
     except _Refuse as exc:
         raise UnsafeFileError(
             f"{source}: refused to load: the pickle asks for {exc}, a DEAP file only holds arrays"
@@ -272,7 +336,12 @@ def load_pickle(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES
         raise
     except RecursionError as exc:
         raise InputError(f"{source}: not a readable pickle (nested too deeply)") from exc
+    except MemoryError:
+        raise InputError(f"{source}: not enough memory to read this pickle") from None
     except Exception as exc:  # any other failure means a truncated or corrupt file
         raise InputError(
             f"{source}: not a readable pickle (truncated or corrupt?): {type(exc).__name__}: {exc}"
         ) from exc
+    finally:
+        _array_budget.reset(token)
+        _array_data.reset(data_token)

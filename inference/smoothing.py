@@ -30,8 +30,12 @@ class SmoothingSettings:
     min_dwell_s: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.tau_s < 0 or self.min_dwell_s < 0 or not (0 <= self.hysteresis < 0.5):
-            raise ValueError("tau_s and min_dwell_s must be >= 0 and hysteresis in [0, 0.5)")
+        for name, value, high in (("tau", self.tau_s, 3600.0), ("dwell", self.min_dwell_s, 3600.0)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= high):
+                raise ValueError(f"{name} must be a number of seconds in 0..{high:g}, got {value}")
+        h = self.hysteresis
+        if not (isinstance(h, int | float) and math.isfinite(h) and 0 <= h < 0.5):
+            raise ValueError(f"hysteresis must be a number in [0, 0.5), got {h}")
 
     def ema_gain(self, dt: float) -> float:
         return 1.0 if self.tau_s == 0 else float(1.0 - np.exp(-dt / self.tau_s))

@@ -3,6 +3,7 @@ official way, operated through its operators, checked against the runtime's own 
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -364,3 +365,75 @@ def test_preview_applies_the_preset_with_name_map_and_pose(installed: Path, tmp_
     assert blocks["Smile_L"].value == pytest.approx(
         presets["emotions"]["sadness"]["shape_keys"].get("mouthSmileLeft", 0.0)
     )
+
+
+def _scene_state(face: Any) -> dict[str, Any]:
+    keys = face.data.shape_keys
+    anim = keys.animation_data
+    return {
+        "action": anim.action.name if anim and anim.action else None,
+        "users": anim.action.users if anim and anim.action else 0,
+        "props_action": face.animation_data.action.name if face.animation_data else None,
+        "actions": sorted(a.name for a in bpy.data.actions),
+        "values": [round(k.value, 6) for k in keys.key_blocks],
+        "props": {k: face[k] for k in face.keys() if k.startswith("evoke_")},
+    }
+
+
+def test_a_failed_bake_leaves_the_previous_one_whole(
+    installed: Path, deap_two_trials: Path, tmp_path: Path
+) -> None:
+    """Presets naming one key twice (jawOpen / JAWOPEN) or a name map sending two keys to one
+    are refused before anything changes: the previous bake keeps its action, users, values."""
+    obj = face_with_keys()
+    s = setup_bake(obj, tmp_path, deap_two_trials)
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    bpy.context.scene.frame_set(300)
+    before = _scene_state(obj)
+    assert before["action"] and before["users"] >= 1
+    bad = json.loads(json.dumps(PRESETS))
+    bad["emotions"]["fear"]["shape_keys"]["JAWOPEN"] = 0.5
+    bad["emotions"]["fear"]["shape_keys"]["jawOpen"] = 0.2
+    (tmp_path / "twice.json").write_text(json.dumps(bad))
+    with pytest.raises(RuntimeError, match="JAWOPEN|jawOpen"):
+        bpy.ops.evoke.load_presets(filepath=str(tmp_path / "twice.json"))
+    assert bpy.ops.evoke.name_map_add() == {"FINISHED"}
+    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "mouthSmileRight"
+    with pytest.raises(RuntimeError, match="both drive the shape key 'mouthSmileRight'"):
+        bpy.ops.evoke.bake()
+    bpy.context.scene.frame_set(300)
+    assert _scene_state(obj) == before
+    s.name_map.clear()
+
+
+def test_nan_preset_weights_are_refused_at_load(installed: Path, tmp_path: Path) -> None:
+    face_with_keys()
+    path = tmp_path / "nan.json"
+    path.write_text(json.dumps(PRESETS).replace('"jawOpen": 0.7', '"jawOpen": NaN'))
+    with pytest.raises(RuntimeError, match="NaN or infinite"):
+        bpy.ops.evoke.load_presets(filepath=str(path))
+
+
+def test_fifos_and_devices_are_refused_without_blocking(
+    installed: Path, deap_two_trials: Path, tmp_path: Path
+) -> None:
+    import os
+    import time
+
+    model_cache = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.model_cache")
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    obj = face_with_keys()
+    s = setup_bake(obj, tmp_path, deap_two_trials)
+    started = time.monotonic()
+    assert "not a regular file" in model_cache.describe(str(fifo))  # the panel's model line
+    s.model_path = str(fifo)
+    with pytest.raises(RuntimeError, match="not a regular file"):
+        bpy.ops.evoke.bake()
+    s.model_path = ""
+    with pytest.raises(RuntimeError, match="not a regular file"):
+        bpy.ops.evoke.load_presets(filepath=str(fifo))
+    s.source_path = "/dev/zero"
+    with pytest.raises(RuntimeError):
+        bpy.ops.evoke.bake()
+    assert time.monotonic() - started < 10  # nothing waited for a writer or read without end

@@ -50,7 +50,7 @@ def test_pickled_object_in_npz_is_never_loaded(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"not a zip at all", "not a readable"), (b"", "not a readable")],
+    [(b"not a zip at all", "not an EVOKE model file"), (b"", "not an EVOKE model file")],
 )
 def test_corrupt_files_give_a_clear_error(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.npz"

@@ -203,8 +203,50 @@ def test_not_a_pickle_and_missing_file(tmp_path: Path) -> None:
 
 def test_size_limit(tmp_path: Path) -> None:
     path = _write(tmp_path / "s01.dat", pickle.dumps(np.zeros(100)))
-    with pytest.raises(InputError, match="larger than"):
+    with pytest.raises(InputError, match="more than a DEAP .dat file can be"):
         load_pickle(path, max_bytes=100)
+
+
+def test_shared_references_are_rebuilt_once_not_per_reference(tmp_path: Path) -> None:
+    """A few hundred bytes naming one list again and again (2**40 leaves if expanded)."""
+    inner: list[object] = [1.0, 2.0]
+    for _ in range(40):
+        inner = [inner, inner]
+    path = _write(tmp_path / "s01.dat", pickle.dumps({"data": inner, "labels": inner}, protocol=2))
+    assert path.stat().st_size < 2000
+    loaded = load_pickle(path)
+    assert isinstance(loaded, dict) and loaded["data"] is loaded["labels"]  # still shared
+
+
+def test_one_buffer_named_many_times_is_refused(tmp_path: Path) -> None:
+    """A memoised 1 MB buffer turned into 3,000 arrays would take 3 GB from a 1 MB file."""
+    one = np.zeros(2**17)  # 1 MiB
+    path = _write(
+        tmp_path / "s01.dat", pickle.dumps({"data": [one] * 3, "labels": one}, protocol=2)
+    )
+    assert isinstance(load_pickle(path), dict)  # the same array object, shared: fine
+    path = _write(tmp_path / "s02.dat", _frombuffer_repeated(2**20, 3000))
+    assert path.stat().st_size < 2**21
+    with pytest.raises(UnsafeFileError, match="more bytes than the file holds"):
+        load_pickle(path)
+
+
+def _frombuffer_repeated(nbytes: int, times: int) -> bytes:
+    """A protocol-5 pickle: one memoised buffer of `nbytes` handed to numpy's `_frombuffer`
+    `times` times (each call builds a new array)."""
+
+    def text(t: str) -> bytes:
+        return b"\x8c" + bytes([len(t)]) + t.encode()
+
+    call = (
+        b"h\x00" + b"(" + b"h\x01" + text("u1") + b"J" + struct.pack("<i", nbytes) + b"\x85"
+        + text("C") + b"tR"
+    )  # fmt: skip
+    return (
+        b"\x80\x05" + text("numpy.core.numeric") + text("_frombuffer") + b"\x93\x94"
+        + b"\x8e" + struct.pack("<Q", nbytes) + bytes(nbytes) + b"\x94"
+        + b"](" + call * times + b"e."
+    )  # fmt: skip
 
 
 def test_genuine_synthetic_file_loads_and_equals_what_was_written(tmp_path: Path) -> None:
@@ -216,7 +258,8 @@ def test_genuine_synthetic_file_loads_and_equals_what_was_written(tmp_path: Path
     assert type(loaded["data"]) is np.ndarray and loaded["data"].dtype == np.float64
     np.testing.assert_array_equal(loaded["data"], data)
     np.testing.assert_array_equal(loaded["labels"], labels)
-    assert loaded["data"].flags.writeable
+    # a read-only view of the bytes the file held: the samples are in memory once
+    assert not loaded["data"].flags.writeable and not loaded["data"].flags.owndata
 
 
 @pytest.mark.parametrize("protocol", [0, 2, 4, 5])
