@@ -17,8 +17,8 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ..inference.emotion import EmotionTable
-from ..inference.pipeline import TrialTimeline
+from ..inference.emotion.table import EmotionTable
+from ..inference.predict import TrialTimeline
 from .anim_compat import ActionBatch
 from .presets import Presets, resolve_keys
 

@@ -3,7 +3,7 @@
 Threads: a resolver thread finds the stream and opens the inlet (resolution can take a second);
 everything else runs in `tick()` on Blender's main thread, called by a timer (or by a headless
 script, since timers never fire in the bpy module): pull what has arrived with timeout 0, run the
-numpy live chain (inference.live.LiveProcessor), write the shape keys with one foreach_set.
+numpy live chain (inference.live.processor.LiveProcessor), write the shape keys with one foreach_set.
 Stream lost: the face eases to neutral and the inlet (recover=True) picks the stream up again
 when an outlet with the same source id returns.
 """
@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from ..inference.dsp.montages import channel_map_for
+from ..inference.emotion.smoothing import SmoothingSettings
 from ..inference.errors import EvokeError
-from ..inference.live import LiveProcessor, LiveUpdate
-from ..inference.model import EvokeModel
-from ..inference.montages import channel_map_for
-from ..inference.smoothing import SmoothingSettings
-from ..inference.stream_info import describe_stream
+from ..inference.live.processor import LiveProcessor, LiveUpdate
+from ..inference.live.stream_info import describe_stream
+from ..inference.model.model_file import EvokeModel
 from .live_record import LiveRecording, RecordingReport, write_recording
 from .presets import Presets, resolve_keys
 

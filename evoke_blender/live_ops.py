@@ -7,8 +7,8 @@ from typing import Any
 
 import bpy
 
+from ..inference.emotion.smoothing import SmoothingSettings
 from ..inference.errors import EvokeError
-from ..inference.smoothing import SmoothingSettings
 from . import bake as baking
 from . import model_cache
 from .live import TICK_S, LiveDriver, import_pylsl

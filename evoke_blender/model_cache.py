@@ -7,7 +7,7 @@ import os
 import bpy
 
 from ..inference.errors import EvokeError
-from ..inference.model import EvokeModel, load_model
+from ..inference.model.model_file import EvokeModel, load_model
 
 _cache: dict[tuple[str, float], EvokeModel] = {}
 

@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 import bpy
 
+from ..inference.emotion.smoothing import SmoothingSettings
 from ..inference.errors import EvokeError
-from ..inference.pipeline import PredictOptions, predict
-from ..inference.smoothing import SmoothingSettings
+from ..inference.predict import PredictOptions, predict
 from . import bake as baking
 from . import model_cache
 from .presets import DEFAULT_PRESETS_PATH, Presets

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import bpy
 
-from ..inference.readers import format_of
+from ..inference.io.formats import format_of
 from . import bake as baking
 from . import model_cache
 

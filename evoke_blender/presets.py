@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..inference.errors import InputError
-from ..inference.safe_files import load_json
+from ..inference.io.safe_files import load_json
 
 DEFAULT_PRESETS_PATH = Path(__file__).resolve().parent.parent / "avatar_assets" / "presets.json"
 

@@ -39,7 +39,7 @@ class EVOKE_PG_marker(bpy.types.PropertyGroup):
 
 
 def _montage_items() -> list[tuple[str, str, str]]:
-    from ..inference.montages import MONTAGES
+    from ..inference.dsp.montages import MONTAGES
 
     items = [("NONE", "Labels", "Match channels by their 10-20 labels")]
     return items + [(key, m.title, f"Channels in {m.title} order") for key, m in MONTAGES.items()]

@@ -1,4 +1,5 @@
-"""Command line: predict emotions from a recording, print model provenance, run the benchmark."""
+"""Command line: predict emotions from a recording, print a model's provenance. (The speed
+figures are `scripts/bench_runtime.py`: they need torch and scipy as references.)"""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .emotion import EmotionTable
+from .dsp.montages import MONTAGES
+from .dsp.rates import MAX_RATE_HZ, MIN_RATE_HZ
+from .emotion.smoothing import SmoothingSettings
+from .emotion.table import EmotionTable
 from .errors import EvokeError
-from .model import load_model
-from .montages import MONTAGES
-from .pipeline import MODES, Prediction, PredictOptions, predict
-from .rates import MAX_RATE_HZ, MIN_RATE_HZ
-from .readers import describe_markers, read_recording
-from .smoothing import SmoothingSettings
-from .units import UNIT_CHOICES
+from .io.formats import describe_markers, read_recording
+from .io.units import UNIT_CHOICES
+from .model.model_file import load_model
+from .predict import MODES, Prediction, PredictOptions, predict
 
 
 def _number(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Any:
@@ -106,11 +107,6 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("model-info", help="print a model's metadata")
     info.add_argument("path", nargs="?", help="model file; default: the bundled model")
 
-    be = sub.add_parser("bench", help="speed figures (features, forward pass)")
-    be.add_argument("--json", action="store_true")
-    be.add_argument(
-        "--reference-trials", type=int, default=4, help="trials timed in the scipy loop"
-    )
     return p
 
 
@@ -182,9 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(model.describe())
             print(json.dumps(model.metadata, indent=1, sort_keys=True))
             return 0
-        from .bench import run_bench  # only the benchmark needs the optional references
-
-        return run_bench(as_json=args.json, reference_trials=args.reference_trials)
+        raise AssertionError(f"unknown command {args.command}")  # argparse allows no other
     except EvokeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -87,8 +87,8 @@ def slow_walk(n: int, ch: int, rate: float, rng: np.random.Generator) -> np.ndar
 
 def _emotions(samples: np.ndarray, rate: float, *, preprocess: bool) -> np.ndarray:
     from inference import PredictOptions, Recording, load_model, predict
-    from inference.electrodes import DEAP_EEG_CHANNELS
-    from inference.recording import Trial
+    from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+    from inference.io.recording import Trial
 
     base = round(3.0 * rate)
     meta: dict[str, object] = {"unit": "uV", "preprocessed": not preprocess}

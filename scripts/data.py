@@ -1,7 +1,7 @@
 """DEAP folder -> labelled 1 s windows for training, through the runtime's own feature code.
 
-Features come from inference.features.trial_features (the function the add-on runs), labels from
-inference.labels.vad_bits, so a trained model sees exactly what it will see in Blender. Features
+Features come from inference.dsp.features.trial_features (the function the add-on runs), labels from
+inference.emotion.labels.vad_bits, so a trained model sees exactly what it will see in Blender. Features
 are cached per subject as .npz; the cache key covers the FeatureSettings, the hop and the source
 file's name, size and mtime, so a changed file or setting recomputes and nothing else does.
 """
@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from inference.dsp.features import N_ELECTRODES, FeatureSettings, trial_features  # noqa: E402
+from inference.emotion.labels import vad_bits  # noqa: E402
 from inference.errors import InputError  # noqa: E402
-from inference.features import N_ELECTRODES, FeatureSettings, trial_features  # noqa: E402
-from inference.labels import vad_bits  # noqa: E402
 
 CACHE_VERSION = 1
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
@@ -72,7 +72,7 @@ def is_synthetic(data_dir: str | Path) -> bool:
 
 def read_subject(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """(data (trials, >=32, samples) float32, labels (trials, >=3)) of one subject file."""
-    from inference.readers_deap import DeapFolder
+    from inference.io.deap_files import DeapFolder
 
     try:
         data, labels = DeapFolder(path.parent).load(int(path.name[1:3]))

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 from synth_deap import write_deap_folder  # noqa: E402
 
 from inference import EvokeError, PredictOptions, load_model, predict  # noqa: E402
-from inference.readers import read_recording  # noqa: E402
+from inference.io.formats import read_recording  # noqa: E402
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Run folder -> model file the add-on runs (inference.model.save_model), with provenance.
+"""Run folder -> model file the add-on runs (inference.model.model_file.save_model), with provenance.
 
     python scripts/export_model.py runs/x --out avatar_assets/models/evoke_student.npz
 
@@ -22,9 +22,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inference.emotion import EmotionTable
-from inference.features import FeatureSettings
-from inference.model import save_model
+from inference.dsp.features import FeatureSettings
+from inference.emotion.table import EmotionTable
+from inference.model.model_file import save_model
 
 ARCHITECTURE = {"name": "evoke-student", "outputs": ["valence", "arousal", "dominance"]}
 
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--notes", default="", help="extra provenance notes")
     a = p.parse_args(argv)
     path = export(a.run, a.out, a.weights, a.notes)
-    from inference.model import load_model
+    from inference.model.model_file import load_model
 
     print(f"{path}: {load_model(path).describe()}")
     return 0

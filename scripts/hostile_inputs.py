@@ -265,7 +265,7 @@ def _good_dat(folder: Path) -> Path:
 
 
 def _good_csv(folder: Path) -> Path:
-    from inference.electrodes import DEAP_EEG_CHANNELS
+    from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 
     path = folder / "good.csv"
     if not path.exists():
@@ -568,7 +568,7 @@ def _model_case(name: str, make: Callable[[Path], Path]) -> None:
 
 
 def _with_metadata(d: Path, name: str, change: Callable[[dict[str, Any]], Any]) -> Path:
-    from inference.model import save_model, untrained_metadata, untrained_weights
+    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
 
     path = save_model(d / f"{name}.npz", untrained_weights(), untrained_metadata())
     with zipfile.ZipFile(path) as z:
@@ -619,7 +619,7 @@ for _name, _change in {
 
 
 def _model_weights(d: Path, name: str, weights: dict[str, np.ndarray]) -> Path:
-    from inference.model import save_model, untrained_metadata, untrained_weights
+    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
 
     good = save_model(d / f"{name}-good.npz", untrained_weights(), untrained_metadata())
     path = d / f"{name}.npz"
@@ -635,7 +635,7 @@ def _model_weights(d: Path, name: str, weights: dict[str, np.ndarray]) -> Path:
 
 
 def _weights(change: Callable[[dict[str, np.ndarray]], None]) -> dict[str, np.ndarray]:
-    from inference.model import untrained_weights
+    from inference.model.model_file import untrained_weights
 
     w = untrained_weights()
     change(w)

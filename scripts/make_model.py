@@ -3,7 +3,7 @@
 1. writes 4 synthetic DEAP-format subjects (scripts/synth_deap.py, seed 0) with a SYNTHETIC.txt
    marker, 2. trains the CCNN teacher and distils the student under trial-kfold (4 folds: the
    reported metrics), 3. retrains both on all 4 subjects (--final all) for the exported student,
-4. exports avatar_assets/models/evoke_student.npz whose provenance says plainly that it was
+4. exports inference/model/evoke_student.npz whose provenance says plainly that it was
    trained on synthetic data. ~20 minutes on a 2-core CPU; rerunning resumes where it stopped.
 """
 
@@ -28,7 +28,7 @@ import models  # noqa: E402
 import train  # noqa: E402
 from synth_deap import write_deap_folder  # noqa: E402
 
-from inference.model import DEFAULT_MODEL_PATH, load_model  # noqa: E402
+from inference.model.model_file import bundled_model_path, load_model  # noqa: E402
 
 SUBJECTS, SEED = 4, 0
 
@@ -64,7 +64,7 @@ def cost_figures() -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--work", default=str(ROOT / "out" / "make_model"), help="data and run folder")
-    p.add_argument("--out", default=str(DEFAULT_MODEL_PATH), help="model file to write")
+    p.add_argument("--out", default=str(bundled_model_path()), help="model file to write")
     p.add_argument("--teacher-epochs", type=int, default=5)
     p.add_argument("--student-epochs", type=int, default=30)
     p.add_argument("--folds", type=int, default=4)

@@ -4,7 +4,7 @@
         [--speed X] [--chunk 8] [--type EEG] [--source-id ID] [--stream S] [--rate HZ]
         [--max-seconds T] [--loopback]
 
-RECORDING is anything `inference.readers.read_recording` reads (DEAP folder/.dat/.mat, XDF,
+RECORDING is anything `inference.io.formats.read_recording` reads (DEAP folder/.dat/.mat, XDF,
 EDF/BDF, CSV). DEAP trials play as baseline + trial, the chosen trial or all back to back.
 Samples go out in chunks of `--chunk` with one LSL time stamp per sample, at the recording's rate
 times `--speed`. The stream description carries desc/channels/channel/{label, unit, type}.
@@ -33,10 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from inference.electrodes import canonical_name  # noqa: E402
+from inference.dsp.electrodes import canonical_name  # noqa: E402
 from inference.errors import EvokeError  # noqa: E402
-from inference.readers import read_recording  # noqa: E402
-from inference.recording import Recording  # noqa: E402
+from inference.io.formats import read_recording  # noqa: E402
+from inference.io.recording import Recording  # noqa: E402
 
 LOOPBACK_CONFIG = ROOT / "tests" / "lsl_loopback.cfg"
 

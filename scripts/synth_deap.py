@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from inference.electrodes import DEAP_EEG_CHANNELS, grid_positions  # noqa: E402
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS, grid_positions  # noqa: E402
 
 RATE = 128.0
 N_SAMPLES = 8064

@@ -30,8 +30,23 @@ def deap_two_trials(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "s01.dat"
 
 
+EXTENSION_MODULE = "bl_ext.user_default.evoke"
+
+
+@pytest.fixture
+def installed(_installed_once: Path) -> Path:
+    """The extension, installed and enabled (a test that reset Blender's preferences, such as
+    read_factory_settings, disables add-ons: enable it again, as a user would)."""
+    import addon_utils
+    import bpy
+
+    if EXTENSION_MODULE not in bpy.context.preferences.addons:
+        addon_utils.enable(EXTENSION_MODULE, default_set=True)
+    return _installed_once
+
+
 @pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _installed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The extension built with Blender's own tool and installed the official way."""
     import bpy
     from build_extension import build

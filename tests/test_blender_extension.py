@@ -14,8 +14,8 @@ import pytest
 from mathutils import Vector  # importable once bpy is
 
 from inference import PredictOptions, load_model, predict
-from inference.readers_deap import read_recording
-from inference.smoothing import SmoothingSettings
+from inference.emotion.smoothing import SmoothingSettings
+from inference.io.deap_files import read_recording
 
 MODULE = "bl_ext.user_default.evoke"
 KEYS = (
@@ -191,8 +191,8 @@ def test_bad_inputs_give_clear_errors(
 def test_model_with_other_features_is_refused(
     installed: Path, deap_two_trials: Path, tmp_path: Path
 ) -> None:
-    from inference.features import FeatureSettings
-    from inference.model import save_model, untrained_metadata, untrained_weights
+    from inference.dsp.features import FeatureSettings
+    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
 
     obj = face_with_keys()
     s = setup_bake(obj, tmp_path, deap_two_trials)

@@ -18,9 +18,9 @@ from bench_artefacts import add_artefact, raw_trials
 from writers import start_player_lsl, write_edf, write_xdf
 
 from inference import PredictOptions, load_model, predict
-from inference.electrodes import DEAP_EEG_CHANNELS
-from inference.readers import read_recording
-from inference.smoothing import SmoothingSettings
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+from inference.emotion.smoothing import SmoothingSettings
+from inference.io.formats import read_recording
 
 RATE = 256.0
 

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from inference import PredictOptions, Recording, load_model, predict
-from inference.electrodes import DEAP_EEG_CHANNELS
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+from inference.dsp.features import FeatureSettings
 from inference.errors import InputError
-from inference.features import FeatureSettings
-from inference.model import save_model, untrained_metadata, untrained_weights
-from inference.readers_deap import read_recording
+from inference.io.deap_files import read_recording
+from inference.model.model_file import save_model, untrained_metadata, untrained_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"t", "valence", "arousal", "dominance", "emotion", "confidence"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inference.electrodes import DEAP_EEG_CHANNELS, canonical_name, match_channels
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS, canonical_name, match_channels
 from inference.errors import InputError
 
 EPOC = ["AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4", "F8", "AF4"]
@@ -54,8 +54,8 @@ def test_muse_is_refused_clearly() -> None:
 
 
 def test_channel_map_names_numbered_channels_and_messages_say_what_matched() -> None:
-    from inference.electrodes import describe_match
-    from inference.montages import parse_channel_map
+    from inference.dsp.electrodes import describe_match
+    from inference.dsp.montages import parse_channel_map
 
     labels = [f"Ch{k}" for k in range(1, 9)]
     with pytest.raises(InputError, match=r"only 0 .*matched: none.*channel map"):
@@ -87,7 +87,7 @@ def test_channel_map_names_numbered_channels_and_messages_say_what_matched() -> 
     ],
 )  # fmt: skip
 def test_positional_montages(montage: str, labels: list[str], expected: list[str]) -> None:
-    from inference.montages import montage_map
+    from inference.dsp.montages import montage_map
 
     mapping = montage_map(montage, labels)
     assert [mapping[lab] for lab in labels] == expected
@@ -95,7 +95,7 @@ def test_positional_montages(montage: str, labels: list[str], expected: list[str
 
 
 def test_biosemi_labels_in_any_order_and_spelling() -> None:
-    from inference.montages import montage_map
+    from inference.dsp.montages import montage_map
 
     labels = [
         "EEG B16",

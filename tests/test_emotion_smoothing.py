@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.emotion import EmotionTable
+from inference.emotion.labels import vad_bits
+from inference.emotion.smoothing import SmoothingSettings, StreamingSmoother, smooth_offline
+from inference.emotion.table import EmotionTable
 from inference.errors import InputError
-from inference.labels import vad_bits
-from inference.smoothing import SmoothingSettings, StreamingSmoother, smooth_offline
 
 
 def test_default_table_follows_design() -> None:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from inference.electrodes import DEAP_EEG_CHANNELS, GRID_LAYOUT
-from inference.features import FeatureSettings, band_features, to_grid, trial_features
-from inference.filters import butter_bandpass
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS, GRID_LAYOUT
+from inference.dsp.features import FeatureSettings, band_features, to_grid, trial_features
+from inference.dsp.filters import butter_bandpass
 
 SETTINGS = FeatureSettings()
 TOL = 1e-4  # the bound on |ours - scipy| for DE values

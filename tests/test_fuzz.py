@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from writers import _eeg_stream, write_xdf
 
-from inference.electrodes import DEAP_EEG_CHANNELS
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 
 FUZZ = settings(
     max_examples=100,
@@ -214,7 +214,7 @@ JSON_VALUES = st.recursive(
 
 @pytest.fixture(scope="module")
 def model_entries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    from inference.model import save_model, untrained_metadata, untrained_weights
+    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
 
     path = save_model(
         tmp_path_factory.mktemp("model") / "m.npz", untrained_weights(), untrained_metadata()

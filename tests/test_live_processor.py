@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from inference import EvokeModel, load_model
-from inference.electrodes import DEAP_EEG_CHANNELS
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+from inference.dsp.features import trial_features
+from inference.dsp.preprocess import StreamFIR, StreamResampler, bandpass_fir
+from inference.dsp.resample import resample
 from inference.errors import InputError
-from inference.features import trial_features
-from inference.live import LiveProcessor
-from inference.preprocess import StreamFIR, StreamResampler, bandpass_fir
-from inference.readers_deap import read_recording
-from inference.resample import resample
+from inference.io.deap_files import read_recording
+from inference.live.processor import LiveProcessor
 
 EPOC = ("AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4", "F8", "AF4")
 

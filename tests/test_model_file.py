@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inference.dsp.features import FeatureSettings
 from inference.errors import ModelError
-from inference.features import FeatureSettings
-from inference.model import load_model, save_model, untrained_metadata, untrained_weights
+from inference.model.model_file import load_model, save_model, untrained_metadata, untrained_weights
 
 
 def test_round_trip_keeps_weights_and_metadata(tmp_path: Path) -> None:

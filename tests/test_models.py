@@ -59,7 +59,7 @@ def test_numpy_student_matches_the_torch_student(batch: int) -> None:
     """The runtime's numpy forward pass against the torch module training uses, same weights."""
     import numpy as np
 
-    from inference.student import StudentNet
+    from inference.model.student import StudentNet
 
     net = models.Student().eval()
     rng = np.random.default_rng(batch)

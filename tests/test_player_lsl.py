@@ -15,10 +15,10 @@ from bench_artefacts import add_artefact, raw_trials
 from writers import start_player_lsl
 
 from inference import PredictOptions, Recording, load_model, predict
-from inference.electrodes import DEAP_EEG_CHANNELS
-from inference.live import LiveProcessor
-from inference.readers import read_recording
-from inference.stream_info import describe_stream
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+from inference.io.formats import read_recording
+from inference.live.processor import LiveProcessor
+from inference.live.stream_info import describe_stream
 
 RATE = 256.0
 

@@ -10,11 +10,11 @@ from bench_artefacts import ARTEFACTS, add_artefact, artefact_shares, raw_trials
 from scipy.signal import lfilter
 
 from inference import PredictOptions, Recording, load_model, predict
-from inference.electrodes import DEAP_EEG_CHANNELS
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+from inference.dsp.preprocess import Preprocessor, StreamFIR, bandpass_fir
 from inference.errors import InputError
-from inference.live import LiveProcessor
-from inference.preprocess import Preprocessor, StreamFIR, bandpass_fir
-from inference.units import guess_scale, microvolt_scale
+from inference.io.units import guess_scale, microvolt_scale
+from inference.live.processor import LiveProcessor
 
 
 def test_bandpass_response_and_output_against_scipy_lfilter() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.electrodes import DEAP_ALL_CHANNELS
+from inference.dsp.electrodes import DEAP_ALL_CHANNELS
 from inference.errors import InputError
-from inference.readers_deap import (
+from inference.io.deap_files import (
     DeapFolder,
     deap_recording,
     read_deap_dat,

@@ -19,14 +19,14 @@ import pyxdf
 from writers import _eeg_stream, _pyedflib_read, write_edf, write_xdf
 
 from inference import load_model
-from inference.electrodes import DEAP_EEG_CHANNELS
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.errors import InputError
-from inference.pipeline import predict
-from inference.readers import SUPPORTED, read_recording
-from inference.readers_csv import read_csv
-from inference.readers_deap import read_recording as read_deap
-from inference.readers_edf import read_edf
-from inference.readers_xdf import read_xdf
+from inference.io.csv_file import read_csv
+from inference.io.deap_files import read_recording as read_deap
+from inference.io.edf import read_edf
+from inference.io.formats import SUPPORTED, read_recording
+from inference.io.xdf import read_xdf
+from inference.predict import predict
 
 EPOC = ("AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4", "F8", "AF4")
 PYEDFLIB_DATA = Path(pyedflib.__file__).resolve().parent / "tests" / "data"
@@ -350,7 +350,7 @@ def test_missing_libraries_say_what_to_install(
 @pytest.mark.parametrize("rate", [512.0, 500.0, 256.0, 128.0])
 def test_csv_rate_from_rounded_time_column(tmp_path: Path, rate: float) -> None:
     """Times written with 5 decimals round every step (1/512 s -> 0.00195); the rate must not."""
-    from inference.readers_csv import read_csv
+    from inference.io.csv_file import read_csv
 
     n = int(rate * 6)
     data = np.column_stack([np.arange(n) / rate, np.random.default_rng(0).standard_normal((n, 3))])

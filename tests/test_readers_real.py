@@ -15,9 +15,9 @@ from bench_artefacts import raw_trials
 from writers import TWENTE_ORDER, _eeg_stream, write_deap_original_bdf, write_xdf
 
 from inference import load_model, predict
-from inference.electrodes import DEAP_EEG_CHANNELS
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.errors import InputError
-from inference.readers import describe_markers, read_recording
+from inference.io.formats import describe_markers, read_recording
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2", "Fz", "Cz", "Pz", "T7")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
+from inference.dsp.resample import resample, resample_ratio
 from inference.errors import InputError
-from inference.resample import resample, resample_ratio
 
 
 def _reference(x: np.ndarray, rate_in: float, rate_out: float = 128.0) -> np.ndarray:

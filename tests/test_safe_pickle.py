@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from inference.errors import InputError, UnsafeFileError
-from inference.safe_pickle import load_pickle
+from inference.io.safe_pickle import load_pickle
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 if str(SCRIPTS) not in sys.path:

@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tests" / "lsl_loopback.cfg"
 os.environ["LSLAPICFG"] = str(CONFIG)  # before pylsl (liblsl reads it once, at first use)
 
-from inference.electrodes import DEAP_ALL_CHANNELS  # noqa: E402
-from inference.features import trial_features  # noqa: E402
-from inference.live import LiveProcessor  # noqa: E402
-from inference.model import load_model  # noqa: E402
-from inference.readers import read_recording  # noqa: E402
+from inference.dsp.electrodes import DEAP_ALL_CHANNELS  # noqa: E402
+from inference.dsp.features import trial_features  # noqa: E402
+from inference.io.formats import read_recording  # noqa: E402
+from inference.live.processor import LiveProcessor  # noqa: E402
+from inference.model.model_file import load_model  # noqa: E402
 
 SCRIPT = ROOT / "scripts" / "stream_lsl.py"
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.features import FeatureSettings, trial_features
-from inference.streaming import StreamingFeatures
+from inference.dsp.features import FeatureSettings, trial_features
+from inference.dsp.streaming import StreamingFeatures
 
 SETTINGS = FeatureSettings()
 

@@ -9,8 +9,8 @@ import pytest
 from scipy.signal import correlate
 
 from inference.errors import ModelError
-from inference.model import untrained_weights
-from inference.student import StudentNet, sigmoid
+from inference.model.model_file import untrained_weights
+from inference.model.student import StudentNet, sigmoid
 
 
 def reference_logits(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -65,7 +65,7 @@ def test_sigmoid_is_stable() -> None:
 
 
 def test_large_batches_split_over_threads_give_the_same_logits_and_restore_blas() -> None:
-    from inference import blas_threads, student
+    from inference.model import blas_threads, student
 
     net = StudentNet(untrained_weights(5))
     x = np.random.default_rng(9).standard_normal((1500, 4, 9, 9)).astype(np.float32)
@@ -85,7 +85,7 @@ def test_the_blas_thread_switch_is_found_in_numpys_own_wheel() -> None:
     import glob
     import os
 
-    from inference import blas_threads
+    from inference.model import blas_threads
 
     base = os.path.dirname(np.__file__)
     bundled = glob.glob(os.path.join(base, os.pardir, "numpy.libs", "lib*openblas*"))

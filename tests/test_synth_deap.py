@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.electrodes import DEAP_EEG_CHANNELS
-from inference.safe_pickle import load_pickle
+from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+from inference.io.safe_pickle import load_pickle
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 if str(SCRIPTS) not in sys.path:

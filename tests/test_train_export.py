@@ -22,7 +22,7 @@ import train  # noqa: E402
 from synth_deap import make_subject, write_dat, write_deap_folder  # noqa: E402
 
 from inference.errors import InputError  # noqa: E402
-from inference.model import load_model, save_model, untrained_metadata  # noqa: E402
+from inference.model.model_file import load_model, save_model, untrained_metadata  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 KAISER_BETA = 5.0  # scipy.signal.resample_poly's default window ('kaiser', 5.0)
 MAX_DENOMINATOR = 1000

@@ -20,24 +20,23 @@ import json
 import math
 import zipfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .emotion import EmotionTable
-from .errors import InputError, ModelError
-from .features import FeatureSettings
-from .limits import MAX_MODEL_BYTES, MAX_MODEL_MEMBER_BYTES, MAX_TEXT_BYTES
-from .safe_files import parse_json, read_bytes
+from ..dsp.features import FeatureSettings
+from ..emotion.table import EmotionTable
+from ..errors import InputError, ModelError
+from ..io.safe_files import parse_json, read_bytes
+from ..limits import MAX_MODEL_BYTES, MAX_MODEL_MEMBER_BYTES, MAX_TEXT_BYTES
 from .student import STUDENT_SHAPES, StudentNet, sigmoid
 
 FORMAT = "evoke-model"
 FORMAT_VERSION = 1
 METADATA_KEY = "metadata.json"
-DEFAULT_MODEL_PATH = (
-    Path(__file__).resolve().parent.parent / "avatar_assets" / "models" / "evoke_student.npz"
-)
+BUNDLED_MODEL = "evoke_student.npz"  # package data beside this module (`make model` writes it)
 
 
 @dataclass
@@ -102,19 +101,26 @@ def save_model(path: str | Path, weights: dict[str, np.ndarray], metadata: dict[
     return path
 
 
+def bundled_model_path() -> Path:
+    """Where the bundled model lives in this source tree (for `make model` to write it)."""
+    return Path(__file__).resolve().with_name(BUNDLED_MODEL)
+
+
 def load_model(
     path: str | Path | None = None, *, features: FeatureSettings | None = None
 ) -> EvokeModel:
     """Load a model file; with `features`, refuse a model trained on other feature settings.
 
-    With no path, the bundled model (avatar_assets/models/evoke_student.npz) or, where that has
-    not been built, a deterministic untrained one that says so.
+    With no path, the bundled model (package data, inference/model/evoke_student.npz) or, where
+    that has not been built, a deterministic untrained one that says so.
     """
     if path is None:
-        if not DEFAULT_MODEL_PATH.exists():
+        bundled = resources.files(__package__) / BUNDLED_MODEL
+        if not bundled.is_file():
             model = untrained_model()
         else:
-            model = load_model(DEFAULT_MODEL_PATH)
+            with resources.as_file(bundled) as real:
+                model = load_model(real)
     else:
         model = _read_model_file(Path(path))
     if features is not None:

@@ -7,16 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from .electrodes import DEAP_EEG_CHANNELS, ChannelMatch, describe_match, match_channels
-from .emotion import EmotionTable
+from .dsp.electrodes import DEAP_EEG_CHANNELS, ChannelMatch, describe_match, match_channels
+from .dsp.features import FLAT_VARIANCE, N_ELECTRODES, FeatureSettings, trial_features
+from .dsp.preprocess import Preprocessor
+from .dsp.rates import check_rate
+from .dsp.resample import resample
+from .emotion.smoothing import SmoothingSettings, smooth_offline
+from .emotion.table import EmotionTable
 from .errors import InputError
-from .features import FLAT_VARIANCE, N_ELECTRODES, FeatureSettings, trial_features
-from .model import EvokeModel
-from .preprocess import Preprocessor
-from .rates import check_rate
-from .recording import Recording, Trial
-from .resample import resample
-from .smoothing import SmoothingSettings, smooth_offline
+from .io.recording import Recording, Trial
+from .model.model_file import EvokeModel
 
 MODES = ("discrete", "blend")
 

@@ -28,8 +28,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from .errors import InputError
-from .limits import MAX_CHANNELS, MAX_INFLATION, MAX_RECORDING_BYTES, MAX_TEXT_BYTES, MiB
+from ..errors import InputError
+from ..limits import MAX_CHANNELS, MAX_INFLATION, MAX_RECORDING_BYTES, MAX_TEXT_BYTES, MiB
 from .recording import Marker, Recording
 from .safe_files import check_regular
 from .units import microvolt_scale

@@ -23,16 +23,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from . import readers_deap
-from .errors import InputError
-from .montages import channel_map_for
-from .readers_csv import read_csv
-from .readers_deap import TrialSelection
-from .readers_edf import read_edf
-from .readers_mne import MNE_FORMATS, read_mne
-from .readers_xdf import read_xdf
+from ..dsp.montages import channel_map_for
+from ..errors import InputError
+from . import deap_files
+from .csv_file import read_csv
+from .deap_files import TrialSelection
+from .edf import read_edf
+from .mne_formats import MNE_FORMATS, read_mne
 from .recording import Recording, Trial
 from .units import guess_note, guess_scale, typical_step
+from .xdf import read_xdf
 
 PathLike = str | os.PathLike[str]
 
@@ -92,7 +92,7 @@ def read_recording(
         for name, value in given.items():
             if value is not None:
                 raise InputError(f"{file}: '{name}' does not apply to DEAP recordings")
-        recording = readers_deap.read_recording(file, subject, trial)
+        recording = deap_files.read_recording(file, subject, trial)
     else:
         recording = _read_other(file, suffix, subject, trial, given)
     recording = _in_microvolts(recording)

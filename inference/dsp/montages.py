@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import InputError
 from .electrodes import DEAP_EEG_CHANNELS, canonical_name
-from .errors import InputError
 
 
 @dataclass(frozen=True)

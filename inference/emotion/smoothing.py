@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .emotion import EmotionTable
+from .table import EmotionTable
 
 _BLOCK = 64  # EMA runs as a matrix product per block of windows
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ModelError
 from .electrodes import GRID_SIZE, grid_positions
-from .errors import ModelError
 from .filters import window_filter_matrix
 
 BAND_NAMES = ("theta", "alpha", "beta", "gamma")

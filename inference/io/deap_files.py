@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .electrodes import DEAP_ALL_CHANNELS
-from .errors import InputError
-from .limits import MAX_DEAP_MAT_BYTES, MAX_INFLATION, MAX_RECORDING_BYTES, MiB
+from ..dsp.electrodes import DEAP_ALL_CHANNELS
+from ..errors import InputError
+from ..limits import MAX_DEAP_MAT_BYTES, MAX_INFLATION, MAX_RECORDING_BYTES, MiB
 from .recording import Recording, Trial
 from .safe_files import check_regular
 from .safe_pickle import load_pickle

@@ -1,4 +1,5 @@
-"""`python -m inference bench`: the runtime's speed figures, each against a reference in the same run.
+"""`python scripts/bench_runtime.py [--json]`: the runtime's speed figures, each against a
+reference in the same run.
 
 References need scipy (per-window Butterworth loop, TorchEEG-style) and torch (same weights);
 where one is missing its figure is reported as null with the reason. Timings are medians.
@@ -18,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .features import FeatureSettings, trial_features
-from .model import load_model
+from inference.dsp.features import FeatureSettings, trial_features
+from inference.model.model_file import load_model
 
 DEAP_SUBJECTS = 32
 
@@ -159,11 +160,10 @@ _CHILD = """
 import importlib, json, resource, sys, time
 t = time.perf_counter()
 runtime = importlib.import_module("inference")  # a fresh process: the package is top level here
-readers = importlib.import_module("inference.readers")
 imported = time.perf_counter() - t
 heavy = sorted(m for m in ("torch", "scipy", "bpy") if m in sys.modules)
 t = time.perf_counter()
-pred = runtime.predict(readers.read_recording(sys.argv[1]), runtime.load_model())
+pred = runtime.predict(runtime.read_recording(sys.argv[1]), runtime.load_model())
 elapsed = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"import_s": imported, "predict_subject_s": elapsed, "peak_rss_mb": rss,
@@ -199,8 +199,8 @@ def _live_figures(steps: int = 40, cadence_s: float = 0.25) -> dict[str, Any]:
     back-to-back timings would flatter it. 128 Hz needs no resampling, 512 Hz an integer ratio,
     250 Hz a fractional one (64/125).
     """
-    from .electrodes import DEAP_EEG_CHANNELS
-    from .live import LiveProcessor
+    from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+    from inference.live.processor import LiveProcessor
 
     model = load_model()
     rng = np.random.default_rng(4)
@@ -242,3 +242,19 @@ def run_bench(*, as_json: bool = False, reference_trials: int = 4) -> int:
         for k, v in figures.items():
             print(f"{k:34s} {v}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--reference-trials", type=int, default=4, help="trials timed in the scipy loop"
+    )
+    args = ap.parse_args(argv)
+    return run_bench(as_json=args.json, reference_trials=args.reference_trials)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 # DEAP preprocessed files: channels 1-32 are EEG in Geneva order.
 DEAP_EEG_CHANNELS: tuple[str, ...] = (

@@ -7,15 +7,16 @@ Octant index = 4 * valence + 2 * arousal + dominance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .safe_files import load_json
+from ..errors import InputError
+from ..io.safe_files import load_json
 
-DEFAULT_TABLE_PATH = Path(__file__).with_name("emotion_table.json")
+DEFAULT_TABLE = "emotion_table.json"  # package data beside this module
 _BIT_WEIGHTS = np.array([4, 2, 1])
 # (valence, arousal, dominance) bits of each octant index
 OCTANT_BITS = tuple((bool(i & 4), bool(i & 2), bool(i & 1)) for i in range(8))
@@ -27,7 +28,8 @@ class EmotionTable:
 
     @classmethod
     def default(cls) -> EmotionTable:
-        return cls.from_json(DEFAULT_TABLE_PATH)
+        with resources.as_file(resources.files(__package__) / DEFAULT_TABLE) as path:
+            return cls.from_json(path)
 
     @classmethod
     def from_json(cls, path: str | Path) -> EmotionTable:

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..errors import ModelError
 from . import blas_threads
-from .errors import ModelError
 
 GRID = 9
 STUDENT_SHAPES: dict[str, tuple[int, ...]] = {

@@ -38,8 +38,8 @@ from typing import Any, cast
 
 import numpy as np
 
-from .errors import EvokeError, InputError, UnsafeFileError
-from .limits import MAX_RECORDING_BYTES
+from ..errors import EvokeError, InputError, UnsafeFileError
+from ..limits import MAX_RECORDING_BYTES
 from .safe_files import check_regular
 
 # Files larger than this are refused before reading (a DEAP .dat is about 100 MB).

@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from . import readers_deap as deap
-from .electrodes import canonical_name
-from .errors import InputError
-from .limits import MAX_CHANNELS, MAX_RECORDING_BYTES
+from ..dsp.electrodes import canonical_name
+from ..errors import InputError
+from ..limits import MAX_CHANNELS, MAX_RECORDING_BYTES
+from . import deap_files as deap
 from .recording import Marker, Recording, Trial
 from .safe_files import check_regular
 from .units import microvolt_scale

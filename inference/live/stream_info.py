@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
-from .rates import check_rate
-from .units import microvolt_scale
+from ..dsp.rates import check_rate
+from ..errors import InputError
+from ..io.units import microvolt_scale
 
 
 @dataclass(frozen=True)

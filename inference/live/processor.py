@@ -40,16 +40,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import blas_threads
-from .electrodes import DEAP_EEG_CHANNELS, match_channels
-from .errors import InputError
-from .features import N_ELECTRODES, window_validity
-from .model import EvokeModel
-from .preprocess import Preprocessor
-from .rates import check_rate
-from .smoothing import SmoothingSettings, StreamingSmoother
-from .streaming import StreamingFeatures
-from .units import guess_note, guess_scale, typical_step
+from ..dsp.electrodes import DEAP_EEG_CHANNELS, match_channels
+from ..dsp.features import N_ELECTRODES, window_validity
+from ..dsp.preprocess import Preprocessor
+from ..dsp.rates import check_rate
+from ..dsp.streaming import StreamingFeatures
+from ..emotion.smoothing import SmoothingSettings, StreamingSmoother
+from ..errors import InputError
+from ..io.units import guess_note, guess_scale, typical_step
+from ..model import blas_threads
+from ..model.model_file import EvokeModel
 
 LATENCY_RING = 256  # pushes kept for the latency percentiles
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
-from .limits import MAX_CHANNELS, MAX_INFLATION, MAX_RECORDING_BYTES, MiB
+from ..errors import InputError
+from ..limits import MAX_CHANNELS, MAX_INFLATION, MAX_RECORDING_BYTES, MiB
 from .recording import Marker, Recording
 from .safe_files import check_regular
 

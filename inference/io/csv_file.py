@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .limits import MAX_CHANNELS, MAX_RECORDING_BYTES, MAX_TEXT_BYTES
+from ..errors import InputError
+from ..limits import MAX_CHANNELS, MAX_RECORDING_BYTES, MAX_TEXT_BYTES
 from .recording import Recording
 from .safe_files import check_regular
 from .units import microvolt_scale

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import InputError
+from ..errors import InputError
 
 MIN_RATE_HZ = 100.0
 MAX_RATE_HZ = 20000.0

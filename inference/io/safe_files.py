@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EvokeError, InputError
-from .limits import MAX_JSON_DEPTH, MAX_TEXT_BYTES
+from ..errors import EvokeError, InputError
+from ..limits import MAX_JSON_DEPTH, MAX_TEXT_BYTES
 
 PathLike = str | os.PathLike[str]
 
