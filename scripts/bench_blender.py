@@ -1,80 +1,10 @@
 """Blender figures: bake time for one 63 s DEAP trial and a whole subject, render s/frame, zip size.
 
-python scripts/bench_blender.py [--json] [--frames 24] [--engine workbench]
-Runs in the bpy module with the extension built, installed and driven through its operators.
-"""
+The code lives in `evoke_tools.bench_blender`; see its notes."""
 
-from __future__ import annotations
-
-import argparse
-import json
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--json", action="store_true")
-    ap.add_argument("--frames", type=int, default=24)
-    ap.add_argument("--engine", default="workbench", choices=("workbench", "eevee", "cycles"))
-    ap.add_argument("--height", type=int, default=360)
-    args = ap.parse_args(argv)
-    from build_extension import install_for_script
-
-    zip_path = install_for_script("bench")
-    import bpy
-    from synth_deap import write_deap_folder
-
-    tmp = Path(tempfile.mkdtemp(prefix="evoke-bench-data-"))
-    write_deap_folder(tmp / "deap", subjects=1, seed=5)
-    bpy.ops.wm.read_homefile(use_empty=True)
-    scene = bpy.context.scene
-    scene.render.fps = 24
-    bpy.ops.evoke.add_avatar()
-    s = scene.evoke
-    s.source_path = str(tmp / "deap" / "s01.dat")
-    s.hop = 0.25
-
-    def bake(trial: int) -> float:
-        s.trial = trial
-        t = time.perf_counter()
-        bpy.ops.evoke.bake()
-        return time.perf_counter() - t
-
-    bake(1)  # warm: model load, first reads
-    one = min(bake(2) for _ in range(3))
-    started = time.perf_counter()
-    for trial in range(1, 41):
-        bake(trial)
-    subject = time.perf_counter() - started
-    s.engine, s.resolution = args.engine.upper(), args.height
-    clip = tmp / "bench.mp4"
-    t = time.perf_counter()
-    bpy.ops.evoke.render_clip(filepath=str(clip), seconds=args.frames / 24)
-    per_frame = (time.perf_counter() - t) / args.frames
-    figures = {
-        "blender": bpy.app.version_string,
-        "bake_trial_s": round(one, 4),
-        "bake_trial_windows": int(round((60 - 1) / 0.25)) + 1,
-        "bake_subject_40_trials_s": round(subject, 3),
-        "render_engine": args.engine,
-        "render_size": [scene.render.resolution_x, scene.render.resolution_y],
-        "render_s_per_frame": round(per_frame, 4),
-        "zip_kib": round(zip_path.stat().st_size / 1024, 1),
-        "targets": {"bake_trial_s": "<= 1"},
-    }
-    print(
-        json.dumps(figures, indent=1)
-        if args.json
-        else "\n".join(f"{k:28s} {v}" for k, v in figures.items())
-    )
-    return 0
-
+from evoke_tools.bench_blender import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT / "tests"))  # test helpers (writers.py)
-sys.path.insert(0, str(ROOT))
 # Blender keeps extensions and preferences per user: give the test session its own, before any
 # test imports bpy, so installing the extension never touches the developer's Blender.
 os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="evoke-blender-user-"))
@@ -23,7 +19,7 @@ os.environ.setdefault("LSLAPICFG", str(ROOT / "tests" / "lsl_loopback.cfg"))
 @pytest.fixture(scope="session")
 def deap_two_trials(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A DEAP-format s01.dat with 2 trials (same layout as the real 40)."""
-    from synth_deap import write_deap_folder
+    from evoke_tools.synthetic import write_deap_folder
 
     folder = tmp_path_factory.mktemp("deap2")
     write_deap_folder(folder, subjects=1, seed=11, n_trials=2)
@@ -49,7 +45,7 @@ def installed(_installed_once: Path) -> Path:
 def _installed_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The extension built with Blender's own tool and installed the official way."""
     import bpy
-    from build_extension import build
+    from evoke_tools.extension import build
 
     out = tmp_path_factory.mktemp("dist")
     (zip_path,) = build(out)

@@ -14,8 +14,8 @@ from typing import Any
 import bpy  # real Blender; `make setup` installs it, so a missing one fails loudly
 import numpy as np
 import pytest
-from bench_artefacts import add_artefact, raw_trials
-from writers import start_player_lsl, write_edf, write_xdf
+from evoke_tools.artefacts import add_artefact, raw_trials
+from evoke_tools.writers import start_player_lsl, write_edf, write_xdf
 
 from inference import PredictOptions, load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from build_extension import bundled_requirements, check_zip, python_tag
+from evoke_tools.extension import bundled_requirements, check_zip, python_tag
 
 
 def _zip(path: Path, wheels: list[str]) -> Path:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-
-from distill import distillation_loss
+from evoke_training.distill import distillation_loss
 
 
 def _bce(p: np.ndarray, target: np.ndarray) -> float:

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hostile_inputs import Outcome, Sandbox, _edf_header, _good_csv, _xdf_chunk, _xdf_header
+from evoke_tools.hostile import Outcome, Sandbox, _edf_header, _good_csv, _xdf_chunk, _xdf_header
+from evoke_tools.writers import _eeg_stream, write_xdf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from writers import _eeg_stream, write_xdf
 
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 

@@ -3,7 +3,7 @@ figures): every one handled, each within its memory budget and time limit."""
 
 from __future__ import annotations
 
-from hostile_inputs import CASES, run_catalogue
+from evoke_tools.hostile import CASES, run_catalogue
 
 
 def test_every_hostile_input_is_handled() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import mne
 import numpy as np
 import pylsl
-from bench_artefacts import add_artefact, raw_trials
-from writers import start_player_lsl
+from evoke_tools.artefacts import add_artefact, raw_trials
+from evoke_tools.writers import start_player_lsl
 
 from inference import PredictOptions, Recording, load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS

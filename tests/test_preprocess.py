@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bench_artefacts import ARTEFACTS, add_artefact, artefact_shares, raw_trials
+from evoke_tools.artefacts import ARTEFACTS, add_artefact, artefact_shares, raw_trials
 from scipy.signal import lfilter
 
 from inference import PredictOptions, Recording, load_model, predict

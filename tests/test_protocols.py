@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-
-import metrics
-import protocols as P
+from evoke_training import metrics
+from evoke_training import protocols as P
 
 
 def _windows(subjects: int = 3, trials: int = 6, windows: int = 5) -> tuple[np.ndarray, ...]:

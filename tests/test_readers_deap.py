@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from evoke_tools.synthetic import make_subject, write_dat, write_deap_folder
 
 from inference.dsp.electrodes import DEAP_ALL_CHANNELS
 from inference.errors import InputError
@@ -17,12 +18,6 @@ from inference.io.deap_files import (
     read_deap_mat,
     read_recording,
 )
-
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-if str(SCRIPTS) not in sys.path:
-    sys.path.insert(0, str(SCRIPTS))
-
-from synth_deap import make_subject, write_dat, write_deap_folder  # noqa: E402
 
 N_TRIALS = 3
 SEED = 11

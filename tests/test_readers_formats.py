@@ -16,7 +16,7 @@ import numpy as np
 import pyedflib
 import pytest
 import pyxdf
-from writers import _eeg_stream, _pyedflib_read, write_edf, write_xdf
+from evoke_tools.writers import _eeg_stream, _pyedflib_read, write_edf, write_xdf
 
 from inference import load_model
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS

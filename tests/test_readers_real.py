@@ -11,8 +11,8 @@ from typing import Any
 import mne
 import numpy as np
 import pytest
-from bench_artefacts import raw_trials
-from writers import TWENTE_ORDER, _eeg_stream, write_deap_original_bdf, write_xdf
+from evoke_tools.artefacts import raw_trials
+from evoke_tools.writers import TWENTE_ORDER, _eeg_stream, write_deap_original_bdf, write_xdf
 
 from inference import load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
@@ -108,7 +108,7 @@ def test_xdf_marker_stream_becomes_markers(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def deap_originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Two trials written as DEAP's original BDF in both channel orders."""
-    from synth_deap import make_subject
+    from evoke_tools.synthetic import make_subject
 
     data, _ = make_subject(1, seed=9, n_trials=2)
     from scipy.signal import resample_poly

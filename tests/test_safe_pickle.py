@@ -6,20 +6,14 @@ import os
 import pickle
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from evoke_tools.synthetic import make_subject, write_dat
 
 from inference.errors import InputError, UnsafeFileError
 from inference.io.safe_pickle import load_pickle
-
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-if str(SCRIPTS) not in sys.path:
-    sys.path.insert(0, str(SCRIPTS))
-
-from synth_deap import make_subject, write_dat  # noqa: E402
 
 
 class _Reduces:

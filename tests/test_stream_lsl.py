@@ -16,26 +16,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pylsl  # conftest pointed liblsl at tests/lsl_loopback.cfg before anything imported it
 import pytest
+from evoke_tools.paths import LOOPBACK_CONFIG as CONFIG
+from evoke_tools.paths import ROOT
+from evoke_tools.stream_lsl import play, playback_samples
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "tests" / "lsl_loopback.cfg"
-os.environ["LSLAPICFG"] = str(CONFIG)  # before pylsl (liblsl reads it once, at first use)
-
-from inference.dsp.electrodes import DEAP_ALL_CHANNELS  # noqa: E402
-from inference.dsp.features import trial_features  # noqa: E402
-from inference.io.formats import read_recording  # noqa: E402
-from inference.live.processor import LiveProcessor  # noqa: E402
-from inference.model.model_file import load_model  # noqa: E402
+from inference.dsp.electrodes import DEAP_ALL_CHANNELS
+from inference.dsp.features import trial_features
+from inference.io.formats import read_recording
+from inference.live.processor import LiveProcessor
+from inference.model.model_file import load_model
 
 SCRIPT = ROOT / "scripts" / "stream_lsl.py"
-sys.path.insert(0, str(ROOT / "scripts"))
-from stream_lsl import play, playback_samples  # noqa: E402
-
-try:
-    import pylsl
-except (ImportError, RuntimeError, OSError) as exc:  # no liblsl on this machine
-    pytest.skip(f"pylsl unavailable: {exc}", allow_module_level=True)
 
 RATE = 128.0
 

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import pickle
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from evoke_tools import synthetic as synth_deap
+from evoke_tools.synthetic import main, make_subject, write_deap_folder
 
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.io.safe_pickle import load_pickle
-
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-if str(SCRIPTS) not in sys.path:
-    sys.path.insert(0, str(SCRIPTS))
-
-import synth_deap  # noqa: E402
-from synth_deap import main, make_subject, write_deap_folder  # noqa: E402
 
 RATE = 128.0
 ONSET = 384

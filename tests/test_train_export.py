@@ -10,19 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from evoke_tools.paths import ROOT
+from evoke_tools.synthetic import make_subject, write_dat, write_deap_folder
+from evoke_training import data as D
+from evoke_training import export as export_model
+from evoke_training import models, train
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT))
-
-import data as D  # noqa: E402
-import export_model  # noqa: E402
-import models  # noqa: E402
-import train  # noqa: E402
-from synth_deap import make_subject, write_dat, write_deap_folder  # noqa: E402
-
-from inference.errors import InputError  # noqa: E402
-from inference.model.model_file import load_model, save_model, untrained_metadata  # noqa: E402
+from inference.errors import InputError
+from inference.model.model_file import load_model, save_model, untrained_metadata
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +162,7 @@ def test_torchrun_two_processes_on_cpu(synth: Path, tmp_path: Path) -> None:
 
 
 def test_sweep_smoke(synth: Path, tmp_path: Path) -> None:
-    import sweep
+    from evoke_training import sweep
 
     out = tmp_path / "sweep"
     args = ["--data", str(synth), "--epochs", "1", "--folds", "2", "--Ts", "1,2"]

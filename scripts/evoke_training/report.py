@@ -10,7 +10,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from metrics import DIMS, pm
+
+from evoke_training.metrics import DIMS, pm
 
 
 def plot_curves(rec: dict[str, Any], path: Path) -> None:

@@ -12,6 +12,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pyedflib
 
+from evoke_tools.paths import ROOT
+
 BOUNDARY = bytes.fromhex("43A546DCCBF5410FB30ED5467383CBE4")
 
 
@@ -227,7 +229,7 @@ def start_player_lsl(recording: Path, name: str, seconds: float = 60.0) -> Any:
         "time.sleep(float(sys.argv[3]))\n"
         "player.stop()\n"
     )
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     env = {**os.environ, "LSLAPICFG": str(root / "tests" / "lsl_loopback.cfg")}
     process = subprocess.Popen(
         [sys.executable, "-c", code, str(recording), name, str(seconds)],

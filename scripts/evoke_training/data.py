@@ -11,19 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from inference.dsp.features import N_ELECTRODES, FeatureSettings, trial_features  # noqa: E402
-from inference.emotion.labels import vad_bits  # noqa: E402
-from inference.errors import InputError  # noqa: E402
+from inference.dsp.features import N_ELECTRODES, FeatureSettings, trial_features
+from inference.emotion.labels import vad_bits
+from inference.errors import InputError
 
 CACHE_VERSION = 1
 SYNTHETIC_MARKER = "SYNTHETIC.txt"

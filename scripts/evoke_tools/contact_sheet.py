@@ -1,0 +1,187 @@
+"""Render the eight emotion presets on the procedural avatar into one labelled 4x2 contact sheet.
+
+Usage: python scripts/contact_sheet.py --out docs/contact_sheet.png [--size 256]
+                                       [--engine workbench|cycles]
+
+Runs headless with the ``bpy`` module. Why a contact sheet: it is the quickest way for a person
+to check that every emotion reads on the avatar, and it documents the presets in the README.
+``build.py`` is loaded by file path because ``evoke_blender``'s package ``__init__`` uses
+relative imports that only work inside Blender's extension loader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any, cast
+
+import bpy
+import numpy as np
+
+from evoke_tools.paths import ROOT
+
+BUILD_PY = ROOT / "evoke_blender" / "avatar" / "build.py"
+ORDER = ("neutral", "happiness", "sadness", "anger", "fear", "surprise", "disgust", "excitement")
+
+
+def load_build() -> ModuleType:
+    """Import build.py by path (see the module docstring for why)."""
+    spec = importlib.util.spec_from_file_location("evoke_avatar_build", BUILD_PY)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {BUILD_PY}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def setup_render(scene: bpy.types.Scene, engine: str, size: int) -> None:
+    """Square frames; Workbench with studio light and material colours, or a fast Cycles."""
+    scene.render.resolution_x = size
+    scene.render.resolution_y = size
+    scene.render.resolution_percentage = 100
+    scene.render.image_settings.file_format = "PNG"
+    scene.render.image_settings.color_mode = "RGB"
+    scene.view_settings.view_transform = "Standard"
+    world = bpy.data.worlds.new("EVOKE World")
+    world.color = (0.62, 0.66, 0.72)
+    scene.world = world
+    if engine == "cycles":
+        scene.render.engine = "CYCLES"
+        scene.view_settings.view_transform = "AgX" if _has_view("AgX") else "Filmic"
+        scene.cycles.samples = 24
+        scene.cycles.use_denoising = True
+        scene.cycles.max_bounces = 4
+        if world.node_tree is None:
+            world.use_nodes = True
+        bg = world.node_tree.nodes.get("Background") if world.node_tree else None
+        if bg is not None:
+            cast(Any, bg.inputs["Color"]).default_value = (0.35, 0.40, 0.48, 1.0)
+            cast(Any, bg.inputs["Strength"]).default_value = 0.12
+        return
+    scene.render.engine = "BLENDER_WORKBENCH"
+    shading = scene.display.shading
+    shading.light = "STUDIO"
+    shading.color_type = "MATERIAL"
+    shading.show_specular_highlight = True
+    shading.show_cavity = True
+    shading.cavity_type = "WORLD"
+    shading.cavity_ridge_factor = 0.6
+    shading.cavity_valley_factor = 0.8
+    scene.display.render_aa = "8"
+
+
+def _has_view(name: str) -> bool:
+    """Whether a view transform exists (AgX arrived in 4.0; Filmic is the older fallback)."""
+    prop = bpy.types.ColorManagedViewSettings.bl_rna.properties["view_transform"]
+    return name in {item.identifier for item in cast(Any, prop).enum_items}
+
+
+def add_label(camera: bpy.types.Object, collection: bpy.types.Collection) -> bpy.types.Object:
+    """A white caption on a dark bar, fixed to the bottom of the camera's view."""
+    cam_data = cast(bpy.types.Camera, camera.data)
+    dist = 0.3
+    half_h = 0.5 * dist * cam_data.sensor_height / cam_data.lens
+    curve = cast(bpy.types.TextCurve, bpy.data.curves.new("EVOKE Label", "FONT"))
+    curve.align_x = "CENTER"
+    curve.align_y = "CENTER"
+    curve.size = 0.16 * half_h
+    text = bpy.data.objects.new("EVOKE Label", curve)
+    text.parent = camera
+    text.location = (0.0, -0.83 * half_h, -dist)
+    white = bpy.data.materials.new("EVOKE Label White")
+    white.diffuse_color = (1.0, 1.0, 1.0, 1.0)
+    curve.materials.append(white)
+    collection.objects.link(text)
+
+    bar_mesh = bpy.data.meshes.new("EVOKE Label Bar")
+    w, h = 1.2 * half_h, 0.13 * half_h
+    bar_mesh.from_pydata([(-w, -h, 0), (w, -h, 0), (w, h, 0), (-w, h, 0)], [], [(0, 1, 2, 3)])
+    dark = bpy.data.materials.new("EVOKE Label Bar")
+    dark.diffuse_color = (0.02, 0.025, 0.04, 1.0)
+    bar_mesh.materials.append(dark)
+    bar = bpy.data.objects.new("EVOKE Label Bar", bar_mesh)
+    bar.parent = camera
+    bar.location = (0.0, -0.83 * half_h, -dist - 0.002)
+    collection.objects.link(bar)
+    return text
+
+
+def read_png(path: Path) -> np.ndarray:
+    """Load a rendered PNG as a top-down (h, w, 3) float array via Blender's image API."""
+    img = bpy.data.images.load(str(path))
+    w, h = img.size
+    buf = np.empty(w * h * 4, dtype=np.float32)
+    img.pixels.foreach_get(buf)
+    bpy.data.images.remove(img)
+    return buf.reshape(h, w, 4)[::-1, :, :3]
+
+
+def write_png(pixels: np.ndarray, path: Path) -> None:
+    """Save a top-down (h, w, 3) float array as an 8-bit PNG."""
+    h, w, _ = pixels.shape
+    rgba = np.concatenate([pixels, np.ones((h, w, 1), dtype=np.float32)], axis=2)[::-1]
+    img = bpy.data.images.new("EVOKE Contact Sheet", w, h, alpha=False)
+    img.pixels.foreach_set(rgba.astype(np.float32).ravel())
+    img.filepath_raw = str(path)
+    img.file_format = "PNG"
+    img.save()
+    bpy.data.images.remove(img)
+
+
+def compose(frames: list[np.ndarray], cols: int = 4, gap: int = 4) -> np.ndarray:
+    """Tile equally sized frames into a grid with a thin dark gutter."""
+    h, w, _ = frames[0].shape
+    rows = (len(frames) + cols - 1) // cols
+    sheet = np.full(
+        (rows * h + (rows + 1) * gap, cols * w + (cols + 1) * gap, 3), 0.08, dtype=np.float32
+    )
+    for i, frame in enumerate(frames):
+        r, c = divmod(i, cols)
+        y, x = gap + r * (h + gap), gap + c * (w + gap)
+        sheet[y : y + h, x : x + w] = frame
+    return sheet
+
+
+def render_sheet(out: Path, size: int, engine: str) -> float:
+    """Build the avatar in a fresh scene, render every preset and write the sheet; returns seconds."""
+    start = time.perf_counter()
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    build = load_build()
+    face = build.build_avatar()
+    camera, _lights = build.add_camera_and_lights(face)
+    scene = bpy.context.scene
+    setup_render(scene, engine, size)
+    label = add_label(camera, face.users_collection[0])
+    presets = build.load_presets()["emotions"]
+    frames = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for emotion in ORDER:
+            build.apply_preset(face, presets[emotion])
+            cast(bpy.types.TextCurve, label.data).body = emotion
+            scene.render.filepath = str(Path(tmp) / f"{emotion}.png")
+            bpy.ops.render.render(write_still=True)
+            frames.append(read_png(Path(scene.render.filepath)))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_png(compose(frames), out)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "contact_sheet.png")
+    parser.add_argument("--size", type=int, default=256, help="pixels per (square) frame")
+    parser.add_argument("--engine", choices=("workbench", "cycles"), default="workbench")
+    args = parser.parse_args(argv)
+    seconds = render_sheet(args.out.resolve(), args.size, args.engine)
+    print(f"wrote {args.out} ({args.engine}, {args.size}px frames) in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

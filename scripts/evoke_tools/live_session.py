@@ -1,0 +1,119 @@
+"""A headless live session: the extension's live driver on an LSL stream, ticked by this script.
+
+python scripts/live_session.py --stream NAME --seconds S [--out session.blend] [--json] [--loopback]
+
+With --out, the face is recorded as keyframes from the scene's first frame (the panel's Record
+Keyframes) and the scene is saved, ready to render with Render Clip.
+
+The extension is built and installed into a throw-away Blender user folder, an avatar is added,
+and the same driver the sidebar uses runs at 4 ticks a second (timers never fire in the bpy
+module, so this script calls the tick). Prints latency figures (ms from a chunk's arrival in a
+tick to the shape keys written), the main-thread cost of a tick, windows and emotions seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from evoke_tools.paths import ROOT
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--stream", required=True, help="LSL stream name")
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--hop", type=float, default=0.25)
+    ap.add_argument(
+        "--tick", type=float, default=0.25, help="seconds between ticks (the add-on's timer: 0.25)"
+    )
+    ap.add_argument("--model", default="")
+    ap.add_argument("--out", help="record the face as keyframes and save the scene as a .blend")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--loopback", action="store_true", help="keep LSL on this machine (tests/lsl_loopback.cfg)"
+    )
+    args = ap.parse_args(argv)
+    if args.loopback:
+        os.environ.setdefault("LSLAPICFG", str(ROOT / "tests" / "lsl_loopback.cfg"))
+    from evoke_tools.extension import install_for_script
+
+    install_for_script("live")
+    import importlib
+
+    import bpy
+
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
+    bpy.context.preferences.system.use_online_access = (
+        True  # the user's consent, given by running this
+    )
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.evoke.add_avatar()
+    s = bpy.context.scene.evoke
+    s.live_stream, s.hop = args.stream, args.hop
+    s.model_path = str(Path(args.model).resolve()) if args.model else ""
+    try:
+        bpy.ops.evoke.live_connect()
+    except RuntimeError as exc:
+        print(f"error: {exc}".strip(), file=sys.stderr)
+        return 2
+    driver = live_ops.current_driver()
+    if args.out:
+        bpy.ops.evoke.live_record()
+    emotions: Counter[str] = Counter()
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    end = time.monotonic() + args.seconds
+    last_windows = 0
+    while time.monotonic() < end:
+        started = time.monotonic()
+        bpy.ops.evoke.live_tick()
+        st = driver.status
+        if st.state == "error":
+            print(f"error: {st.message}", file=sys.stderr)
+            return 2
+        if st.windows > last_windows and st.emotion:
+            emotions[st.emotion] += st.windows - last_windows
+            last_windows = st.windows
+        time.sleep(max(0.0, args.tick - (time.monotonic() - started)))
+    st = driver.status
+    cpu_percent = 100 * (time.process_time() - cpu0) / (time.monotonic() - wall0)
+    figures = {
+        "stream": args.stream,
+        "state": st.state,
+        "rate": st.rate,
+        "electrodes_matched": st.matched,
+        "electrodes_missing": list(st.missing),
+        "windows": st.windows,
+        "windows_skipped": st.windows_skipped,
+        "latency_ms_p50": round(st.percentile(st.latency_ms, 50), 3),
+        "latency_ms_p95": round(st.percentile(st.latency_ms, 95), 3),
+        "tick_ms_p95": round(st.percentile(st.tick_ms, 95), 3),
+        "tick_ms_p50": round(st.percentile(st.tick_ms, 50), 3),
+        "sample_age_ms_p50": round(st.percentile(st.sample_age_ms, 50), 1),
+        "sample_age_ms_p95": round(st.percentile(st.sample_age_ms, 95), 1),
+        "ticks": len(st.tick_ms),
+        "cpu_percent_of_one_core": round(cpu_percent, 1),
+        "emotions": dict(emotions),
+    }
+    if args.out:
+        figures["recorded"] = live_ops.finish_recording(driver, bpy.context.scene)
+    bpy.ops.evoke.live_disconnect()
+    if args.out:
+        bpy.ops.wm.save_as_mainfile(filepath=str(Path(args.out).resolve()))
+    print(
+        json.dumps(figures, indent=1)
+        if args.json
+        else "\n".join(f"{k:22s} {v}" for k, v in figures.items())
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+"""Where things are in a checkout: the tools run from the repository, never from an install."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # scripts/evoke_tools/paths.py -> the repository
+LOOPBACK_CONFIG = (
+    ROOT / "tests" / "lsl_loopback.cfg"
+)  # LSL on this machine only (tests, --loopback)
+PRESETS_PATH = ROOT / "avatar_assets" / "presets.json"
