@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import bpy
 from bpy.props import (
     BoolProperty,
@@ -13,7 +15,21 @@ from bpy.props import (
     StringProperty,
 )
 
-EMOTIONS = ("neutral", "disgust", "fear", "anger", "sadness", "happiness", "surprise", "excitement")
+_emotion_items: list[tuple[str, str, str]] = []  # kept alive: Blender holds only pointers
+
+
+def _emotions(self: Any, context: Any) -> list[tuple[str, str, str]]:
+    """The emotions of the model in use (its own, editable table), for the Presets panel."""
+    from .common import model_cache
+
+    try:
+        names = model_cache.get_model(context.scene.evoke.model_path).emotions.names
+    except Exception:  # drawn by a panel: never raise; fall back to the default table
+        from ..inference.emotion.table import EmotionTable
+
+        names = EmotionTable.default().names
+    _emotion_items[:] = [(n, n.capitalize(), "") for n in names]
+    return _emotion_items
 
 
 class EVOKE_PG_preset_key(bpy.types.PropertyGroup):
@@ -153,7 +169,7 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
         type=bpy.types.Object,
         description="Face mesh (or its armature/parent) to animate",
     )
-    preset_emotion: EnumProperty(name="Emotion", items=[(e, e.capitalize(), "") for e in EMOTIONS])  # type: ignore[valid-type]
+    preset_emotion: EnumProperty(name="Emotion", items=_emotions)  # type: ignore[valid-type]
     preset_keys: CollectionProperty(type=EVOKE_PG_preset_key)  # type: ignore[valid-type]
     preset_index: IntProperty(default=0)  # type: ignore[valid-type]
     name_map: CollectionProperty(type=EVOKE_PG_name_map)  # type: ignore[valid-type]

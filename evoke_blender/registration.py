@@ -6,24 +6,35 @@ from typing import Any
 
 import bpy
 
-from . import live_ops, model_cache, ops, panel, properties
+from . import properties
+from .avatar import ops as avatar_ops
+from .avatar import panel as avatar_panel
+from .bake import ops as bake_ops
+from .bake import panel as bake_panel
+from .common import model_cache
+from .live import ops as live_ops
+from .live import panel as live_panel
+from .presets import ops as presets_ops
+from .presets import panel as presets_panel
+from .render import ops as render_ops
+from .render import panel as render_panel
 
 CLASSES: tuple[type, ...] = (
     properties.EVOKE_PG_preset_key,
     properties.EVOKE_PG_name_map,
     properties.EVOKE_PG_marker,
     properties.EVOKE_PG_settings,
-    ops.EVOKE_OT_add_avatar,
-    ops.EVOKE_OT_bake,
-    ops.EVOKE_OT_read_markers,
-    ops.EVOKE_OT_load_presets,
-    ops.EVOKE_OT_save_presets,
-    ops.EVOKE_OT_preview_preset,
-    ops.EVOKE_OT_preset_key_add,
-    ops.EVOKE_OT_preset_key_remove,
-    ops.EVOKE_OT_render_clip,
-    ops.EVOKE_OT_name_map_add,
-    ops.EVOKE_OT_name_map_remove,
+    avatar_ops.EVOKE_OT_add_avatar,
+    bake_ops.EVOKE_OT_bake,
+    bake_ops.EVOKE_OT_read_markers,
+    presets_ops.EVOKE_OT_load_presets,
+    presets_ops.EVOKE_OT_save_presets,
+    presets_ops.EVOKE_OT_preview_preset,
+    presets_ops.EVOKE_OT_preset_key_add,
+    presets_ops.EVOKE_OT_preset_key_remove,
+    presets_ops.EVOKE_OT_name_map_add,
+    presets_ops.EVOKE_OT_name_map_remove,
+    render_ops.EVOKE_OT_render_clip,
     live_ops.EVOKE_OT_live_find_streams,
     live_ops.EVOKE_OT_live_use_stream,
     live_ops.EVOKE_OT_live_connect,
@@ -31,14 +42,14 @@ CLASSES: tuple[type, ...] = (
     live_ops.EVOKE_OT_live_calibrate,
     live_ops.EVOKE_OT_live_record,
     live_ops.EVOKE_OT_live_tick,
-    panel.EVOKE_UL_preset_keys,
-    panel.EVOKE_UL_markers,
-    panel.EVOKE_PT_main,
-    panel.EVOKE_PT_source,
-    panel.EVOKE_PT_playback,
-    panel.EVOKE_PT_presets,
-    panel.EVOKE_PT_render,
-    panel.EVOKE_PT_live,
+    presets_panel.EVOKE_UL_preset_keys,
+    bake_panel.EVOKE_UL_markers,
+    avatar_panel.EVOKE_PT_main,
+    bake_panel.EVOKE_PT_source,
+    bake_panel.EVOKE_PT_playback,
+    presets_panel.EVOKE_PT_presets,
+    render_panel.EVOKE_PT_render,
+    live_panel.EVOKE_PT_live,
 )
 
 

@@ -11,7 +11,6 @@ import importlib.util
 import itertools
 import json
 import math
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -34,14 +33,10 @@ MIN_KEY_MM = 2.0
 MIN_PRESET_MEAN_MM = 1.0
 
 
-@pytest.fixture(scope="module")
-def build() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("evoke_avatar_build_test", BUILD_PY)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def build(installed: Path) -> ModuleType:
+    """The avatar builder as the installed extension has it."""
+    return importlib.import_module("bl_ext.user_default.evoke.evoke_blender.avatar.build")
 
 
 @pytest.fixture()

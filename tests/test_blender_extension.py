@@ -420,7 +420,9 @@ def test_fifos_and_devices_are_refused_without_blocking(
     import os
     import time
 
-    model_cache = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.model_cache")
+    model_cache = importlib.import_module(
+        "bl_ext.user_default.evoke.evoke_blender.common.model_cache"
+    )
     fifo = tmp_path / "pipe.npz"
     os.mkfifo(fifo)
     obj = face_with_keys()

@@ -142,7 +142,7 @@ def test_a_volts_stream_from_playerlsl_drives_the_face(
 ) -> None:
     import mne
 
-    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live.ops")
     path = tmp_path / "raw.fif"
     info = mne.create_info(list(DEAP_EEG_CHANNELS), RATE, "eeg")
     mne.io.RawArray(raw_signal.T * 1e-6, info, verbose="error").save(path, verbose="error")

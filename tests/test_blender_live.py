@@ -39,7 +39,7 @@ def tick_until(driver: Any, condition: Any, seconds: float) -> bool:
 def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
     installed: Path, deap_two_trials: Path
 ) -> None:
-    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live.ops")
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
@@ -87,7 +87,9 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
 
 def check_recording(driver: Any, face: Any, live_ops: Any) -> None:
     """Record Keyframes: the keys replay exactly the faces the stream drove, at their times."""
-    anim_compat = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.anim_compat")
+    anim_compat = importlib.import_module(
+        "bl_ext.user_default.evoke.evoke_blender.common.anim_compat"
+    )
     scene = bpy.context.scene
     scene.frame_start, scene.render.fps, scene.render.fps_base = 10, 24, 1.0
     assert bpy.ops.evoke.live_record() == {"FINISHED"} and driver.recording is not None
@@ -157,7 +159,7 @@ def test_headset_layouts_over_lsl(
     nan_from_s: float | None,
     expect: str,
 ) -> None:
-    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live.ops")
     name = f"evoke-layout-{len(labels)}-{int(rate)}-{nan_from_s}"
     replay = replay_csv(write_csv(tmp_path / "h.csv", labels, rate, 20.0, nan_from_s), name)
     try:
@@ -192,7 +194,7 @@ def test_headset_layouts_over_lsl(
 
 
 def test_find_streams_lists_the_replay(installed: Path, deap_two_trials: Path) -> None:
-    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live.ops")
     bpy.context.preferences.system.use_online_access = True
     replay = start_replay(deap_two_trials)
     try:

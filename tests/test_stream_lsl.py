@@ -20,11 +20,11 @@ import pylsl  # conftest pointed liblsl at tests/lsl_loopback.cfg before anythin
 import pytest
 from evoke_tools.paths import LOOPBACK_CONFIG as CONFIG
 from evoke_tools.paths import ROOT
-from evoke_tools.stream_lsl import play, playback_samples
 
 from inference.dsp.electrodes import DEAP_ALL_CHANNELS
 from inference.dsp.features import trial_features
 from inference.io.formats import read_recording
+from inference.live.player import play, playback_samples
 from inference.live.processor import LiveProcessor
 from inference.model.model_file import load_model
 

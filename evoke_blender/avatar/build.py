@@ -32,6 +32,8 @@ import numpy as np
 from mathutils import Matrix, Vector
 from numpy.typing import NDArray
 
+from ..common.paths import PRESETS_PATH
+
 FloatArray = NDArray[np.float64]
 
 BONES: tuple[str, ...] = ("root", "spine", "neck", "head", "jaw", "eye.L", "eye.R")
@@ -71,7 +73,6 @@ REQUIRED_SHAPE_KEYS: tuple[str, ...] = (
 )
 
 COLLECTION_NAME = "EVOKE Avatar"
-PRESETS_PATH = Path(__file__).resolve().parents[2] / "avatar_assets" / "presets.json"
 
 HEAD_CENTER = np.array([0.0, 0.0, 1.62])
 

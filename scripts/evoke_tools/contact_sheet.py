@@ -3,45 +3,44 @@
 Usage: python scripts/contact_sheet.py --out docs/contact_sheet.png [--size 256]
                                        [--engine workbench|cycles]
 
-Runs headless with the ``bpy`` module. Why a contact sheet: it is the quickest way for a person
-to check that every emotion reads on the avatar, and it documents the presets in the README.
-``build.py`` is loaded by file path because ``evoke_blender``'s package ``__init__`` uses
-relative imports that only work inside Blender's extension loader.
+Runs headless with the ``bpy`` module, on the extension built and installed the official way
+(into a throw-away Blender user folder). Why a contact sheet: it is the quickest way for a
+person to check that every emotion reads on the avatar, and it documents the presets.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
 import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import bpy
 import numpy as np
 
 from evoke_tools.paths import ROOT
 
-BUILD_PY = ROOT / "evoke_blender" / "avatar" / "build.py"
+if TYPE_CHECKING:  # bpy is imported after the extension is installed (see load_build)
+    import bpy
+
 ORDER = ("neutral", "happiness", "sadness", "anger", "fear", "surprise", "disgust", "excitement")
 
 
 def load_build() -> ModuleType:
-    """Import build.py by path (see the module docstring for why)."""
-    spec = importlib.util.spec_from_file_location("evoke_avatar_build", BUILD_PY)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {BUILD_PY}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The avatar builder of the extension, built and installed the official way."""
+    import importlib
+
+    from evoke_tools.extension import install_for_script
+
+    install_for_script("contact-sheet")
+    return importlib.import_module("bl_ext.user_default.evoke.evoke_blender.avatar.build")
 
 
 def setup_render(scene: bpy.types.Scene, engine: str, size: int) -> None:
     """Square frames; Workbench with studio light and material colours, or a fast Cycles."""
+    import bpy
+
     scene.render.resolution_x = size
     scene.render.resolution_y = size
     scene.render.resolution_percentage = 100
@@ -84,6 +83,8 @@ def _has_view(name: str) -> bool:
 
 def add_label(camera: bpy.types.Object, collection: bpy.types.Collection) -> bpy.types.Object:
     """A white caption on a dark bar, fixed to the bottom of the camera's view."""
+    import bpy
+
     cam_data = cast(bpy.types.Camera, camera.data)
     dist = 0.3
     half_h = 0.5 * dist * cam_data.sensor_height / cam_data.lens
@@ -114,6 +115,8 @@ def add_label(camera: bpy.types.Object, collection: bpy.types.Collection) -> bpy
 
 def read_png(path: Path) -> np.ndarray:
     """Load a rendered PNG as a top-down (h, w, 3) float array via Blender's image API."""
+    import bpy
+
     img = bpy.data.images.load(str(path))
     w, h = img.size
     buf = np.empty(w * h * 4, dtype=np.float32)
@@ -124,6 +127,8 @@ def read_png(path: Path) -> np.ndarray:
 
 def write_png(pixels: np.ndarray, path: Path) -> None:
     """Save a top-down (h, w, 3) float array as an 8-bit PNG."""
+    import bpy
+
     h, w, _ = pixels.shape
     rgba = np.concatenate([pixels, np.ones((h, w, 1), dtype=np.float32)], axis=2)[::-1]
     img = bpy.data.images.new("EVOKE Contact Sheet", w, h, alpha=False)
@@ -150,6 +155,8 @@ def compose(frames: list[np.ndarray], cols: int = 4, gap: int = 4) -> np.ndarray
 
 def render_sheet(out: Path, size: int, engine: str) -> float:
     """Build the avatar in a fresh scene, render every preset and write the sheet; returns seconds."""
+    import bpy
+
     start = time.perf_counter()
     bpy.ops.wm.read_factory_settings(use_empty=True)
     build = load_build()

@@ -13,8 +13,8 @@ from typing import Any
 
 import bpy
 
-from ..inference.io.formats import format_of, read_recording
-from ..inference.io.recording import Recording
+from ...inference.io.formats import format_of, read_recording
+from ...inference.io.recording import Recording
 
 
 def recording_path(s: Any) -> str:
@@ -52,7 +52,7 @@ def read_with_settings(s: Any, *, whole: bool = False) -> tuple[Recording, str]:
     if span is not None:
         return recording, f"{name} markers {span[0]}-{span[1]}"
     if recording.trials and not whole:  # DEAP's original BDF recordings
-        from ..inference.io.formats import select_trials
+        from ...inference.io.formats import select_trials
 
         return select_trials(recording, s.trial), f"{name} trial {s.trial}"
     return recording, name

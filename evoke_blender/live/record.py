@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .anim_compat import ActionBatch
-from .bake import key_curves, key_state, show_state
+from ..bake.keyframes import key_curves, key_state, show_state
+from ..common.anim_compat import ActionBatch
 
 
 @dataclass

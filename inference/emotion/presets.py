@@ -1,6 +1,7 @@
 """Emotion presets (shape-key weights, optional bone rotations) as data, and applying them.
 
-Presets are written against ARKit blendshape names, which Character Creator 4, Ready Player Me
+Pure data and numpy, used by the Blender bake and live driver. Presets are written against ARKit
+blendshape names, which Character Creator 4, Ready Player Me
 and MPFB face units export; a name map covers avatars that use other names.
 """
 
@@ -13,10 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..inference.errors import InputError
-from ..inference.io.safe_files import load_json
-
-DEFAULT_PRESETS_PATH = Path(__file__).resolve().parent.parent / "avatar_assets" / "presets.json"
+from ..errors import InputError
+from ..io.safe_files import load_json
 
 
 @dataclass
@@ -25,8 +24,8 @@ class Presets:
     bones: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Presets:
-        path = Path(path) if path else DEFAULT_PRESETS_PATH
+    def load(cls, path: str | Path) -> Presets:
+        """A presets file (the avatar's own: avatar_assets/presets.json, or a user's)."""
         return cls.from_dict(load_json(path, "presets"), source=str(path))
 
     @classmethod

@@ -6,8 +6,8 @@ import os
 
 import bpy
 
-from ..inference.errors import EvokeError
-from ..inference.model.model_file import EvokeModel, load_model
+from ...inference.errors import EvokeError
+from ...inference.model.model_file import EvokeModel, load_model
 
 _cache: dict[tuple[str, float], EvokeModel] = {}
 

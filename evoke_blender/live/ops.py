@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import bpy
 
-from ..inference.emotion.smoothing import SmoothingSettings
-from ..inference.errors import EvokeError
-from . import bake as baking
-from . import model_cache
-from .live import TICK_S, LiveDriver, import_pylsl
-from .ops import OperatorResult, _guarded, presets_from_scene, settings
+from ...inference.emotion.smoothing import SmoothingSettings
+from ...inference.errors import EvokeError
+from ...inference.live.stream import StreamFinder
+from ..bake import keyframes
+from ..common import model_cache
+from ..common.operators import OperatorResult, guarded, settings
+from ..presets.scene import presets_from_scene
+from .driver import TICK_S, LiveDriver
 
 _driver: LiveDriver | None = None
-_found: list[dict[str, Any]] = []  # streams seen by the last "Find Streams"
-_finder: threading.Thread | None = None
+_finder: StreamFinder | None = None  # the last "Find Streams"
 
 
 def current_driver() -> LiveDriver | None:
@@ -79,7 +79,7 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
     bl_label = "Connect"
 
     def execute(self, context: Any) -> OperatorResult:
-        return _guarded(self, lambda: self._connect(context))
+        return guarded(self, lambda: self._connect(context))
 
     def _connect(self, context: Any) -> OperatorResult:
         global _driver
@@ -90,7 +90,7 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
                 "Live streams use the network (LSL, even on this machine): allow Online Access in Preferences > System",
             )
             return {"CANCELLED"}
-        face = baking.face_mesh(s.target or context.active_object)
+        face = keyframes.face_mesh(s.target or context.active_object)
         if face is None:
             self.report({"ERROR"}, "Pick an avatar with shape keys first (Add EVOKE Avatar)")
             return {"CANCELLED"}
@@ -115,23 +115,9 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
 
 def found_streams(wait: bool = False) -> list[dict[str, Any]]:
     """Streams found by the last search (`wait`: until that search ends; for scripts)."""
-    if wait and _finder is not None:
-        _finder.join()
-    return list(_found)
-
-
-def _find(wait_s: float, pylsl: Any) -> None:
-    found = [
-        {
-            "name": i.name(),
-            "type": i.type(),
-            "channels": i.channel_count(),
-            "rate": i.nominal_srate(),
-            "source_id": i.source_id(),
-        }
-        for i in pylsl.resolve_streams(wait_time=wait_s)
-    ]
-    _found[:] = sorted(found, key=lambda d: (d["type"] != "EEG", d["name"]))
+    if _finder is None:
+        return []
+    return _finder.wait() if wait else list(_finder.found)
 
 
 def _redraw() -> None:
@@ -157,14 +143,12 @@ class EVOKE_OT_live_find_streams(bpy.types.Operator):
                 "Finding streams uses the network (LSL): allow Online Access in Preferences > System",
             )
             return {"CANCELLED"}
-        try:
-            pylsl = import_pylsl()
-        except EvokeError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        if _finder is None or not _finder.is_alive():
-            _finder = threading.Thread(target=_find, args=(1.0, pylsl), daemon=True)
-            _finder.start()
+        if _finder is None or not _finder.searching:
+            try:
+                _finder = StreamFinder(wait_s=1.0)
+            except EvokeError as exc:
+                self.report({"ERROR"}, str(exc))
+                return {"CANCELLED"}
             bpy.app.timers.register(lambda: _redraw(), first_interval=1.3)  # show the result
         return {"FINISHED"}
 

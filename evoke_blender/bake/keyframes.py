@@ -17,10 +17,10 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ..inference.emotion.table import EmotionTable
-from ..inference.predict import TrialTimeline
-from .anim_compat import ActionBatch
-from .presets import Presets, resolve_keys
+from ...inference.emotion.presets import Presets, resolve_keys
+from ...inference.emotion.table import EmotionTable
+from ...inference.predict import TrialTimeline
+from ..common.anim_compat import ActionBatch
 
 PROPS = ("evoke_valence", "evoke_arousal", "evoke_dominance", "evoke_confidence", "evoke_emotion")
 

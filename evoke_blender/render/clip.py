@@ -14,8 +14,8 @@ from typing import Any, cast
 import bpy
 import numpy as np
 
-from .anim_compat import fcurves_of, fresh_fcurves
-from .bake import key_curves
+from ..bake.keyframes import key_curves
+from ..common.anim_compat import fcurves_of, fresh_fcurves
 
 OVERLAY = "EVOKE Overlay"
 TRACK = (0.12, 0.12, 0.14, 1.0)

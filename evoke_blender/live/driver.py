@@ -1,17 +1,14 @@
 """Live: an LSL stream drives the avatar's face, one non-blocking tick at a time.
 
-Threads: a resolver thread finds the stream and opens the inlet (resolution can take a second);
-everything else runs in `tick()` on Blender's main thread, called by a timer (or by a headless
-script, since timers never fire in the bpy module): pull what has arrived with timeout 0, run the
-numpy live chain (inference.live.processor.LiveProcessor), write the shape keys with one foreach_set.
-Stream lost: the face eases to neutral and the inlet (recover=True) picks the stream up again
-when an outlet with the same source id returns.
+The driver only pulls and writes: `inference.live.stream.LSLStream` finds the stream in the
+background and pulls without waiting, `inference.live.processor.LiveProcessor` turns samples into
+emotion updates; `tick()` runs on Blender's main thread (a timer, or a headless script, since
+timers never fire in the bpy module) and writes the shape keys with one foreach_set. Stream lost:
+the face eases to neutral, and carries on when the same source returns.
 """
 
 from __future__ import annotations
 
-import math
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -19,33 +16,19 @@ from typing import Any
 
 import numpy as np
 
-from ..inference.dsp.montages import channel_map_for
-from ..inference.emotion.smoothing import SmoothingSettings
-from ..inference.errors import EvokeError
-from ..inference.live.processor import LiveProcessor, LiveUpdate
-from ..inference.live.stream_info import describe_stream
-from ..inference.model.model_file import EvokeModel
-from .live_record import LiveRecording, RecordingReport, write_recording
-from .presets import Presets, resolve_keys
+from ...inference.dsp.montages import channel_map_for
+from ...inference.emotion.presets import Presets, resolve_keys
+from ...inference.emotion.smoothing import SmoothingSettings
+from ...inference.errors import EvokeError
+from ...inference.live.processor import LiveProcessor, LiveUpdate
+from ...inference.live.stream import LSLStream
+from ...inference.live.stream_info import StreamDescription
+from ...inference.model.model_file import EvokeModel
+from .record import LiveRecording, RecordingReport, write_recording
 
 TICK_S = 0.25  # timer interval: 4 ticks a second
-LOST_AFTER_S = 2.0  # no sample for this long: the stream is lost
 EASE_PER_TICK = 0.7  # while lost, the face keeps 70% of its expression each tick
-MAX_CHUNK = 4096
 RECENT = 2000  # timings kept for the status percentiles (about 8 minutes of ticks)
-
-
-def import_pylsl() -> Any:
-    """pylsl, or a clear message: its wheel bundles liblsl only for some platforms."""
-    try:
-        import pylsl
-    except (ImportError, OSError, RuntimeError) as exc:
-        raise EvokeError(
-            "Live streams need pylsl with its native liblsl library "
-            f"({type(exc).__name__}: {exc}). Install liblsl for your system (or pip install "
-            "pylsl==1.18.6 into Blender's Python); recordings from files still work."
-        ) from exc
-    return pylsl
 
 
 @dataclass
@@ -81,7 +64,7 @@ class LiveDriver:
                  name_map: dict[str, str] | None = None, resolve_timeout_s: float = 10.0,
                  blend: bool = True, unit: str | None = None, channel_map: str = "",
                  montage: str | None = None) -> None:  # fmt: skip
-        self.pylsl = import_pylsl()
+        self.stream = LSLStream(stream_name, resolve_timeout_s=resolve_timeout_s)
         self.face_name = face.name
         self.blend = blend  # blend the eight presets by probability, or show the one emotion
         self.model = model
@@ -108,33 +91,10 @@ class LiveDriver:
         self.recording: LiveRecording | None = None
         self._shown: tuple[float, float, float, float] = (0.5, 0.5, 0.5, 0.0)  # V, A, D, conf
         self._shown_emotion = 0
-        self.inlet: Any = None
         self.processor: LiveProcessor | None = None
-        self._last_sample = float("nan")
-        self._was_lost = False
-        self._pending: dict[str, Any] = {}
-        self._thread = threading.Thread(
-            target=self._resolve, args=(stream_name, resolve_timeout_s), daemon=True
-        )
-        self._thread.start()
-
-    # -------------------------------------------------------------- background
-    def _resolve(self, name: str, timeout: float) -> None:
-        """Find the stream and open an inlet (off the main thread: this can take seconds)."""
-        try:
-            found = self.pylsl.resolve_byprop("name", name, minimum=1, timeout=timeout)
-            if not found:
-                self._pending["error"] = f"no LSL stream named '{name}' found within {timeout:g} s"
-                return
-            inlet = self.pylsl.StreamInlet(found[0], max_buflen=30, recover=True)
-            info = inlet.info(timeout=timeout)
-            self._pending["inlet"] = (inlet, info)
-        except Exception as exc:  # reported on the main thread at the next tick
-            self._pending["error"] = f"{type(exc).__name__}: {exc}"
 
     # -------------------------------------------------------------- main thread
-    def _open(self, inlet: Any, info: Any) -> None:
-        described = describe_stream(info)
+    def _open(self, described: StreamDescription) -> None:
         scale, unit_note = described.unit_scale(self.unit)
         mapping = channel_map_for(
             described.labels, channel_map=self.channel_map, montage=self.montage
@@ -143,7 +103,6 @@ class LiveDriver:
                                        self.smoothing, self.calibration_s,
                                        source=f"stream '{described.name}'", unit_scale=scale,
                                        channel_map=mapping)  # fmt: skip
-        self.inlet = inlet
         st = self.processor.stats
         self.status.rate, self.status.matched, self.status.missing = (
             described.rate,
@@ -167,36 +126,29 @@ class LiveDriver:
     def tick(self, face: Any) -> None:
         """One step on the main thread; never waits for the network."""
         started = time.perf_counter()
-        if "error" in self._pending:
-            self.status.state, self.status.message = "error", self._pending.pop("error")
-        if "inlet" in self._pending:
+        if self.processor is None:
             try:
-                self._open(*self._pending.pop("inlet"))
+                described = self.stream.poll()
+                if described is not None:
+                    self._open(described)
             except (EvokeError, ValueError) as exc:
                 self.status.state, self.status.message = "error", str(exc)
-        if self.inlet is None or self.processor is None:
+                self.stream.close()
+            if self.stream.error:
+                self.status.state, self.status.message = "error", self.stream.error
+        if self.processor is None:
             return
         updates: list[LiveUpdate] = []
-        arrived = False
         try:
-            chunk, stamps = self.inlet.pull_chunk(timeout=0.0, max_samples=MAX_CHUNK, as_numpy=True)
+            pulled = self.stream.pull()
         except Exception as exc:  # LostError without recover, or a closed inlet
-            chunk, stamps = [], []
             self.status.message = f"stream error: {exc}"
-        if chunk is not None and len(chunk):
-            arrived = True
-            now = time.monotonic()
-            if self._was_lost:  # the same source came back: start windows afresh, keep calibration
+            pulled = None
+        if pulled is not None and pulled.samples is not None:
+            if pulled.resumed:  # the same source came back: start windows afresh, keep calibration
                 self.processor.reset_stream()
-                self._was_lost = False
-            self._last_sample = now
-            updates = self.processor.push(np.asarray(chunk, dtype=np.float32), np.asarray(stamps))
-        since = (
-            time.monotonic() - self._last_sample
-            if not math.isnan(self._last_sample)
-            else float("nan")
-        )
-        self.status.since_last_sample_s = since
+            updates = self.processor.push(pulled.samples, pulled.stamps)
+        self.status.since_last_sample_s = self.stream.since_last_sample_s
         st = self.processor.stats
         self.status.windows, self.status.windows_skipped = st.windows, st.windows_skipped
         self.status.skip_reason = st.skip_reason()
@@ -213,11 +165,10 @@ class LiveDriver:
             self.status.emotion, self.status.probs = last.name, (v, a, d)
             self.status.state, self.status.message = "live", ""
             self._write(face, last)
-        elif since > LOST_AFTER_S:
-            self._was_lost = True
+        elif self.stream.lost:
             self.status.state, self.status.message = (
                 "lost",
-                f"no samples for {since:.0f} s: waiting for the stream to return",
+                f"no samples for {self.stream.since_last_sample_s:.0f} s: waiting for the stream to return",
             )
             self.values *= EASE_PER_TICK  # ease to neutral (all keys at rest)
             self._write(face, None)
@@ -225,9 +176,11 @@ class LiveDriver:
             self.status.state = "calibrating"
         done = time.perf_counter()
         self.status.tick_ms.append((done - started) * 1e3)
-        if arrived and updates:
+        if updates and pulled is not None and pulled.stamps is not None:
             self.status.latency_ms.append((done - started) * 1e3)
-            self.status.sample_age_ms.append((self.pylsl.local_clock() - float(stamps[-1])) * 1e3)
+            self.status.sample_age_ms.append(
+                (self.stream.local_clock() - float(pulled.stamps[-1])) * 1e3
+            )
 
     def _write(self, face: Any, update: LiveUpdate | None) -> None:
         face.data.shape_keys.key_blocks.foreach_set("value", self.values)
@@ -256,6 +209,6 @@ class LiveDriver:
         )
 
     def close(self) -> None:
-        self.inlet = None  # inlets close when dropped; before any outlet in tests
+        self.stream.close()  # inlets close when dropped; before any outlet in tests
         self.processor = None
         self.status.state, self.status.message = "idle", "disconnected"

@@ -1,0 +1,1 @@
+"""Bake a recording onto the avatar: reading it as the panel says, keyframes, the panel."""

@@ -1,0 +1,113 @@
+"""Bake a recording onto the avatar; list a recording's markers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import bpy
+
+from ...inference.emotion.smoothing import SmoothingSettings
+from ...inference.predict import PredictOptions, predict
+from ..common import model_cache
+from ..common.operators import OperatorResult, guarded, settings
+from ..presets.scene import presets_from_scene
+from . import keyframes
+from .recording_source import channel_map_used, read_with_settings
+
+
+class EVOKE_OT_bake(bpy.types.Operator):
+    """Read the recording, run the EVOKE model and keyframe the avatar's face over the timeline"""
+
+    bl_idname = "evoke.bake"
+    bl_label = "Bake Emotions"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context: Any) -> bool:
+        return context.scene is not None
+
+    def execute(self, context: Any) -> OperatorResult:
+        return guarded(self, lambda: self._bake(context))
+
+    def _bake(self, context: Any) -> OperatorResult:
+        s = settings(context)
+        target = s.target or context.active_object
+        mesh = keyframes.face_mesh(target)
+        if mesh is None:
+            name = target.name if target else "nothing"
+            self.report(
+                {"ERROR"},
+                f"Pick an avatar: {name} has no mesh with shape keys (use Add EVOKE Avatar)",
+            )
+            return {"CANCELLED"}
+        if not s.source_path:
+            self.report({"ERROR"}, "Choose a recording file first")
+            return {"CANCELLED"}
+        wm = context.window_manager
+        wm.progress_begin(0, 3)
+        started = time.perf_counter()
+        try:
+            model = model_cache.get_model(s.model_path)
+            recording, described = read_with_settings(s)
+            wm.progress_update(1)
+            smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
+            pred = predict(
+                recording, model, PredictOptions(hop_s=s.hop, mode=s.mode, smoothing=smoothing)
+            )
+            wm.progress_update(2)
+            scene = context.scene
+            fps = scene.render.fps / scene.render.fps_base
+            name_map = {row.preset_key: row.mesh_key for row in s.name_map if row.preset_key}
+            report = keyframes.bake_timeline(
+                target, pred.timelines[0], model.emotions, presets_from_scene(s),
+                fps=fps, frame_start=scene.frame_start, window_s=model.features.window_s, name_map=name_map,
+            )  # fmt: skip
+            keyframes.set_scene_range(scene, report)
+            mesh["evoke_source"] = described
+            mesh["evoke_model"] = pred.model
+            mesh["evoke_channel_map"] = channel_map_used(recording)
+            wm.progress_update(3)
+        finally:
+            wm.progress_end()
+        for note in pred.notes:
+            self.report({"WARNING"}, note)
+        if report.keys_missing:
+            self.report(
+                {"WARNING"},
+                f"{len(report.keys_missing)} preset shape keys are not on {mesh.name}: "
+                f"{', '.join(report.keys_missing[:8])}{' ...' if len(report.keys_missing) > 8 else ''}; "
+                f"{len(report.keys_driven)} keys still animate (map names under Presets)",
+            )
+        self.report(
+            {"INFO"},
+            f"Baked {report.windows} windows onto {mesh.name}, frames {report.frame_start}-{report.frame_end} "
+            f"in {time.perf_counter() - started:.2f} s. Model: {pred.model}",
+        )
+        return {"FINISHED"}
+
+
+class EVOKE_OT_read_markers(bpy.types.Operator):
+    """List the recording's markers (XDF marker streams, EDF+ annotations, BDF Status codes), to bake the span between two"""
+
+    bl_idname = "evoke.read_markers"
+    bl_label = "Read Markers"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: Any) -> OperatorResult:
+        def work() -> OperatorResult:
+            s = settings(context)
+            if not s.source_path:
+                self.report({"ERROR"}, "Choose a recording file first")
+                return {"CANCELLED"}
+            recording, name = read_with_settings(s, whole=True)
+            s.markers.clear()
+            for marker in recording.markers:
+                row = s.markers.add()
+                row.label, row.time_s = marker.label, marker.sample / recording.rate
+            s.span_start = s.span_end = 0
+            found = len(recording.markers)
+            self.report({"INFO"}, f"{name}: {found} markers" if found else f"{name} has no markers")
+            return {"FINISHED"}
+
+        return guarded(self, work)

@@ -1,0 +1,99 @@
+"""The Recording and Bake panel, and the current emotion during playback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+
+from ...inference.io.formats import format_of
+from ..common.panels import _layout, _SubPanel
+from . import keyframes
+
+
+class EVOKE_PT_source(_SubPanel):
+    bl_label = "Recording and Bake"
+
+    def draw_panel(self, context: Any) -> None:
+        s = context.scene.evoke
+        col = _layout(self).column()
+        col.prop(s, "source_path")
+        kind = format_of(bpy.path.abspath(s.source_path)) if s.source_path else ""
+        if kind == "DEAP":
+            row = col.row(align=True)
+            row.prop(s, "subject")
+            row.prop(s, "trial")
+        elif kind in ("EDF", "BDF"):
+            col.prop(s, "trial", text="Trial (DEAP's original BDF)")
+        elif kind == "XDF":
+            col.prop(s, "xdf_stream")
+        elif kind == "CSV":
+            col.prop(s, "csv_rate")
+        elif kind:
+            col.label(
+                text=f"{kind} files need MNE-Python: convert to EDF for Blender", icon="ERROR"
+            )
+        if kind in ("XDF", "CSV"):
+            col.prop(s, "unit")
+        box = col.box()
+        box.label(text="Channels")
+        box.prop(s, "montage", text="")
+        box.prop(s, "channel_map", text="Map")
+        if kind and kind != "DEAP":
+            box = col.box()
+            row = box.row()
+            row.label(text="Markers")
+            row.operator("evoke.read_markers", text="Read", icon="MARKER")
+            if len(s.markers):
+                box.template_list("EVOKE_UL_markers", "", s, "markers", s, "marker_index", rows=3)
+                row = box.row(align=True)
+                row.prop(s, "span_start", text="From")
+                row.prop(s, "span_end", text="To")
+        col.prop(s, "mode", expand=True)
+        col.prop(s, "hop")
+        col.prop(s, "tau")
+        col.prop(s, "hysteresis")
+        col.prop(s, "dwell")
+        col.operator("evoke.bake", icon="REC")
+
+
+class EVOKE_PT_playback(_SubPanel):
+    bl_label = "Current Emotion"
+
+    def draw_panel(self, context: Any) -> None:
+        s = context.scene.evoke
+        state = keyframes.current_state(s.target or context.active_object)
+        col = _layout(self).column()
+        if state is None:
+            col.label(text="Bake a recording to see emotions here")
+            return
+        col.label(
+            text=f"{state['emotion'].capitalize()}  ({state['confidence']:.0%})", icon="SHADERFX"
+        )
+        mesh = state["mesh"]
+        for prop, label in (
+            ("evoke_valence", "Valence"),
+            ("evoke_arousal", "Arousal"),
+            ("evoke_dominance", "Dominance"),
+        ):
+            col.prop(mesh, f'["{prop}"]', text=label, slider=True)
+        if "evoke_source" in mesh:
+            col.label(text=str(mesh["evoke_source"]))
+
+
+class EVOKE_UL_markers(bpy.types.UIList):
+    def draw_item(
+        self,
+        context: bpy.types.Context | None,
+        layout: bpy.types.UILayout | None,
+        data: Any | None,
+        item: Any | None,
+        icon: int | None,
+        active_data: Any | None,
+        active_property: str | None,
+        index: int | None = 0,
+        flt_flag: int | None = 0,
+    ) -> None:
+        if layout is None or item is None:
+            return
+        layout.label(text=f"{(index or 0) + 1}: {item.time_s:.2f} s  {item.label}")

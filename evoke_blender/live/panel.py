@@ -1,0 +1,73 @@
+"""The Live (LSL) panel: stream, connection, status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..common.panels import _layout, _SubPanel, _wrap
+
+
+class EVOKE_PT_live(_SubPanel):
+    bl_label = "Live (LSL)"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw_panel(self, context: Any) -> None:
+        from .ops import current_driver, found_streams
+
+        s = context.scene.evoke
+        col = _layout(self).column()
+        row = col.row(align=True)
+        row.prop(s, "live_stream")
+        row.operator("evoke.live_find_streams", text="", icon="VIEWZOOM")
+        for info in found_streams():
+            label = f"{info['name']}  ({info['type']}, {info['channels']} ch, {info['rate']:g} Hz)"
+            col.operator("evoke.live_use_stream", text=label, icon="RADIOBUT_OFF").name = info[
+                "name"
+            ]
+        col.prop(s, "calibration")
+        col.prop(s, "unit", text="Unit")
+        col.label(text="Channels: the montage and map under Recording", icon="INFO")
+        driver = current_driver()
+        row = col.row(align=True)
+        if driver is None:
+            row.operator("evoke.live_connect", icon="LINKED")
+            return
+        row.operator("evoke.live_disconnect", icon="UNLINKED")
+        row.operator("evoke.live_calibrate", icon="FILE_REFRESH")
+        if driver.recording is None:
+            col.operator("evoke.live_record", icon="REC")
+        else:
+            col.operator(
+                "evoke.live_record",
+                text=f"Stop Recording ({driver.recording.seconds:.0f} s)",
+                icon="SNAP_FACE",
+                depress=True,
+            )
+        st = driver.status
+        col.label(
+            text=f"{st.state.upper()}  {st.message}",
+            icon="ERROR" if st.state in ("lost", "error") else "RADIOBUT_ON",
+        )
+        if st.rate:
+            col.label(text=f"{st.stream}: {st.rate:g} Hz, {st.matched} of 32 electrodes")
+            if st.missing:
+                col.label(
+                    text=f"missing: {', '.join(st.missing[:6])}{' ...' if len(st.missing) > 6 else ''}"
+                )
+            col.label(
+                text=f"last sample {st.since_last_sample_s:.1f} s ago; windows {st.windows} ({st.windows_skipped} skipped)"
+            )
+            if st.unit_note:
+                for chunk in _wrap(st.unit_note, 48):
+                    col.label(text=chunk)
+            if st.skip_reason:
+                for i, chunk in enumerate(_wrap(f"skipping: {st.skip_reason}", 48)):
+                    col.label(text=chunk, icon="ERROR" if i == 0 else "NONE")
+            col.label(
+                text=f"latency p50 {st.percentile(st.latency_ms, 50):.1f} ms, p95 {st.percentile(st.latency_ms, 95):.1f} ms"
+            )
+        if st.emotion:
+            v, a, d = st.probs
+            col.label(
+                text=f"{st.emotion.capitalize()}   V {v:.2f}  A {a:.2f}  D {d:.2f}", icon="SHADERFX"
+            )

@@ -1,0 +1,1 @@
+"""Emotion presets in the scene: editing, preview, name maps, the panel."""

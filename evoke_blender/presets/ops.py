@@ -1,0 +1,151 @@
+"""Load, save, preview and edit the emotion presets; map shape-key names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from ...inference.emotion.presets import Presets, resolve_keys
+from ..bake import keyframes
+from ..common.operators import OperatorResult, guarded, settings
+from ..common.paths import PRESETS_PATH
+from .scene import fill_scene_presets, presets_from_scene, user_dir
+
+
+class EVOKE_OT_load_presets(bpy.types.Operator):
+    """Load emotion presets for editing (the bundled ones, or a JSON file)"""
+
+    bl_idname = "evoke.load_presets"
+    bl_label = "Load Presets"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", default="")  # type: ignore[valid-type]
+
+    def execute(self, context: Any) -> OperatorResult:
+        def work() -> OperatorResult:
+            presets = Presets.load(
+                bpy.path.abspath(self.filepath) if self.filepath else PRESETS_PATH
+            )
+            fill_scene_presets(settings(context), presets)
+            return {"FINISHED"}
+
+        return guarded(self, work)
+
+
+class EVOKE_OT_save_presets(bpy.types.Operator):
+    """Save the edited presets as JSON (by default in this extension's user folder)"""
+
+    bl_idname = "evoke.save_presets"
+    bl_label = "Save Presets"
+
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", default="")  # type: ignore[valid-type]
+
+    def execute(self, context: Any) -> OperatorResult:
+        def work() -> OperatorResult:
+            path = (
+                Path(bpy.path.abspath(self.filepath))
+                if self.filepath
+                else user_dir() / "presets.json"
+            )
+            path.write_text(
+                json.dumps(presets_from_scene(settings(context)).to_dict(), indent=1),
+                encoding="utf-8",
+            )
+            self.report({"INFO"}, f"Saved presets to {path}")
+            return {"FINISHED"}
+
+        return guarded(self, work)
+
+
+class EVOKE_OT_preview_preset(bpy.types.Operator):
+    """Show the selected emotion's preset on the avatar (sets the shape keys now)"""
+
+    bl_idname = "evoke.preview_preset"
+    bl_label = "Preview"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: Any) -> OperatorResult:
+        s = settings(context)
+        mesh = keyframes.face_mesh(s.target or context.active_object)
+        if mesh is None:
+            self.report({"ERROR"}, "No avatar with shape keys selected")
+            return {"CANCELLED"}
+        from ..avatar.build import apply_preset
+
+        presets = presets_from_scene(s)
+        weights = presets.shape_keys.get(s.preset_emotion, {})
+        name_map = {row.preset_key: row.mesh_key for row in s.name_map if row.preset_key}
+        found, _ = resolve_keys(
+            list(weights), [b.name for b in mesh.data.shape_keys.key_blocks], name_map
+        )
+        preset = {
+            "shape_keys": {found[k]: w for k, w in weights.items() if k in found},
+            "bones": presets.bones.get(s.preset_emotion, {}),
+        }
+        apply_preset(mesh, preset)  # the same function the contact sheet renders with
+        return {"FINISHED"}
+
+
+class EVOKE_OT_preset_key_add(bpy.types.Operator):
+    """Add a shape key to the selected emotion's preset"""
+
+    bl_idname = "evoke.preset_key_add"
+    bl_label = "Add Key"
+    bl_options = {"REGISTER", "UNDO"}
+
+    key: bpy.props.StringProperty(name="Shape key")  # type: ignore[valid-type]
+
+    def execute(self, context: Any) -> OperatorResult:
+        s = settings(context)
+        if len(s.preset_keys) == 0:
+            fill_scene_presets(s, Presets.load(PRESETS_PATH))
+        row = s.preset_keys.add()
+        row.emotion, row.key, row.weight = s.preset_emotion, self.key or "browInnerUp", 0.5
+        return {"FINISHED"}
+
+
+class EVOKE_OT_preset_key_remove(bpy.types.Operator):
+    """Remove a shape key from the preset"""
+
+    bl_idname = "evoke.preset_key_remove"
+    bl_label = "Remove Key"
+    bl_options = {"REGISTER", "UNDO"}
+
+    index: bpy.props.IntProperty()  # type: ignore[valid-type]
+
+    def execute(self, context: Any) -> OperatorResult:
+        s = settings(context)
+        if 0 <= self.index < len(s.preset_keys):
+            s.preset_keys.remove(self.index)
+        return {"FINISHED"}
+
+
+class EVOKE_OT_name_map_add(bpy.types.Operator):
+    """Map a preset (ARKit) shape-key name to one of this avatar's shape keys"""
+
+    bl_idname = "evoke.name_map_add"
+    bl_label = "Add Name Mapping"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: Any) -> OperatorResult:
+        settings(context).name_map.add()
+        return {"FINISHED"}
+
+
+class EVOKE_OT_name_map_remove(bpy.types.Operator):
+    """Remove a shape-key name mapping"""
+
+    bl_idname = "evoke.name_map_remove"
+    bl_label = "Remove Name Mapping"
+    bl_options = {"REGISTER", "UNDO"}
+
+    index: bpy.props.IntProperty()  # type: ignore[valid-type]
+
+    def execute(self, context: Any) -> OperatorResult:
+        s = settings(context)
+        if 0 <= self.index < len(s.name_map):
+            s.name_map.remove(self.index)
+        return {"FINISHED"}

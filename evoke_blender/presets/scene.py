@@ -1,0 +1,40 @@
+"""Presets as the scene holds them while they are edited, and where they are saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from ...inference.emotion.presets import Presets
+from ..common.paths import PRESETS_PATH
+
+
+def presets_from_scene(s: Any) -> Presets:
+    """The presets being edited in the panel, or the bundled file when none were loaded."""
+    if len(s.preset_keys) == 0:
+        return Presets.load(PRESETS_PATH)
+    keys: dict[str, dict[str, float]] = {}
+    for row in s.preset_keys:
+        keys.setdefault(row.emotion, {})[row.key] = row.weight
+    bones = (
+        Presets.load(PRESETS_PATH).bones if PRESETS_PATH.exists() else {}
+    )  # poses are not edited in the UI
+    return Presets(keys, bones)
+
+
+def fill_scene_presets(s: Any, presets: Presets) -> None:
+    s.preset_keys.clear()
+    for emotion, weights in presets.shape_keys.items():
+        for key, weight in sorted(weights.items()):
+            row = s.preset_keys.add()
+            row.emotion, row.key, row.weight = emotion, key, weight
+
+
+def user_dir() -> Path:
+    package = __package__.split(".evoke_blender")[0] if __package__ else "evoke"
+    try:
+        return Path(bpy.utils.extension_path_user(package, path="", create=True))
+    except (ValueError, AttributeError):  # not installed as an extension (e.g. run from source)
+        return Path(bpy.utils.user_resource("CONFIG", path="evoke", create=True))
