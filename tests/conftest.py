@@ -7,13 +7,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from evoke_tools.paths import LOOPBACK_CONFIG
 
-ROOT = Path(__file__).resolve().parent.parent
 # Blender keeps extensions and preferences per user: give the test session its own, before any
 # test imports bpy, so installing the extension never touches the developer's Blender.
 os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="evoke-blender-user-"))
 # LSL stays on this machine in every test (liblsl reads this once, at its first use).
-os.environ.setdefault("LSLAPICFG", str(ROOT / "tests" / "lsl_loopback.cfg"))
+os.environ.setdefault("LSLAPICFG", str(LOOPBACK_CONFIG))
 
 
 @pytest.fixture(scope="session")

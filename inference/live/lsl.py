@@ -8,8 +8,9 @@ from ..errors import EvokeError
 
 PYLSL_PIN = "pylsl==1.18.6"  # as pyproject's `live` extra, which the extension bundles
 LIBLSL_HELP = (
-    "Live streams need pylsl with its native library liblsl ({error}). pylsl's wheels bundle "
-    "liblsl for x86-64 Linux with glibc >= 2.35, Windows and macOS; elsewhere install liblsl "
+    "Live streams need pylsl with its native library liblsl ({error}). pylsl's wheels "
+    f"(pip install {PYLSL_PIN}) bundle liblsl for x86-64 Linux with glibc >= 2.35, Windows and "
+    "macOS; elsewhere install liblsl "
     "(`conda install -c conda-forge liblsl`, your distribution's package, or a release from "
     "https://github.com/sccn/liblsl/releases) and set PYLSL_LIB to the library file. "
     "Recordings from files still work."

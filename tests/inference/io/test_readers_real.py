@@ -12,6 +12,7 @@ import mne
 import numpy as np
 import pytest
 from evoke_tools.artefacts import raw_trials
+from evoke_tools.paths import ROOT
 from evoke_tools.writers import TWENTE_ORDER, _eeg_stream, write_deap_original_bdf, write_xdf
 
 from inference import load_model, predict
@@ -19,7 +20,6 @@ from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.errors import InputError
 from inference.io.formats import describe_markers, read_recording
 
-ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2", "Fz", "Cz", "Pz", "T7")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from evoke_tools.paths import ROOT
 
 from inference import PredictOptions, Recording, load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
@@ -19,7 +20,6 @@ from inference.errors import InputError
 from inference.io.deap_files import read_recording
 from inference.model.model_file import save_model, untrained_metadata, untrained_weights
 
-ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"t", "valence", "arousal", "dominance", "emotion", "confidence"}
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import bpy
 import numpy as np
 import pytest
+from evoke_tools.paths import PRESETS_PATH, ROOT
 from mathutils import Vector  # importable once bpy is
 
 from inference import PredictOptions, load_model, predict
@@ -279,9 +280,7 @@ def test_add_avatar_then_bake_with_the_bundled_presets(
     assert bpy.context.scene.camera is not None
     s.source_path, s.trial, s.hop, s.mode = str(deap_two_trials), 1, 0.25, "blend"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
-    presets = json.loads(
-        (Path(__file__).resolve().parent.parent / "avatar_assets" / "presets.json").read_text()
-    )
+    presets = json.loads(PRESETS_PATH.read_text())
     model = load_model()
     smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
     tl = predict(
@@ -306,7 +305,7 @@ def test_headless_without_egl_falls_back_to_cycles(deap_two_trials: Path, tmp_pa
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     env = {
         **os.environ,
         "__EGL_VENDOR_LIBRARY_FILENAMES": str(tmp_path / "none.json"),
@@ -350,9 +349,7 @@ def test_preview_applies_the_preset_with_name_map_and_pose(installed: Path, tmp_
     s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
     s.preset_emotion = "happiness"
     assert bpy.ops.evoke.preview_preset() == {"FINISHED"}
-    presets = json.loads(
-        (Path(__file__).resolve().parent.parent / "avatar_assets" / "presets.json").read_text()
-    )
+    presets = json.loads(PRESETS_PATH.read_text())
     happy = presets["emotions"]["happiness"]
     blocks = face.data.shape_keys.key_blocks
     assert blocks["Smile_L"].value == pytest.approx(happy["shape_keys"]["mouthSmileLeft"])

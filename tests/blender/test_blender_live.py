@@ -14,8 +14,8 @@ from typing import Any
 import bpy  # real Blender; `make setup` installs it, so a missing one fails loudly
 import numpy as np
 import pytest
+from evoke_tools.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NAME = "evoke-blender-live-test"
 
 

@@ -19,8 +19,8 @@ from typing import Any, cast
 import bpy  # real Blender; `make setup` installs it, so a missing one fails loudly
 import numpy as np
 import pytest
+from evoke_tools.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BUILD_PY = ROOT / "evoke_blender" / "avatar" / "build.py"
 PRESETS = ROOT / "avatar_assets" / "presets.json"
 EMOTIONS = ("neutral", "disgust", "fear", "anger", "sadness", "happiness", "surprise", "excitement")
