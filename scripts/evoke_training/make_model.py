@@ -21,6 +21,7 @@ from evoke_tools.synthetic import write_deap_folder
 from evoke_training import data as D
 from evoke_training import export as export_model
 from evoke_training import models, train
+from evoke_training.config import Config
 from inference.model.model_file import bundled_model_path, load_model
 
 SUBJECTS, SEED = 4, 0
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(a.work)
     folder = synthetic_folder(work / "data")
     run_dir = work / "run"
-    cfg = train.Config(
+    cfg = Config(
         data=str(folder),
         out=str(run_dir),
         protocol="trial-kfold",

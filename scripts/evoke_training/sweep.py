@@ -18,16 +18,17 @@ from typing import Any
 import matplotlib
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from evoke_training import data as D
 from evoke_training import metrics as M
-from evoke_training import models, train
+from evoke_training import models
 from evoke_training import protocols as P
+from evoke_training.config import Config
 from evoke_training.distill import distillation_loss
+from evoke_training.fitting import fit, label_loss, predict, score, setup_env
 
 TS = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0)
 ALPHAS = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)
@@ -35,8 +36,8 @@ T0, ALPHA0 = 1.25, 0.25  # the paper's best: each axis is swept with the other h
 
 
 def sweep(args: argparse.Namespace) -> dict[str, Any]:
-    env = train.setup_env(args.device)
-    cfg = train.Config(
+    env = setup_env(args.device)
+    cfg = Config(
         data=args.data,
         out="",
         protocol=args.protocol,
@@ -58,19 +59,15 @@ def sweep(args: argparse.Namespace) -> dict[str, Any]:
         fit_idx, val_idx = P.validation_split(
             split.train, ws.subject, ws.trial, args.protocol, cfg.val_fraction, args.seed
         )
-
-        def bce(logits: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-            return F.binary_cross_entropy_with_logits(logits, yf[idx].to(logits.device))
-
         torch.manual_seed(args.seed)
         teacher = models.CCNN()
-        res = train.fit(
-            teacher, "ccnn", x, y, fit_idx, val_idx, split.test, bce,
+        res = fit(
+            teacher, "ccnn", x, y, (fit_idx, val_idx, split.test), label_loss(y),
             args.teacher_epochs, cfg, env, None, f"{split.name} teacher",
         )  # fmt: skip
         teacher.load_state_dict(res.best_state)
-        z = train.predict(teacher, x)
-        teachers.append(train.score(z[split.test], y[split.test]))
+        z = predict(teacher, x)
+        teachers.append(score(z[split.test], y[split.test]))
         for t, a in grid:
 
             def kd(
@@ -81,14 +78,12 @@ def sweep(args: argparse.Namespace) -> dict[str, Any]:
 
             torch.manual_seed(args.seed + 1)
             student = models.Student()
-            r = train.fit(
-                student, "student", x, y, fit_idx, val_idx, split.test[:0], kd,
+            r = fit(
+                student, "student", x, y, (fit_idx, val_idx, split.test[:0]), kd,
                 args.student_epochs, cfg, env, None, f"{split.name} T={t} a={a}",
             )  # fmt: skip
             student.load_state_dict(r.best_state)
-            per[f"{t},{a}"].append(
-                train.score(train.predict(student, x[split.test]), y[split.test])
-            )
+            per[f"{t},{a}"].append(score(predict(student, x[split.test]), y[split.test]))
             print(f"{split.name} T={t} alpha={a}: {per[f'{t},{a}'][-1]['mean_accuracy']:.4f}")
     return {
         "protocol": args.protocol,
@@ -109,11 +104,11 @@ def plot(result: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(2, 2, figsize=(9, 7))
     for col, (key, label) in enumerate((("T_sweep", "temperature T"), ("alpha_sweep", "alpha"))):
         xs = [float(k) for k in result[key]]
-        for row, (score, scale, name) in enumerate(
+        for row, (metric, scale, name) in enumerate(
             (("mean_accuracy", 100.0, "accuracy (%)"), ("mean_f1", 1.0, "F1"))
         ):
-            mean = np.array([v[score]["mean"] for v in result[key].values()]) * scale
-            std = np.array([v[score]["std"] for v in result[key].values()]) * scale
+            mean = np.array([v[metric]["mean"] for v in result[key].values()]) * scale
+            std = np.array([v[metric]["std"] for v in result[key].values()]) * scale
             ax = axes[row, col]
             ax.plot(xs, mean, "o-")
             ax.fill_between(xs, mean - std, mean + std, alpha=0.2)

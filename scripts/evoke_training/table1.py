@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from evoke_training import data as D
 from evoke_training import metrics as M
 from evoke_training import models, train
 from evoke_training import protocols as P
+from evoke_training.config import Config
+from evoke_training.fitting import Env, fit, label_loss, predict, score, setup_env
 
 ORDER = ("vit", "arjun", "ccnn", "student")
 MAX_THROUGHPUT_SECONDS = 10.0  # per timed pass
@@ -70,31 +71,26 @@ def cost(name: str, dev: torch.device, batch: int) -> dict[str, Any]:
 
 
 def _bce_fit(
-    name: str, ws: D.WindowSet, split: P.Split, cfg: train.Config, env: train.Env, epochs: int
+    name: str, ws: D.WindowSet, split: P.Split, cfg: Config, env: Env, epochs: int
 ) -> dict[str, float]:
     """Train one baseline on a fold (best epoch by validation) and score it on the test fold."""
     x, y = torch.from_numpy(ws.x), torch.from_numpy(ws.y.astype(np.int64))
-    yf = y.float()
     fit_idx, val_idx = P.validation_split(
         split.train, ws.subject, ws.trial, cfg.protocol, cfg.val_fraction, cfg.seed
     )
-
-    def bce(logits: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(logits, yf[idx].to(logits.device))
-
     torch.manual_seed(cfg.seed)
     net = models.build(name)
-    res = train.fit(
-        net, name, x, y, fit_idx, val_idx, split.test, bce, epochs, cfg, env, None, name
+    res = fit(
+        net, name, x, y, (fit_idx, val_idx, split.test), label_loss(y), epochs, cfg, env, None, name
     )
     net.load_state_dict(res.best_state)
-    return train.score(train.predict(net, x[split.test]), y[split.test])
+    return score(predict(net, x[split.test]), y[split.test])
 
 
-def accuracy(args: argparse.Namespace, env: train.Env) -> dict[str, dict[str, Any]]:
+def accuracy(args: argparse.Namespace, env: Env) -> dict[str, dict[str, Any]]:
     """{model: {"de": summary, "psd": summary}} of mean accuracy and F1 over folds."""
     out: dict[str, dict[str, Any]] = {m: {} for m in ORDER}
-    cfg = train.Config(
+    cfg = Config(
         data=args.data,
         out="",
         protocol=args.protocol,
@@ -174,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", nargs="?", const="table1.json", help="also write JSON (FILE)")
     p.add_argument("--out", help="write the Markdown table to FILE")
     a = p.parse_args(argv)
-    env = train.setup_env(a.device)
+    env = setup_env(a.device)
     default = ORDER if env.device.type == "cuda" else ("arjun", "ccnn", "student")
     a.train = tuple(a.train.split(",")) if a.train else default
     if a.epochs > 0:

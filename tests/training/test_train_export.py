@@ -14,7 +14,7 @@ from evoke_tools.paths import ROOT
 from evoke_tools.synthetic import make_subject, write_dat, write_deap_folder
 from evoke_training import data as D
 from evoke_training import export as export_model
-from evoke_training import models, train
+from evoke_training import fitting, models, train
 
 from inference.errors import InputError
 from inference.model.model_file import load_model, save_model, untrained_metadata
@@ -78,7 +78,7 @@ def test_train_report_export(synth: Path, tmp_path: Path) -> None:
 
 def test_resume_after_interruption(synth: Path, tmp_path: Path, monkeypatch: Any) -> None:
     run = tmp_path / "run"
-    real_save = train.save_atomic
+    real_save = fitting.save_atomic  # what the epoch loop checkpoints with
     calls: list[str] = []
 
     def dying_save(obj: Any, path: Path) -> None:
@@ -87,13 +87,13 @@ def test_resume_after_interruption(synth: Path, tmp_path: Path, monkeypatch: Any
         if path.name == "fold1-teacher.pt" and obj["epoch"] == 1:
             raise KeyboardInterrupt  # killed during epoch 2, after epoch 1's checkpoint
 
-    monkeypatch.setattr(train, "save_atomic", dying_save)
+    monkeypatch.setattr(fitting, "save_atomic", dying_save)
     cfg = _cfg(synth, run, teacher_epochs=2, fold=1, final="none")
     with pytest.raises(KeyboardInterrupt):
         train.run(cfg)
     first = torch.load(run / "ckpt" / "fold1-teacher.pt", weights_only=True)
     assert first["epoch"] == 1
-    monkeypatch.setattr(train, "save_atomic", real_save)
+    monkeypatch.setattr(fitting, "save_atomic", real_save)
     cfg.resume = True
     train.run(cfg)
     rec = json.loads((run / "folds" / "fold1.json").read_text())
