@@ -1,0 +1,233 @@
+"""The avatar's geometry without Blender: parts, skin weights, bone layout and ARKit keys.
+
+Everything here is computed by the extension's pure-numpy modules, in head-local metres
+(+x is the character's left). ``tests/blender/test_avatar.py`` checks that Blender's mesh
+carries exactly these arrays, so these checks hold for the built avatar too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+from typing import Any, cast
+
+import numpy as np
+import pytest
+from evoke_tools.paths import ROOT
+
+# The extension's pure modules, imported by name: a ``from evoke_blender... import`` would make
+# mypy (which checks tests/ without Blender's stubs) follow the extension's package __init__ into
+# its bpy code, which is type-checked separately against the stubs (``make typecheck``).
+proportions = importlib.import_module("evoke_blender.avatar.proportions")
+expressions = importlib.import_module("evoke_blender.avatar.expressions")
+mesh = importlib.import_module("evoke_blender.avatar.mesh")
+parts = importlib.import_module("evoke_blender.avatar.parts")
+surface = importlib.import_module("evoke_blender.avatar.surface")
+
+PRESETS = ROOT / "avatar_assets" / "presets.json"
+EMOTIONS = ("neutral", "disgust", "fear", "anger", "sadness", "happiness", "surprise", "excitement")
+
+# A key must move some vertex by at least 2 mm: about 1% of the 0.22 m head, which is ~2 px in
+# a 256 px portrait frame, the least change a viewer can see. Smaller keys would be dead sliders.
+MIN_KEY_MM = 2.0
+# Two emotions must differ by at least 1 mm on average over the face (~600 vertices): a change
+# spread over the whole face, not one vertex, so each emotion reads as a distinct expression.
+MIN_PRESET_MEAN_MM = 1.0
+
+# merge()'s result: FaceData (per-vertex arrays), faces, face materials, skin weights
+Merged = tuple[Any, list[tuple[int, ...]], list[int], dict[str, np.ndarray]]
+
+
+@pytest.fixture(scope="module")
+def merged() -> Merged:
+    return mesh.merge(parts.all_parts())
+
+
+@pytest.fixture(scope="module")
+def fd(merged: Merged) -> Any:
+    """The merged face mesh's per-vertex data (a ``FaceData``)."""
+    return merged[0]
+
+
+@pytest.fixture(scope="module")
+def keys(fd: Any) -> dict[str, np.ndarray]:
+    return expressions.shape_key_displacements(fd)
+
+
+def _presets() -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads(PRESETS.read_text(encoding="utf-8")))
+
+
+def _mirror_index(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each vertex, the vertex at its mirror image (x -> -x), and whether one is there."""
+    mirrored = p * np.array([-1.0, 1.0, 1.0])
+    idx = np.empty(len(p), dtype=np.int64)
+    for start in range(0, len(p), 512):
+        chunk = mirrored[start : start + 512]
+        d2 = (chunk**2).sum(1)[:, None] + (p**2).sum(1)[None, :] - 2.0 * chunk @ p.T
+        idx[start : start + 512] = np.argmin(d2, axis=1)
+    exact = np.linalg.norm(p[idx] - mirrored, axis=1) < 1e-7
+    return idx, exact
+
+
+def test_the_mesh_is_well_formed_islands(merged: Merged) -> None:
+    """Faces index real vertices of their own island, each edge joins at most two faces."""
+    fd, faces, mats, _ = merged
+    assert len(mats) == len(faces) > 5000
+    assert set(mats) == set(range(len(proportions.FACE_MATERIALS)))  # every slot is used
+    edges: dict[tuple[int, int], int] = {}
+    for face in faces:
+        assert len(set(face)) == len(face) >= 3
+        assert 0 <= min(face) and max(face) < len(fd.p)
+        assert len({int(fd.island[i]) for i in face}) == 1  # parts stay separate islands
+        for a, b in zip(face, face[1:] + face[:1], strict=True):
+            edge = (min(a, b), max(a, b))
+            edges[edge] = edges.get(edge, 0) + 1
+    assert max(edges.values()) == 2
+    assert np.isfinite(fd.p).all()
+
+
+def test_every_vertex_follows_a_deform_bone(merged: Merged) -> None:
+    """Normalised, quantised weights: each vertex totals ~100 % over the deform bones."""
+    fd, _, _, weights = merged
+    names, levels = mesh.weight_levels(weights)
+    assert names == list(proportions.DEFORM_BONES)
+    assert np.abs(levels.sum(axis=1) - 100).max() <= 2  # rounding of up to 4 bones
+    col = {bone: levels[:, i] for i, bone in enumerate(names)}
+    assert (col["jaw"][fd.island == proportions.TEETH_LO] == 100).all()  # lower teeth ride the jaw
+    assert (col["head"][fd.island == proportions.TEETH_UP] == 100).all()
+    assert (col["spine"][fd.island == proportions.TORSO] == 100).all()
+    jaw = col["jaw"] > 50
+    assert (
+        jaw.sum() > 100 and (fd.p[jaw, 2] < proportions.JAW_HINGE[2]).all()
+    )  # only below the hinge
+
+
+def test_bone_layout_is_a_buildable_rig(fd: Any) -> None:
+    """Parents come first, bones have length, connected bones meet, eyes sit on the eyeballs."""
+    layout = parts.bone_layout(fd)
+    assert tuple(layout) == proportions.BONES
+    for i, name in enumerate(proportions.BONES):
+        head, tail, parent = layout[name]
+        assert np.linalg.norm(tail - head) > 0.01, name
+        if parent is not None:
+            assert parent in proportions.BONES[:i], name
+    for name in ("spine", "neck", "head"):  # Blender snaps connected bones onto their parent
+        parent = layout[name][2]
+        assert parent is not None
+        np.testing.assert_allclose(layout[name][0], layout[parent][1], atol=1e-9)
+    np.testing.assert_allclose(layout["eye.L"][0], proportions.HEAD_CENTER + fd.eye_l)
+    assert layout["eye.L"][0][0] > 0 > layout["eye.R"][0][0]  # .L is the character's left
+    assert layout["eye.L"][1][1] < layout["eye.L"][0][1]  # eye bones look forward (-Y)
+
+
+def test_eyeball_shows_through_the_skin_and_looks_forward(fd: Any) -> None:
+    verts, faces, mats = parts.eyeball()
+    assert len(proportions.EYE_MATERIALS) == 3 and set(mats) == {0, 1, 2}
+    pupil = np.unique(
+        [i for f, m in zip(faces, mats, strict=True) if m == proportions.PUPIL for i in f]
+    )
+    assert verts[pupil, 1].max() < -0.9 * proportions.EYE_RADIUS  # the pupil is at the front (-Y)
+    assert mats.count(proportions.SCLERA) > len(mats) // 2
+    skin = surface.front_point(np.array([proportions.EYE_X]), np.array([proportions.EYE_Z]))[0]
+    for centre in (fd.eye_l, fd.eye_r):
+        assert (
+            centre[1] - proportions.EYE_RADIUS < skin[1] < centre[1]
+        )  # front pokes out, centre hidden
+
+
+def test_keys_are_the_arkit_set(fd: Any, keys: dict[str, np.ndarray]) -> None:
+    assert tuple(keys) == proportions.REQUIRED_SHAPE_KEYS and len(keys) == 31
+    for name, disp in keys.items():
+        assert disp.shape == fd.p.shape and np.isfinite(disp).all(), name
+
+
+def _region_ok(name: str, c: np.ndarray) -> bool:
+    """Where a key's displaced-vertex centroid must lie (head-local metres; +x = left)."""
+    x, _, z = c
+    if (name.endswith("Left") and x <= 0.005) or (name.endswith("Right") and x >= -0.005):
+        return False
+    if name.startswith("brow"):
+        return bool(z > proportions.EYE_Z + 0.015)
+    if name.startswith("eye"):
+        return bool(abs(abs(x) - proportions.EYE_X) < 0.01 and abs(z - proportions.EYE_Z) < 0.015)
+    if name.startswith(("cheekSquint", "noseSneer")):
+        return bool(proportions.MOUTH_Z < z < proportions.EYE_Z)
+    if name.startswith(("mouth", "jaw", "cheekPuff")):
+        return bool(z < proportions.NOSE_TIP_Z)
+    return False
+
+
+def test_each_key_moves_its_region_visibly(fd: Any, keys: dict[str, np.ndarray]) -> None:
+    for name, disp in keys.items():
+        dist = np.linalg.norm(disp, axis=1)
+        assert dist.max() * 1000 > MIN_KEY_MM, name
+        moved = dist > 0.0005
+        centroid = (fd.p[moved] * dist[moved, None]).sum(0) / dist[moved].sum()
+        assert _region_ok(name, centroid), (name, np.round(centroid * 1000, 1))
+
+
+def test_blink_closes_the_lid_over_the_pupil(fd: Any, keys: dict[str, np.ndarray]) -> None:
+    """At full blink the upper lid margin passes below the eye centre (it covers the pupil)."""
+    blink = keys["eyeBlinkLeft"]
+    moved = np.linalg.norm(blink, axis=1) > 0.005
+    assert fd.p[moved, 2].min() > proportions.EYE_Z  # the lid starts above the eye centre
+    assert (fd.p + blink)[moved, 2].min() < proportions.EYE_Z - 0.002
+
+
+def test_left_and_right_keys_mirror_each_other(fd: Any, keys: dict[str, np.ndarray]) -> None:
+    """A Right key is its Left key seen in a mirror; unsided keys are their own mirror image."""
+    idx, exact = _mirror_index(fd.p)
+    assert exact[fd.island != proportions.HAIR_ISLAND].all()  # only the side-swept hair is lopsided
+    flip = np.array([-1.0, 1.0, 1.0])
+    for name in proportions.REQUIRED_SHAPE_KEYS:
+        if name.endswith("Right"):
+            continue
+        other = keys[name.replace("Left", "Right")] if name.endswith("Left") else keys[name]
+        assert np.abs(keys[name][~exact]).max() < 1e-12, name  # the hair never moves
+        np.testing.assert_allclose(keys[name][exact], (other[idx] * flip)[exact], atol=1e-9)
+
+
+def test_presets_name_only_existing_keys_and_bones() -> None:
+    data = _presets()
+    assert data["format"] == "evoke-presets" and data["version"] == 1 and data["notes"]
+    assert sorted(data["emotions"]) == sorted(EMOTIONS)
+    for emotion, preset in data["emotions"].items():
+        for key, value in preset["shape_keys"].items():
+            assert key in proportions.REQUIRED_SHAPE_KEYS, (emotion, key)
+            assert 0.0 <= value <= 1.0
+        for bone, rot in preset["bones"].items():
+            assert bone in proportions.BONES, (emotion, bone)
+            assert len(rot) == 3 and all(abs(v) <= 30 for v in rot)
+    neutral = data["emotions"]["neutral"]
+    assert not any(neutral["shape_keys"].values())
+    assert not any(any(r) for r in neutral["bones"].values())
+
+
+def test_every_emotion_reads_differently(fd: Any, keys: dict[str, np.ndarray]) -> None:
+    """Shape keys alone (bones at rest) make every pair of emotions differ over the face.
+
+    Blender mixes relative keys linearly (Basis + sum of weight x displacement), as done here;
+    the Blender test adds the bones.
+    """
+    p = fd.p
+    region = (p[:, 1] < -0.045) & (p[:, 2] > -0.115) & (p[:, 2] < 0.06) & (np.abs(p[:, 0]) < 0.065)
+    assert region.sum() > 300
+    shapes = {}
+    for name, preset in _presets()["emotions"].items():
+        mix = sum((v * keys[k] for k, v in preset["shape_keys"].items()), np.zeros_like(p))
+        shapes[name] = (p + mix)[region]
+    for a, b in itertools.combinations(shapes, 2):
+        mean_mm = np.linalg.norm(shapes[a] - shapes[b], axis=1).mean() * 1000
+        assert mean_mm > MIN_PRESET_MEAN_MM, (a, b, round(mean_mm, 2))
+
+
+def test_geometry_is_deterministic(merged: Merged, keys: dict[str, np.ndarray]) -> None:
+    """A rebuild gives the same arrays bit for bit, so saved files and presets stay valid."""
+    fd, faces, mats, _ = merged
+    again, faces2, mats2, _ = mesh.merge(parts.all_parts())
+    assert faces2 == faces and mats2 == mats
+    np.testing.assert_array_equal(again.p, fd.p)
+    for name, disp in expressions.shape_key_displacements(again).items():
+        np.testing.assert_array_equal(disp, keys[name])
