@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from .dsp.electrodes import DEAP_EEG_CHANNELS, ChannelMatch, describe_match, match_channels
+from .dsp.electrodes import (
+    DEAP_EEG_CHANNELS,
+    MIN_ELECTRODES,
+    ChannelMatch,
+    describe_match,
+    match_channels,
+)  # fmt: skip
 from .dsp.features import FLAT_VARIANCE, N_ELECTRODES, FeatureSettings, trial_features
 from .dsp.preprocess import Preprocessor
 from .dsp.rates import check_rate
@@ -134,9 +140,9 @@ def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
         notes.append(f"flat or empty electrodes treated as missing: {', '.join(names)}")
         present &= ~dead
         eeg[:, dead] = 0.0
-        if present.sum() < 8:
+        if present.sum() < MIN_ELECTRODES:
             raise InputError(
-                f"{recording.source}: fewer than 8 usable electrodes remain ({', '.join(names)} are flat or empty)"
+                f"{recording.source}: fewer than {MIN_ELECTRODES} usable electrodes remain ({', '.join(names)} are flat or empty)"
             )
     notes.append(describe_match(match, recording.channels))
     if match.missing:

@@ -20,9 +20,8 @@ import numpy as np
 from ...inference.emotion.presets import Presets, resolve_keys
 from ...inference.emotion.table import EmotionTable
 from ...inference.predict import TrialTimeline
+from ..common import face_state
 from ..common.anim_compat import ActionBatch
-
-PROPS = ("evoke_valence", "evoke_arousal", "evoke_dominance", "evoke_confidence", "evoke_emotion")
 
 
 @dataclass
@@ -91,17 +90,19 @@ def key_state(
     properties exist, once the batch is committed.
     """
     props = batch.fcurves(mesh, action_name)
-    key_curves(props, [f'["{p}"]' for p in PROPS[:4]], frames, vad_confidence)
-    key_curves(props, [f'["{PROPS[4]}"]'], frames, emotion[:, None].astype(float), constant=True)
+    key_curves(props, [f'["{p}"]' for p in face_state.ANIMATED[:4]], frames, vad_confidence)
+    key_curves(
+        props, [f'["{face_state.EMOTION}"]'], frames, emotion[:, None].astype(float), constant=True
+    )
 
 
 def show_state(mesh: Any, names: tuple[str, ...]) -> None:
     """The animated properties exist (an F-curve needs its property) and name their emotions,
     so the panel and the render overlay can read the index back."""
-    for name, rest in zip(PROPS, (0.5, 0.5, 0.5, 0.0, 0), strict=True):
+    for name, rest in zip(face_state.ANIMATED, face_state.RESTING, strict=True):
         if name not in mesh:
             mesh[name] = rest
-    mesh["evoke_emotions"] = json.dumps(list(names))
+    mesh[face_state.EMOTION_NAMES] = json.dumps(list(names))
 
 
 def bake_timeline(
@@ -174,17 +175,14 @@ def _bake_bones(
 def current_state(obj: Any) -> dict[str, Any] | None:
     """What the panel shows during playback: the baked values at the current frame."""
     mesh = face_mesh(obj)
-    if mesh is None or "evoke_emotion" not in mesh:
+    if mesh is None or face_state.EMOTION not in mesh:
         return None
-    try:
-        names = json.loads(str(mesh.get("evoke_emotions", "[]")))
-    except ValueError:
-        names = []
-    index = int(mesh["evoke_emotion"])
+    names = face_state.emotion_names(mesh)
+    index = int(mesh[face_state.EMOTION])
     return {
         "mesh": mesh,
         "emotion": names[index] if 0 <= index < len(names) else str(index),
-        "confidence": float(mesh.get("evoke_confidence", 0.0)),
+        "confidence": float(mesh.get(face_state.CONFIDENCE, 0.0)),
     }
 
 

@@ -9,7 +9,7 @@ import bpy
 
 from ...inference.emotion.smoothing import SmoothingSettings
 from ...inference.predict import PredictOptions, predict
-from ..common import model_cache
+from ..common import face_state, model_cache
 from ..common.operators import OperatorResult, guarded, settings
 from ..presets.scene import presets_from_scene
 from . import keyframes
@@ -64,9 +64,9 @@ class EVOKE_OT_bake(bpy.types.Operator):
                 fps=fps, frame_start=scene.frame_start, window_s=model.features.window_s, name_map=name_map,
             )  # fmt: skip
             keyframes.set_scene_range(scene, report)
-            mesh["evoke_source"] = described
-            mesh["evoke_model"] = pred.model
-            mesh["evoke_channel_map"] = channel_map_used(recording)
+            mesh[face_state.SOURCE] = described
+            mesh[face_state.MODEL] = pred.model
+            mesh[face_state.CHANNEL_MAP] = channel_map_used(recording)
             wm.progress_update(3)
         finally:
             wm.progress_end()

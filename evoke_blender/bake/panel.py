@@ -7,6 +7,7 @@ from typing import Any
 import bpy
 
 from ...inference.io.formats import format_of
+from ..common import face_state
 from ..common.panels import _layout, _SubPanel
 from . import keyframes
 
@@ -71,14 +72,10 @@ class EVOKE_PT_playback(_SubPanel):
             text=f"{state['emotion'].capitalize()}  ({state['confidence']:.0%})", icon="SHADERFX"
         )
         mesh = state["mesh"]
-        for prop, label in (
-            ("evoke_valence", "Valence"),
-            ("evoke_arousal", "Arousal"),
-            ("evoke_dominance", "Dominance"),
-        ):
+        for prop, label, _ in face_state.VAD:
             col.prop(mesh, f'["{prop}"]', text=label, slider=True)
-        if "evoke_source" in mesh:
-            col.label(text=str(mesh["evoke_source"]))
+        if face_state.SOURCE in mesh:
+            col.label(text=str(mesh[face_state.SOURCE]))
 
 
 class EVOKE_UL_markers(bpy.types.UIList):

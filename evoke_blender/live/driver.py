@@ -24,6 +24,7 @@ from ...inference.live.processor import LiveProcessor, LiveUpdate
 from ...inference.live.stream import LSLStream
 from ...inference.live.stream_info import StreamDescription
 from ...inference.model.model_file import EvokeModel
+from ..common import face_state
 from .record import LiveRecording, RecordingReport, write_recording
 
 TICK_S = 0.25  # timer interval: 4 ticks a second
@@ -188,8 +189,7 @@ class LiveDriver:
         if update is not None:
             v, a, d = (float(p) for p in update.probs)
             self._shown, self._shown_emotion = (v, a, d, float(update.confidence)), update.emotion
-            face["evoke_valence"], face["evoke_arousal"], face["evoke_dominance"] = v, a, d
-            face["evoke_confidence"], face["evoke_emotion"] = self._shown[3], update.emotion
+            face_state.set_state(face, (v, a, d), self._shown[3], update.emotion)
         if self.recording is not None:
             self.recording.add(time.monotonic(), self.values, self._shown, self._shown_emotion)
 

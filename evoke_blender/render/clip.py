@@ -15,6 +15,7 @@ import bpy
 import numpy as np
 
 from ..bake.keyframes import key_curves
+from ..common import face_state
 from ..common.anim_compat import fcurves_of, fresh_fcurves
 
 OVERLAY = "EVOKE Overlay"
@@ -100,7 +101,7 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
     scale = depth / abs(corners[0][2]) if camera.data.type == "PERSP" else 1.0
     half_w = max(abs(c[0]) for c in corners) * scale
     half_h = max(abs(c[1]) for c in corners) * scale
-    emotion = _curve_points(mesh, "evoke_emotion")
+    emotion = _curve_points(mesh, face_state.EMOTION)
     white = _material("EVOKE overlay text", (1.0, 1.0, 1.0, 1.0))
 
     def add(name: str, data: Any, loc: tuple[float, float]) -> Any:
@@ -127,9 +128,7 @@ def build_overlay(scene: Any, camera: Any, mesh: Any, emotions: list[str]) -> An
             np.repeat(shown[:, 1:], 3, axis=1),
             constant=True,
         )
-    for row, (prop, letter) in enumerate(
-        (("evoke_valence", "V"), ("evoke_arousal", "A"), ("evoke_dominance", "D"))
-    ):
+    for row, (prop, _, letter) in enumerate(face_state.VAD):
         y = -half_h * (0.33 + 0.11 * row)
         text = cast(bpy.types.TextCurve, bpy.data.curves.new(f"EVOKE {letter}", "FONT"))
         text.body = letter

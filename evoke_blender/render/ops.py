@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import bpy
 
 from ..bake import keyframes
+from ..common import face_state
 from ..common.operators import OperatorResult, guarded, settings
 
 
@@ -44,7 +44,7 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         render.configure_output(scene, path, s.engine, s.resolution)  # the overlay fits this frame
         if s.show_overlay:
-            names = json.loads(str(mesh.get("evoke_emotions", "[]")))
+            names = face_state.emotion_names(mesh)
             render.build_overlay(scene, scene.camera, mesh, names)
         fps = scene.render.fps / scene.render.fps_base
         end = scene.frame_start + round(self.seconds * fps) - 1 if self.seconds > 0 else None

@@ -8,21 +8,15 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import deap
 from ..errors import InputError
 
-# DEAP preprocessed files: channels 1-32 are EEG in Geneva order.
-DEAP_EEG_CHANNELS: tuple[str, ...] = (
-    "Fp1", "AF3", "F3", "F7", "FC5", "FC1", "C3", "T7", "CP5", "CP1", "P3", "P7", "PO3", "O1",
-    "Oz", "Pz", "Fp2", "AF4", "Fz", "F4", "F8", "FC6", "FC2", "Cz", "C4", "T8", "CP6", "CP2",
-    "P4", "P8", "PO4", "O2",
-)  # fmt: skip
-# Channels 33-40 of the preprocessed files.
-DEAP_OTHER_CHANNELS: tuple[str, ...] = (
-    "hEOG", "vEOG", "zEMG", "tEMG", "GSR", "Respiration", "Plethysmograph", "Temperature",
-)  # fmt: skip
-DEAP_ALL_CHANNELS: tuple[str, ...] = DEAP_EEG_CHANNELS + DEAP_OTHER_CHANNELS
+# DEAP's channel lists live in inference/deap.py; these names are what the rest imports.
+DEAP_EEG_CHANNELS = deap.EEG_CHANNELS
+DEAP_OTHER_CHANNELS = deap.OTHER_CHANNELS
+DEAP_ALL_CHANNELS = deap.ALL_CHANNELS
 
-# The 9x9 grid of DESIGN.md section 4 (TorchEEG's DEAP_CHANNEL_LOCATION_DICT), "-" is empty.
+# The 9x9 grid the features use (TorchEEG's DEAP_CHANNEL_LOCATION_DICT), "-" is empty.
 GRID_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("-", "-", "-", "Fp1", "-", "Fp2", "-", "-", "-"),
     ("-", "-", "-", "AF3", "-", "AF4", "-", "-", "-"),

@@ -10,12 +10,25 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ..deap import (  # noqa: F401  (re-exported: the readers' callers name them here)
+    BASELINE_S,
+    BASELINE_SAMPLES,
+    N_CHANNELS,
+    N_RATINGS,
+    N_SAMPLES,
+    N_SUBJECTS,
+    RATE,
+    RATING_NAMES,
+    RAW_RATE,
+    STATUS_VIDEO_START,
+    SUBJECT_FILE,
+    TRIAL_S,
+)  # fmt: skip
 from ..dsp.electrodes import DEAP_ALL_CHANNELS
 from ..errors import InputError
 from ..limits import MAX_DEAP_MAT_BYTES, MAX_INFLATION, MAX_RECORDING_BYTES, MiB
@@ -23,26 +36,8 @@ from .recording import Recording, Trial
 from .safe_files import check_regular
 from .safe_pickle import load_pickle
 
-RATE = 128.0
-N_CHANNELS = 40
-N_SAMPLES = 8064  # 63 s at 128 Hz
-BASELINE_S = 3.0
-BASELINE_SAMPLES = 384
-N_RATINGS = 4  # valence, arousal, dominance, liking
-RATING_NAMES = ("valence", "arousal", "dominance", "liking")
-N_SUBJECTS = 32
-# DEAP's original recordings (data_original/sXX.bdf): BioSemi BDF at 512 Hz, 48 channels, and a
-# Status channel whose codes mark the experiment (3: fixation before a trial, 4: start of the
-# music video, 5: fixation after it). A trial is the 60 s from a 4, with the 3 s before it as
-# its baseline, as in the preprocessed files.
-RAW_RATE = 512.0
-STATUS_VIDEO_START = 4
-TRIAL_S = 60.0
-
 PathLike = str | os.PathLike[str]
 TrialSelection = int | Sequence[int] | None
-
-_SUBJECT_FILE = re.compile(r"^s(\d{2})\.(dat|mat)$", re.IGNORECASE)
 
 
 def _check(data: object, labels: object, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -197,7 +192,7 @@ def to_recording(
 
 
 def _subject_of(path: Path) -> int | None:
-    match = _SUBJECT_FILE.match(path.name)
+    match = SUBJECT_FILE.match(path.name)
     return int(match.group(1)) if match else None
 
 

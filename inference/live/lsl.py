@@ -6,10 +6,10 @@ from types import ModuleType
 
 from ..errors import EvokeError
 
-PYLSL_PIN = "pylsl==1.18.6"  # as pyproject's `live` extra, which the extension bundles
+PYLSL = "pylsl"  # the version the extension bundles is pinned in pyproject's `live` extra
 LIBLSL_HELP = (
     "Live streams need pylsl with its native library liblsl ({error}). pylsl's wheels "
-    f"(pip install {PYLSL_PIN}) bundle liblsl for x86-64 Linux with glibc >= 2.35, Windows and "
+    f"(pip install {PYLSL}) bundle liblsl for x86-64 Linux with glibc >= 2.35, Windows and "
     "macOS; elsewhere install liblsl "
     "(`conda install -c conda-forge liblsl`, your distribution's package, or a release from "
     "https://github.com/sccn/liblsl/releases) and set PYLSL_LIB to the library file. "
@@ -23,7 +23,7 @@ def import_pylsl() -> ModuleType:
         import pylsl
     except ImportError as exc:
         if exc.name == "pylsl":
-            raise EvokeError(f"Live streams need pylsl: pip install {PYLSL_PIN}") from None
+            raise EvokeError(f"Live streams need pylsl: pip install {PYLSL}") from None
         raise EvokeError(LIBLSL_HELP.format(error=exc)) from None
     except (RuntimeError, OSError) as exc:
         raise EvokeError(LIBLSL_HELP.format(error=f"{type(exc).__name__}: {exc}")) from None

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..dsp.features import FeatureSettings
+from ..emotion.labels import THRESHOLD
 from ..emotion.table import EmotionTable
 from ..errors import InputError, ModelError
 from ..io.safe_files import parse_json, read_bytes
@@ -297,13 +298,26 @@ def untrained_weights(seed: int = 0) -> dict[str, np.ndarray]:
     return weights
 
 
-def untrained_metadata(features: FeatureSettings | None = None) -> dict[str, Any]:
+ARCHITECTURE = {"name": "evoke-student", "outputs": ["valence", "arousal", "dominance"]}
+
+
+def model_metadata(
+    features: FeatureSettings, provenance: dict[str, Any], table: EmotionTable | None = None
+) -> dict[str, Any]:
+    """The one builder of a model file's metadata (save_model adds format and version)."""
     return {
-        "architecture": {"name": "evoke-student", "outputs": ["valence", "arousal", "dominance"]},
-        "features": (features or FeatureSettings()).to_dict(),
-        "labels": {"threshold": 5.0, "rule": ">"},
-        "emotion_table": EmotionTable.default().to_dict(),
-        "provenance": {
+        "architecture": ARCHITECTURE,
+        "features": features.to_dict(),
+        "labels": {"threshold": THRESHOLD, "rule": ">"},
+        "emotion_table": (table or EmotionTable.default()).to_dict(),
+        "provenance": provenance,
+    }
+
+
+def untrained_metadata(features: FeatureSettings | None = None) -> dict[str, Any]:
+    return model_metadata(
+        features or FeatureSettings(),
+        {
             "trained": False,
             "synthetic_data": True,
             "data": "none: random weights",
@@ -312,7 +326,7 @@ def untrained_metadata(features: FeatureSettings | None = None) -> dict[str, Any
             "date": "",
             "notes": "UNTRAINED: deterministic random weights for tests; predictions are meaningless",
         },
-    }
+    )
 
 
 def untrained_model(seed: int = 0, features: FeatureSettings | None = None) -> EvokeModel:

@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..dsp.electrodes import GRID_SIZE as GRID
 from ..errors import ModelError
 from . import blas_threads
 
-GRID = 9
 STUDENT_SHAPES: dict[str, tuple[int, ...]] = {
     "conv1.weight": (64, 4, 3, 3),
     "conv1.bias": (64,),

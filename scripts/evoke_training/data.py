@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from inference.deap import SUBJECT_FILE
 from inference.dsp.features import N_ELECTRODES, FeatureSettings, trial_features
 from inference.emotion.labels import vad_bits
 from inference.errors import InputError
 
 CACHE_VERSION = 1
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
-_SUBJECT_FILE = re.compile(r"^s(\d{2})\.(dat|mat)$")
 
 
 @dataclass
@@ -46,7 +45,7 @@ def subject_files(data_dir: str | Path, subjects: list[int] | None = None) -> di
         raise InputError(f"{folder}: no such folder (point --data at DEAP's sXX.dat files)")
     found: dict[int, Path] = {}
     for p in sorted(folder.iterdir()):
-        m = _SUBJECT_FILE.match(p.name)
+        m = SUBJECT_FILE.match(p.name)
         if m and (int(m.group(1)) not in found or p.suffix == ".dat"):
             found[int(m.group(1))] = p
     if not found:

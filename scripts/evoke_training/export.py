@@ -20,10 +20,7 @@ import numpy as np
 import torch
 
 from inference.dsp.features import FeatureSettings
-from inference.emotion.table import EmotionTable
-from inference.model.model_file import save_model
-
-ARCHITECTURE = {"name": "evoke-student", "outputs": ["valence", "arousal", "dominance"]}
+from inference.model.model_file import model_metadata, save_model
 
 
 def student_weights(path: Path) -> dict[str, np.ndarray]:
@@ -80,13 +77,7 @@ def export(
             raise SystemExit(f"{need} is missing: is {run} a finished train.py run folder?")
     cfg = json.loads((run / "config.json").read_text())
     features = FeatureSettings.from_dict(cfg["feature_settings"])
-    meta = {
-        "architecture": ARCHITECTURE,
-        "features": features.to_dict(),
-        "labels": {"threshold": 5.0, "rule": ">"},
-        "emotion_table": EmotionTable.default().to_dict(),
-        "provenance": provenance(run, wfile, notes),
-    }
+    meta = model_metadata(features, provenance(run, wfile, notes))
     return save_model(out, student_weights(wfile), meta)
 
 
