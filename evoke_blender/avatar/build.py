@@ -17,17 +17,14 @@ separate spheres parented to the eye bones so they can rotate.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, cast
 
 import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
-from ..common.paths import PRESETS_PATH
 from .expressions import shape_key_displacements
 from .mesh import FaceData, merge, weight_levels
 from .parts import all_parts, bone_layout, eyeball
@@ -236,14 +233,6 @@ def avatar_armature(face: bpy.types.Object) -> bpy.types.Object | None:
             if target is not None:
                 return target
     return None
-
-
-def load_presets(path: Path | str = PRESETS_PATH) -> dict[str, Any]:
-    """Read the emotion presets file ("evoke-presets", version 1)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if data.get("format") != "evoke-presets" or data.get("version") != 1:
-        raise ValueError(f"{path}: not an evoke-presets version 1 file")
-    return cast(dict[str, Any], data)
 
 
 def apply_preset(face: bpy.types.Object, preset: Mapping[str, Any], strength: float = 1.0) -> None:

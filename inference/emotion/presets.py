@@ -70,6 +70,13 @@ class Presets:
             },
         }
 
+    def preset(self, emotion: str) -> dict[str, Any]:
+        """One emotion's preset as the avatar applies it: {"shape_keys": ..., "bones": ...}."""
+        return {
+            "shape_keys": self.shape_keys.get(emotion, {}),
+            "bones": self.bones.get(emotion, {}),
+        }
+
     def key_names(self) -> list[str]:
         """Every shape key any preset uses, sorted (the columns of `matrix`)."""
         return sorted({k for weights in self.shape_keys.values() for k in weights})

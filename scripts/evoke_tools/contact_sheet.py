@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from evoke_tools.paths import ROOT
+from evoke_tools.paths import PRESETS_PATH, ROOT
+from inference.emotion.presets import Presets
 
 if TYPE_CHECKING:  # bpy is imported after the extension is installed (see load_build)
     import bpy
@@ -165,11 +166,11 @@ def render_sheet(out: Path, size: int, engine: str) -> float:
     scene = bpy.context.scene
     setup_render(scene, engine, size)
     label = add_label(camera, face.users_collection[0])
-    presets = build.load_presets()["emotions"]
+    presets = Presets.load(PRESETS_PATH)
     frames = []
     with tempfile.TemporaryDirectory() as tmp:
         for emotion in ORDER:
-            build.apply_preset(face, presets[emotion])
+            build.apply_preset(face, presets.preset(emotion))
             cast(bpy.types.TextCurve, label.data).body = emotion
             scene.render.filepath = str(Path(tmp) / f"{emotion}.png")
             bpy.ops.render.render(write_still=True)

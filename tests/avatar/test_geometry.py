@@ -7,26 +7,18 @@ carries exactly these arrays, so these checks hold for the built avatar too.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import json
 from typing import Any, cast
 
 import numpy as np
 import pytest
-from evoke_tools.paths import ROOT
+from evoke_tools.paths import PRESETS_PATH
 
-# The extension's pure modules, imported by name: a ``from evoke_blender... import`` would make
-# mypy (which checks tests/ without Blender's stubs) follow the extension's package __init__ into
-# its bpy code, which is type-checked separately against the stubs (``make typecheck``).
-proportions = importlib.import_module("evoke_blender.avatar.proportions")
-expressions = importlib.import_module("evoke_blender.avatar.expressions")
-mesh = importlib.import_module("evoke_blender.avatar.mesh")
-parts = importlib.import_module("evoke_blender.avatar.parts")
-surface = importlib.import_module("evoke_blender.avatar.surface")
+from evoke_blender.avatar import expressions, mesh, parts, proportions, surface
+from inference.emotion.table import EmotionTable
 
-PRESETS = ROOT / "avatar_assets" / "presets.json"
-EMOTIONS = ("neutral", "disgust", "fear", "anger", "sadness", "happiness", "surprise", "excitement")
+EMOTIONS = EmotionTable.default().names
 
 # A key must move some vertex by at least 2 mm: about 1% of the 0.22 m head, which is ~2 px in
 # a 256 px portrait frame, the least change a viewer can see. Smaller keys would be dead sliders.
@@ -56,7 +48,7 @@ def keys(fd: Any) -> dict[str, np.ndarray]:
 
 
 def _presets() -> dict[str, Any]:
-    return cast(dict[str, Any], json.loads(PRESETS.read_text(encoding="utf-8")))
+    return cast(dict[str, Any], json.loads(PRESETS_PATH.read_text(encoding="utf-8")))
 
 
 def _mirror_index(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,18 +20,15 @@ from typing import Any, cast
 import bpy  # real Blender; `make setup` installs it, so a missing one fails loudly
 import numpy as np
 import pytest
-from evoke_tools.paths import ROOT
+from evoke_tools.paths import PRESETS_PATH
 
 # The pure geometry modules, by name (why: see tests/avatar/test_geometry.py).
-proportions = importlib.import_module("evoke_blender.avatar.proportions")
-expressions = importlib.import_module("evoke_blender.avatar.expressions")
-mesh = importlib.import_module("evoke_blender.avatar.mesh")
-parts = importlib.import_module("evoke_blender.avatar.parts")
+from evoke_blender.avatar import expressions, mesh, parts, proportions
+
 BONES: tuple[str, ...] = proportions.BONES
 HEAD_CENTER: np.ndarray = proportions.HEAD_CENTER
 REQUIRED_SHAPE_KEYS: tuple[str, ...] = proportions.REQUIRED_SHAPE_KEYS
 
-PRESETS = ROOT / "avatar_assets" / "presets.json"
 
 # Two emotions must differ by at least 1 mm on average over the face (~600 vertices): a change
 # spread over the whole face, not one vertex, so each emotion reads as a distinct expression.
@@ -73,7 +70,7 @@ def _evaluated(face: Any) -> np.ndarray:
 
 
 def _presets() -> dict[str, Any]:
-    return cast(dict[str, Any], json.loads(PRESETS.read_text(encoding="utf-8")))
+    return cast(dict[str, Any], json.loads(PRESETS_PATH.read_text(encoding="utf-8")))
 
 
 def test_armature_bones_and_hierarchy(build: ModuleType, face: Any) -> None:
