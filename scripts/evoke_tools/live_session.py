@@ -20,11 +20,29 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from evoke_tools.paths import ROOT
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    connected = _connect(args)
+    if connected is None:
+        return 2
+    live_ops, driver = connected
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    emotions = _run(driver, args)
+    if emotions is None:
+        return 2
+    cpu_percent = 100 * (time.process_time() - cpu0) / (time.monotonic() - wall0)
+    figures = _figures(args, driver.status, emotions, cpu_percent)
+    _finish(args, live_ops, driver, figures)
+    return 0
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -40,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--loopback", action="store_true", help="keep LSL on this machine (tests/lsl_loopback.cfg)"
     )
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def _connect(args: argparse.Namespace) -> tuple[ModuleType, Any] | None:
+    """Install the extension, add an avatar and connect its live driver, as a user would from
+    the sidebar; None (the reason printed) when the stream cannot be connected."""
     if args.loopback:
         os.environ.setdefault("LSLAPICFG", str(ROOT / "tests" / "lsl_loopback.cfg"))
     from evoke_tools.extension import install_for_script
@@ -50,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import bpy
 
-    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live_ops")
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live.ops")
     bpy.context.preferences.system.use_online_access = (
         True  # the user's consent, given by running this
     )
@@ -63,12 +86,19 @@ def main(argv: list[str] | None = None) -> int:
         bpy.ops.evoke.live_connect()
     except RuntimeError as exc:
         print(f"error: {exc}".strip(), file=sys.stderr)
-        return 2
+        return None
     driver = live_ops.current_driver()
     if args.out:
         bpy.ops.evoke.live_record()
+    return live_ops, driver
+
+
+def _run(driver: Any, args: argparse.Namespace) -> Counter[str] | None:
+    """Tick the driver for --seconds (timers never fire in the bpy module); the emotions seen,
+    counted by window, or None (the reason printed) when the driver fails."""
+    import bpy
+
     emotions: Counter[str] = Counter()
-    cpu0, wall0 = time.process_time(), time.monotonic()
     end = time.monotonic() + args.seconds
     last_windows = 0
     while time.monotonic() < end:
@@ -77,14 +107,19 @@ def main(argv: list[str] | None = None) -> int:
         st = driver.status
         if st.state == "error":
             print(f"error: {st.message}", file=sys.stderr)
-            return 2
+            return None
         if st.windows > last_windows and st.emotion:
             emotions[st.emotion] += st.windows - last_windows
             last_windows = st.windows
         time.sleep(max(0.0, args.tick - (time.monotonic() - started)))
-    st = driver.status
-    cpu_percent = 100 * (time.process_time() - cpu0) / (time.monotonic() - wall0)
-    figures = {
+    return emotions
+
+
+def _figures(
+    args: argparse.Namespace, st: Any, emotions: Counter[str], cpu_percent: float
+) -> dict[str, Any]:
+    """What the session measured, from the driver's status at the end."""
+    return {
         "stream": args.stream,
         "state": st.state,
         "rate": st.rate,
@@ -102,6 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_percent_of_one_core": round(cpu_percent, 1),
         "emotions": dict(emotions),
     }
+
+
+def _finish(
+    args: argparse.Namespace, live_ops: ModuleType, driver: Any, figures: dict[str, Any]
+) -> None:
+    """Keep the recording (with --out), disconnect, save the scene, report the figures."""
+    import bpy
+
     if args.out:
         figures["recorded"] = live_ops.finish_recording(driver, bpy.context.scene)
     bpy.ops.evoke.live_disconnect()
@@ -112,7 +155,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.json
         else "\n".join(f"{k:22s} {v}" for k, v in figures.items())
     )
-    return 0
 
 
 if __name__ == "__main__":

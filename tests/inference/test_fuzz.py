@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from evoke_tools.hostile import Outcome, Sandbox, _edf_header, _good_csv, _xdf_chunk, _xdf_header
+from evoke_tools.hostile_recordings import _edf_header, _good_csv, _xdf_chunk, _xdf_header
+from evoke_tools.sandbox import Outcome, Sandbox
 from evoke_tools.writers import _eeg_stream, write_xdf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -1,0 +1,191 @@
+"""The hostile catalogue's models, emotion tables and options, each run on a good recording."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evoke_tools.hostile_cases import _predict, _write, case
+from evoke_tools.hostile_recordings import _good_csv, _good_dat
+
+
+# models and tables ---------------------------------------------------------------------------------
+def _model_case(name: str, make: Callable[[Path], Path]) -> None:
+    @case(f"model: {name}")
+    def _(d: Path) -> tuple[list[str], Path]:
+        p = make(d)
+        return _predict(_good_csv(d), "--model", str(p)), p
+
+
+def _with_metadata(d: Path, name: str, change: Callable[[dict[str, Any]], Any]) -> Path:
+    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+
+    path = save_model(d / f"{name}.npz", untrained_weights(), untrained_metadata())
+    with zipfile.ZipFile(path) as z:
+        entries = {i.filename: z.read(i) for i in z.infolist()}
+    meta = json.loads(np.lib.format.read_array(io.BytesIO(entries["metadata.json.npy"])).tobytes())
+    meta = change(meta) or meta
+    buf = io.BytesIO()
+    raw = json.dumps(meta).encode() if not isinstance(meta, bytes) else meta
+    np.lib.format.write_array(buf, np.frombuffer(raw, dtype=np.uint8))
+    entries["metadata.json.npy"] = buf.getvalue()
+    with zipfile.ZipFile(path, "w") as z:
+        for member, data in entries.items():
+            z.writestr(member, data)
+    return path
+
+
+for _name, _change in {
+    "features: []": lambda m: m.__setitem__("features", []),
+    "rate 8192": lambda m: m["features"].__setitem__("rate", 8192),
+    "rate 0.0001": lambda m: m["features"].__setitem__("rate", 0.0001),
+    "filter_order 100000": lambda m: m["features"].__setitem__("filter_order", 100000),
+    "baseline_s 100": lambda m: m["features"].__setitem__("baseline_s", 100),
+    "baseline_s 6 (more than DEAP's 3 s)": lambda m: m["features"].__setitem__("baseline_s", 6),
+    "bands above Nyquist": lambda m: m["features"].__setitem__(
+        "bands", [[4, 8], [8, 14], [14, 31], [31, 90]]
+    ),
+    "three bands": lambda m: m["features"].__setitem__("bands", [[4, 8], [8, 14], [14, 31]]),
+    "band as text": lambda m: m["features"].__setitem__("bands", "theta"),
+    "window 1e9 s": lambda m: m["features"].__setitem__("window_s", 1e9),
+    "kind 'x'": lambda m: m["features"].__setitem__("kind", "x"),
+    "provenance a list": lambda m: m.__setitem__("provenance", [1, 2]),
+    "metrics mean_accuracy text": lambda m: m["provenance"].__setitem__(
+        "metrics", {"mean_accuracy": "high"}
+    ),
+    "emotion table of 3": lambda m: m.__setitem__(
+        "emotion_table", {"emotions": [{"vad": [0, 0, 0], "name": "x"}]}
+    ),
+    "labels a string": lambda m: m.__setitem__("labels", "x"),
+    "format version 99": lambda m: m.__setitem__("format_version", 99),
+    "JSON nested 100,000 deep": lambda m: b"[" * 100_000 + b"]" * 100_000,
+    "metadata not JSON": lambda m: b"\xff\xfe not json",
+}.items():
+
+    def _make_meta(d: Path, n: str = _name, c: Callable[[dict[str, Any]], Any] = _change) -> Path:
+        return _with_metadata(d, f"m{abs(hash(n))}", c)
+
+    _model_case(_name, _make_meta)
+
+
+def _model_weights(d: Path, name: str, weights: dict[str, np.ndarray]) -> Path:
+    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+
+    good = save_model(d / f"{name}-good.npz", untrained_weights(), untrained_metadata())
+    path = d / f"{name}.npz"
+    with zipfile.ZipFile(good) as z:
+        meta = z.read("metadata.json.npy")
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("metadata.json.npy", meta)
+        for key, value in weights.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, value)
+            z.writestr(f"{key}.npy", buf.getvalue())
+    return path
+
+
+def _weights(change: Callable[[dict[str, np.ndarray]], None]) -> dict[str, np.ndarray]:
+    from inference.model.model_file import untrained_weights
+
+    w = untrained_weights()
+    change(w)
+    return w
+
+
+for _name, _w in {
+    "complex weights": lambda w: w.__setitem__("fc2.weight", w["fc2.weight"].astype(complex)),
+    "string weights": lambda w: w.__setitem__("fc2.bias", np.array(["a", "b", "c"])),
+    "NaN weights": lambda w: w["fc1.weight"].__setitem__((0, 0), np.nan),
+    "wrong shape": lambda w: w.__setitem__("fc1.weight", w["fc1.weight"][:, :10]),
+    "a missing layer": lambda w: w.pop("conv2.bias"),
+}.items():
+
+    def _make_weights(
+        d: Path, n: str = _name, c: Callable[[dict[str, np.ndarray]], Any] = _w
+    ) -> Path:
+        return _model_weights(d, f"w{abs(hash(n))}", _weights(c))
+
+    _model_case(_name, _make_weights)
+
+
+@case("model: a 1.5 GB member in a 2 MB zip")
+def _(d: Path) -> tuple[list[str], Path]:
+    p = d / "bomb.npz"
+    with zipfile.ZipFile(p, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("fc1.weight.npy", "w", force_zip64=True) as f:
+            for _ in range(1500):
+                f.write(bytes(1 << 20))
+    return _predict(_good_csv(d), "--model", str(p)), p
+
+
+@case("model: baseline_s 6 on DEAP's 3 s baselines")
+def _(d: Path) -> tuple[list[str], Path]:
+    p = _with_metadata(d, "baseline6", lambda m: m["features"].__setitem__("baseline_s", 6))
+    return _predict(_good_dat(d), "--model", str(p)), p
+
+
+@case("model: a .npy renamed .npz")
+def _(d: Path) -> tuple[list[str], Path]:
+    p = d / "renamed.npz"
+    np.save(d / "renamed.npy", np.zeros(3))
+    (d / "renamed.npy").rename(p)
+    return _predict(_good_csv(d), "--model", str(p)), p
+
+
+@case("model: /dev/zero")
+def _(d: Path) -> tuple[list[str], Path | None]:
+    return _predict(_good_csv(d), "--model", "/dev/zero"), None
+
+
+@case("model: a FIFO")
+def _(d: Path) -> tuple[list[str], Path | None]:
+    p = d / "model-fifo.npz"
+    if not p.exists():
+        os.mkfifo(p)
+    return _predict(_good_csv(d), "--model", str(p)), None
+
+
+def _table_case(name: str, text: str | bytes) -> None:
+    @case(f"table: {name}")
+    def _(d: Path) -> tuple[list[str], Path]:
+        p = _write(d / f"t{abs(hash(name))}.json", text)
+        return _predict(_good_csv(d), "--emotions", str(p)), p
+
+
+_table_case("not JSON", "{")
+_table_case("nested 100,000 deep", "[" * 100_000 + "]" * 100_000)
+_table_case("a list", "[1, 2]")
+_table_case(
+    "seven emotions",
+    json.dumps({"emotions": [{"vad": [0, 0, k & 1], "name": str(k)} for k in range(7)]}),
+)
+_table_case("bits 2", json.dumps({"emotions": [{"vad": [2, 0, 0], "name": "x"}]}))
+_table_case("a 5 MB name", json.dumps({"emotions": [{"vad": [0, 0, 0], "name": "x" * 5_000_000}]}))
+
+
+@case("table: /dev/zero")
+def _(d: Path) -> tuple[list[str], Path | None]:
+    return _predict(_good_csv(d), "--emotions", "/dev/zero"), None
+
+
+# options -----------------------------------------------------------------------------------------
+_NUMERIC_OPTIONS = ("--tau", "--dwell", "--hysteresis", "--hop", "--rate")  # argparse names them
+for _name, _extra in {
+    "--tau nan": ["--tau", "nan"], "--tau inf": ["--tau", "inf"], "--dwell inf": ["--dwell", "inf"],
+    "--dwell -1": ["--dwell", "-1"], "--hysteresis 0.7": ["--hysteresis", "0.7"],
+    "--hop 0": ["--hop", "0"], "--hop nan": ["--hop", "nan"], "--hop 0.3 (not whole samples)": ["--hop", "0.3"],
+    "--hop 1e9": ["--hop", "1e9"], "--trial 0": ["--trial", "0"], "--between 1 2 without markers": ["--between", "1", "2"],
+    "--channel-map junk": ["--channel-map", "Ch1"], "--montage on 11 channels": ["--montage", "emotiv-epoc"],
+}.items():  # fmt: skip
+
+    @case(f"option: {_name}")
+    def _(d: Path, extra: list[str] = _extra) -> tuple[list[str], Path, str]:
+        p = _good_csv(d)
+        return _predict(p, *extra), p, extra[0] if extra[0] in _NUMERIC_OPTIONS else str(p)

@@ -1,0 +1,160 @@
+"""Rendering, presets and name maps in real Blender through the installed extension: a clip
+decodes with the expected frames, presets preview and map onto other key names, and a refused
+preset or name map leaves the previous bake whole."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import bpy
+import numpy as np
+import pytest
+from evoke_tools.paths import PRESETS_PATH, ROOT
+from mathutils import Vector  # importable once bpy is
+
+
+def test_render_clip_decodes_with_the_expected_frames(
+    face: Any, tmp_path: Path, setup_bake: Callable[..., Any]
+) -> None:
+    bpy.ops.object.camera_add(location=(0, -6, 0), rotation=(1.5708, 0, 0))
+    bpy.context.scene.camera = bpy.context.active_object
+    s = setup_bake(face)
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    s.resolution = 120
+    s.engine = "WORKBENCH"
+    scene = bpy.context.scene
+    scene.render.fps = 12
+    clip = tmp_path / "clip.mp4"
+    assert bpy.ops.evoke.render_clip(filepath=str(clip), seconds=1.0) == {"FINISHED"}
+    movie = bpy.data.movieclips.load(str(clip))  # decoded by Blender's own FFmpeg
+    assert movie.frame_duration == 12
+    assert tuple(movie.size) == (160, 120)
+    assert "EVOKE label fear" in bpy.data.objects and "EVOKE bar V" in bpy.data.objects
+    # every overlay element sits inside the rendered frame (laid out for the clip's own aspect)
+    from bpy_extras.object_utils import world_to_camera_view
+
+    scene.frame_set(scene.frame_start)
+    for obj in bpy.data.collections["EVOKE Overlay"].objects:
+        for corner in obj.bound_box:
+            x, y, _ = world_to_camera_view(scene, scene.camera, obj.matrix_world @ Vector(corner))
+            assert -1e-3 <= x <= 1.001 and -1e-3 <= y <= 1.001, obj.name
+
+
+def test_render_without_a_bake_is_refused(face: Any) -> None:
+    bpy.context.scene.evoke.target = face
+    with pytest.raises(RuntimeError, match="Bake a recording"):
+        bpy.ops.evoke.render_clip(filepath="/tmp/never.mp4")
+
+
+def test_headless_without_egl_falls_back_to_cycles(deap_two_trials: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = ROOT
+    env = {
+        **os.environ,
+        "__EGL_VENDOR_LIBRARY_FILENAMES": str(tmp_path / "none.json"),
+        "EGL_PLATFORM": "none",
+    }
+    env["BLENDER_USER_RESOURCES"] = str(tmp_path / "user")
+    clip = tmp_path / "noegl.mp4"
+    cmd = [sys.executable, str(root / "scripts" / "render_demo.py"), str(deap_two_trials), "--trial", "1",
+           "--seconds", "0.25", "--height", "96", "--out", str(clip)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "rendered with Cycles instead" in done.stdout
+    assert bpy.data.movieclips.load(str(clip)).frame_duration == 6
+
+
+def test_name_map_drives_an_avatar_with_other_key_names(
+    installed: Path, setup_bake: Callable[..., Any], animated_paths: Callable[[Any], set[str]]
+) -> None:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.mesh.primitive_uv_sphere_add()
+    obj = bpy.context.active_object
+    obj.shape_key_add(name="Basis")
+    obj.shape_key_add(name="Smile_L").data[0].co = (0.0, 0.0, 2.0)
+    s = setup_bake(obj, mode="blend")
+    assert bpy.ops.evoke.name_map_add() == {"FINISHED"}
+    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    assert animated_paths(obj.data.shape_keys) == {'key_blocks["Smile_L"].value'}
+    bpy.ops.evoke.name_map_remove(index=0)
+    assert len(s.name_map) == 0
+
+
+def test_preview_applies_the_preset_with_name_map_and_pose(installed: Path) -> None:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.evoke.add_avatar()
+    s = bpy.context.scene.evoke
+    face = s.target
+    face.data.shape_keys.key_blocks["mouthSmileLeft"].name = "Smile_L"  # a non-ARKit name
+    bpy.ops.evoke.load_presets()
+    bpy.ops.evoke.name_map_add()
+    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
+    s.preset_emotion = "happiness"
+    assert bpy.ops.evoke.preview_preset() == {"FINISHED"}
+    presets = json.loads(PRESETS_PATH.read_text())
+    happy = presets["emotions"]["happiness"]
+    blocks = face.data.shape_keys.key_blocks
+    assert blocks["Smile_L"].value == pytest.approx(happy["shape_keys"]["mouthSmileLeft"])
+    assert blocks["jawOpen"].value == pytest.approx(happy["shape_keys"].get("jawOpen", 0.0))
+    s.preset_emotion = "sadness"  # sadness lowers the head in the bundled presets
+    bpy.ops.evoke.preview_preset()
+    head = face.parent.pose.bones["head"]  # the armature parents the face
+    tilt = presets["emotions"]["sadness"]["bones"]["head"]
+    assert tuple(head.rotation_euler) == pytest.approx(tuple(np.radians(tilt)), abs=1e-5)
+    assert blocks["Smile_L"].value == pytest.approx(
+        presets["emotions"]["sadness"]["shape_keys"].get("mouthSmileLeft", 0.0)
+    )
+
+
+def _scene_state(face: Any) -> dict[str, Any]:
+    keys = face.data.shape_keys
+    anim = keys.animation_data
+    return {
+        "action": anim.action.name if anim and anim.action else None,
+        "users": anim.action.users if anim and anim.action else 0,
+        "props_action": face.animation_data.action.name if face.animation_data else None,
+        "actions": sorted(a.name for a in bpy.data.actions),
+        "values": [round(k.value, 6) for k in keys.key_blocks],
+        "props": {k: face[k] for k in face.keys() if k.startswith("evoke_")},
+    }
+
+
+def test_a_failed_bake_leaves_the_previous_one_whole(
+    face: Any, tmp_path: Path, setup_bake: Callable[..., Any], bake_presets: dict[str, Any]
+) -> None:
+    """Presets naming one key twice (jawOpen / JAWOPEN) or a name map sending two keys to one
+    are refused before anything changes: the previous bake keeps its action, users, values."""
+    s = setup_bake(face)
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    bpy.context.scene.frame_set(300)
+    before = _scene_state(face)
+    assert before["action"] and before["users"] >= 1
+    bad = json.loads(json.dumps(bake_presets))
+    bad["emotions"]["fear"]["shape_keys"]["JAWOPEN"] = 0.5
+    bad["emotions"]["fear"]["shape_keys"]["jawOpen"] = 0.2
+    (tmp_path / "twice.json").write_text(json.dumps(bad))
+    with pytest.raises(RuntimeError, match="JAWOPEN|jawOpen"):
+        bpy.ops.evoke.load_presets(filepath=str(tmp_path / "twice.json"))
+    assert bpy.ops.evoke.name_map_add() == {"FINISHED"}
+    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "mouthSmileRight"
+    with pytest.raises(RuntimeError, match="both drive the shape key 'mouthSmileRight'"):
+        bpy.ops.evoke.bake()
+    bpy.context.scene.frame_set(300)
+    assert _scene_state(face) == before
+    s.name_map.clear()
+
+
+def test_nan_preset_weights_are_refused_at_load(
+    face: Any, tmp_path: Path, bake_presets: dict[str, Any]
+) -> None:
+    path = tmp_path / "nan.json"
+    path.write_text(json.dumps(bake_presets).replace('"jawOpen": 0.7', '"jawOpen": NaN'))
+    with pytest.raises(RuntimeError, match="NaN or infinite"):
+        bpy.ops.evoke.load_presets(filepath=str(path))
