@@ -46,6 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     pr = sub.add_parser("predict", help="print the emotion timeline of a recording")
+    _recording_arguments(pr)
+    _decoding_arguments(pr)
+    pr.add_argument("--json", action="store_true", help="print a JSON list of windows")
+
+    info = sub.add_parser("model-info", help="print a model's metadata")
+    info.add_argument("path", nargs="?", help="model file; default: the bundled model")
+
+    return p
+
+
+def _recording_arguments(pr: argparse.ArgumentParser) -> None:
+    """Which recording, which part of it, and how its channels are read."""
     pr.add_argument(
         "path", help="DEAP .dat/.mat file or folder (s01..s32), .xdf, .edf/.bdf or .csv"
     )
@@ -81,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar=("FIRST", "LAST"),
         help="predict the span between two markers (numbers as --markers lists them)",
     )
+
+
+def _decoding_arguments(pr: argparse.ArgumentParser) -> None:
+    """The model, the windows and the decoder's smoothing."""
     pr.add_argument("--model", help="model file (.npz); default: the bundled model")
     pr.add_argument(
         "--hop",
@@ -102,12 +118,6 @@ def _parser() -> argparse.ArgumentParser:
         "--dwell", type=_number(0, 3600), default=0.5, help="seconds a new emotion must persist"
     )
     pr.add_argument("--emotions", help="emotion table JSON (default: the model's)")
-    pr.add_argument("--json", action="store_true", help="print a JSON list of windows")
-
-    info = sub.add_parser("model-info", help="print a model's metadata")
-    info.add_argument("path", nargs="?", help="model file; default: the bundled model")
-
-    return p
 
 
 def _print_text(pred: Prediction, table: EmotionTable) -> None:
@@ -132,7 +142,7 @@ def _predict(args: argparse.Namespace) -> int:
             f"--hop {args.hop:g}: not a whole number of samples at the model's {rate:g} Hz "
             f"(use a multiple of 1/{rate:g} s, such as 0.25)"
         )
-    table = EmotionTable.from_json(args.emotions) if args.emotions else model.emotions
+    table = EmotionTable.load(args.emotions) if args.emotions else model.emotions
     trials = args.trial if args.trial else None
     recording = read_recording(
         args.path,

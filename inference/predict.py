@@ -128,10 +128,27 @@ def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
     check_rate(recording.rate, recording.source)
     notes = _reader_notes(recording)
     match = match_channels(recording.channels, source=recording.source)
-    present = match.present.copy()
     # DEAP's preprocessed files go straight to features in float32; the others are preprocessed
     # in float64 first (DC offsets of tens of mV next to microvolts of EEG need the precision)
     preprocessed = bool(recording.meta.get("preprocessed"))
+    eeg, present = _usable_electrodes(recording, match, preprocessed, notes)
+    notes.append(describe_match(match, recording.channels))
+    if match.missing:
+        notes.append(f"missing electrodes (read as no change): {', '.join(match.missing)}")
+    if abs(recording.rate - settings.rate) > 1e-6:
+        notes.append(f"resampled from {recording.rate:g} Hz to {settings.rate:g} Hz")
+    eeg, check = _condition(eeg, present, recording.rate, settings.rate, preprocessed, notes)
+    trials = _trials_at_model_rate(recording, settings, eeg.shape[0], notes)
+    return Prepared(eeg.astype(np.float32, copy=False),
+                    None if check is None else check.astype(np.float32), settings.rate, trials,
+                    match, present, notes)  # fmt: skip
+
+
+def _usable_electrodes(
+    recording: Recording, match: ChannelMatch, preprocessed: bool, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The electrodes in grid order, flat or empty ones zeroed and marked missing."""
+    present = match.present.copy()
     eeg, dead = _electrodes(
         recording.samples, match.source_index, np.float32 if preprocessed else np.float64
     )
@@ -142,29 +159,41 @@ def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
         eeg[:, dead] = 0.0
         if present.sum() < MIN_ELECTRODES:
             raise InputError(
-                f"{recording.source}: fewer than {MIN_ELECTRODES} usable electrodes remain ({', '.join(names)} are flat or empty)"
+                f"{recording.source}: fewer than {MIN_ELECTRODES} usable electrodes remain "
+                f"({', '.join(names)} are flat or empty)"
             )
-    notes.append(describe_match(match, recording.channels))
-    if match.missing:
-        notes.append(f"missing electrodes (read as no change): {', '.join(match.missing)}")
-    ratio = settings.rate / recording.rate
-    if abs(recording.rate - settings.rate) > 1e-6:
-        notes.append(f"resampled from {recording.rate:g} Hz to {settings.rate:g} Hz")
-    check: np.ndarray | None = None
+    return eeg, present
+
+
+def _condition(
+    eeg: np.ndarray,
+    present: np.ndarray,
+    rate: float,
+    model_rate: float,
+    preprocessed: bool,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Signals at the model's rate, conditioned; also the unfiltered ones for the artefact check."""
     if preprocessed:
         notes.append(
             "DEAP's preprocessed files are referenced and band-passed already: used as they are"
         )
-        if ratio != 1.0:
-            eeg = resample(eeg, recording.rate, settings.rate).astype(np.float32)
-    else:
-        pre = Preprocessor(recording.rate, settings.rate, int(present.sum()))
-        raw, conditioned = pre.process(eeg[:, present])
-        eeg = np.zeros((len(raw), N_ELECTRODES))
-        check = np.zeros((len(raw), N_ELECTRODES))
-        eeg[:, present], check[:, present] = conditioned, raw
-        notes.append("preprocessed: common average reference, 4-45 Hz band-pass (as DEAP's files)")
-    n_out = eeg.shape[0]
+        if model_rate != rate:
+            eeg = resample(eeg, rate, model_rate).astype(np.float32)
+        return eeg, None
+    raw, conditioned = Preprocessor(rate, model_rate, int(present.sum())).process(eeg[:, present])
+    out = np.zeros((len(raw), N_ELECTRODES))
+    check = np.zeros((len(raw), N_ELECTRODES))
+    out[:, present], check[:, present] = conditioned, raw
+    notes.append("preprocessed: common average reference, 4-45 Hz band-pass (as DEAP's files)")
+    return out, check
+
+
+def _trials_at_model_rate(
+    recording: Recording, settings: FeatureSettings, n_out: int, notes: list[str]
+) -> tuple[Trial, ...]:
+    """The recording's trials in model-rate samples; without any, one after a resting baseline."""
+    ratio = settings.rate / recording.rate
     trials = tuple(
         Trial(
             min(round(t.onset * ratio), n_out - 1),
@@ -175,20 +204,18 @@ def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
         )  # fmt: skip
         for t in recording.trials
     )
-    if not trials:
-        onset = round(settings.baseline_s * settings.rate)
-        if n_out < onset + settings.window_samples:
-            raise InputError(
-                f"{recording.source}: {recording.duration_s:.1f} s is too short: need "
-                f"{settings.baseline_s:g} s of baseline and a {settings.window_s:g} s window"
-            )
-        notes.append(
-            f"no trial markers: the first {settings.baseline_s:g} s serve as the resting baseline"
+    if trials:
+        return trials
+    onset = round(settings.baseline_s * settings.rate)
+    if n_out < onset + settings.window_samples:
+        raise InputError(
+            f"{recording.source}: {recording.duration_s:.1f} s is too short: need "
+            f"{settings.baseline_s:g} s of baseline and a {settings.window_s:g} s window"
         )
-        trials = (Trial(onset, n_out, settings.baseline_s),)
-    return Prepared(eeg.astype(np.float32, copy=False),
-                    None if check is None else check.astype(np.float32), settings.rate, trials,
-                    match, present, notes)  # fmt: skip
+    notes.append(
+        f"no trial markers: the first {settings.baseline_s:g} s serve as the resting baseline"
+    )
+    return (Trial(onset, n_out, settings.baseline_s),)
 
 
 def _reader_notes(recording: Recording) -> list[str]:

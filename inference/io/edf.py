@@ -92,30 +92,8 @@ def read_edf(path: PathLike) -> Recording:
         counts = [int(s.samples_per_data_record) * int(parsed.num_data_records) for s in signals]
         status = next((i for i, lab in enumerate(labels) if lab.upper() in _STATUS_LABELS), None)
         data = [i for i in range(len(signals)) if counts[i] > 0 and rates[i] > 0 and i != status]
-        if not data:
-            raise InputError(f"{source}: the {kind} file holds no samples")
-        if len(data) > MAX_CHANNELS:
-            raise InputError(f"{source}: {len(data)} signals; at most {MAX_CHANNELS} are read")
-        rate = _choose_rate([labels[i] for i in data], [rates[i] for i in data])
-        dropped = [i for i in data if rates[i] != rate]
-        if dropped:
-            shown = ", ".join(f"{labels[i]} ({rates[i]:g} Hz)" for i in dropped)
-            notes.append(f"signals at other rates than {rate:g} Hz were left out: {shown}")
-        keep = [i for i in data if rates[i] == rate]
-        samples = np.empty((counts[keep[0]], len(keep)), dtype=np.float64)
-        voltage = False
-        for column, i in enumerate(keep):  # one call per signal (channels, not samples)
-            samples[:, column] = signals[i].data
-            scale = microvolt_scale(units[i])
-            if scale is None:
-                if canonical_name(labels[i]) is not None and units[i]:
-                    notes.append(
-                        f"{labels[i]}: unit {units[i]!r} is not a voltage; values are used as-is"
-                    )
-            else:
-                voltage = True
-                if scale != 1.0:
-                    samples[:, column] *= scale
+        rate, keep = _keep_one_rate(data, labels, rates, f"{source}: the {kind} file", notes)
+        samples, voltage = _microvolts(signals, keep, labels, units, counts[keep[0]], notes)
         markers = [Marker(round(float(a.onset) * rate), str(a.text)) for a in _annotations(parsed)]
         codes = None
         if status is not None and rates[status] == rate:
@@ -148,6 +126,48 @@ def read_edf(path: PathLike) -> Recording:
     return Recording(
         samples, tuple(labels[i] for i in keep), rate, source, trials, meta, tuple(in_range)
     )
+
+
+def _keep_one_rate(
+    data: list[int], labels: list[str], rates: list[float], what: str, notes: list[str]
+) -> tuple[float, list[int]]:
+    """The EEG rate and the signals sampled at it; the others are named in a note."""
+    if not data:
+        raise InputError(f"{what} holds no samples")
+    if len(data) > MAX_CHANNELS:
+        raise InputError(f"{what} has {len(data)} signals; at most {MAX_CHANNELS} are read")
+    rate = _choose_rate([labels[i] for i in data], [rates[i] for i in data])
+    dropped = [i for i in data if rates[i] != rate]
+    if dropped:
+        shown = ", ".join(f"{labels[i]} ({rates[i]:g} Hz)" for i in dropped)
+        notes.append(f"signals at other rates than {rate:g} Hz were left out: {shown}")
+    return rate, [i for i in data if rates[i] == rate]
+
+
+def _microvolts(
+    signals: list[Any],
+    keep: list[int],
+    labels: list[str],
+    units: list[str],
+    n_samples: int,
+    notes: list[str],
+) -> tuple[np.ndarray, bool]:
+    """The kept signals as one array in microvolts, and whether any of them names a voltage."""
+    samples = np.empty((n_samples, len(keep)), dtype=np.float64)
+    voltage = False
+    for column, i in enumerate(keep):  # one call per signal (channels, not samples)
+        samples[:, column] = signals[i].data
+        scale = microvolt_scale(units[i])
+        if scale is None:
+            if canonical_name(labels[i]) is not None and units[i]:
+                notes.append(
+                    f"{labels[i]}: unit {units[i]!r} is not a voltage; values are used as-is"
+                )
+        else:
+            voltage = True
+            if scale != 1.0:
+                samples[:, column] *= scale
+    return samples, voltage
 
 
 def _annotations(parsed: Any) -> list[Any]:

@@ -59,64 +59,66 @@ def check_chunks(path: PathLike) -> int:
     compressed = file.suffix.lower() == ".xdfz" or file.suffixes[-2:] == [".xdf", ".gz"]
     size = check_regular(file, "XDF", MAX_RECORDING_BYTES)
     limit = None if not compressed else MAX_INFLATION * size + MiB
+    end_of_file = None if compressed else size
     streams: dict[int, tuple[int, int]] = {}  # stream id -> (channels, bytes per value; 0 = text)
+    chunks = 0
     try:
         with _open(file) as f:
             if f.read(4) != MAGIC:
                 raise InputError(f"{file}: not an XDF file (it does not start with 'XDF:')")
-            chunks = 0
-            while True:
-                start = f.tell()
-                if limit is not None and start > limit:
-                    raise InputError(
-                        f"{file}: inflates to more than {limit:,} bytes ({MAX_INFLATION}x its size)"
-                    )
-                head = f.read(1)
-                if not head:
-                    break
-                width = head[0]
-                if width not in (1, 4, 8):
-                    raise InputError(
-                        f"{file}: damaged XDF file: bad chunk length field at byte {start}"
-                    )
-                raw = f.read(width)
-                if len(raw) != width:
-                    raise InputError(f"{file}: truncated XDF file: it ends inside a chunk header")
-                length = int.from_bytes(raw, "little")
-                if length < 2:
-                    raise InputError(f"{file}: damaged XDF file: empty chunk at byte {start}")
-                body = f.read(2)
-                if len(body) != 2:
-                    raise InputError(f"{file}: truncated XDF file: it ends inside a chunk header")
-                tag = struct.unpack("<H", body)[0]
-                if tag not in range(1, 7):
-                    raise InputError(
-                        f"{file}: damaged XDF file: unknown chunk tag {tag} at byte {start}"
-                    )
-                end = f.tell() + length - 2
-                if (size is not None and not compressed and end > size) or (
-                    limit is not None and end > limit
-                ):
-                    raise InputError(
-                        f"{file}: truncated XDF file: the chunk at byte {start} needs "
-                        f"{length} bytes but the file ends before"
-                    )
+            while (chunk := _chunk_header(f, file, end_of_file, limit)) is not None:
+                start, tag, length, end = chunk
                 if tag == 2:
                     _stream_header(f, length - 2, streams, file)
                 elif tag == 3:
                     _samples_header(f, length - 2, streams, file, start)
                 f.seek(end)  # gzip: decompresses and discards in small pieces
                 if compressed and f.tell() != end:
-                    raise InputError(
-                        f"{file}: truncated XDF file: the chunk at byte {start} needs "
-                        f"{length} bytes but the file ends before"
-                    )
+                    raise InputError(_cut_short(file, start, length))
                 chunks += 1
     except OSError as exc:
         raise InputError(f"{file}: cannot read this XDF file ({exc})") from exc
     if chunks == 0:
         raise InputError(f"{file}: empty XDF file (no chunks after the 'XDF:' magic)")
     return chunks
+
+
+def _cut_short(file: Path, start: int, length: int) -> str:
+    return (
+        f"{file}: truncated XDF file: the chunk at byte {start} needs "
+        f"{length} bytes but the file ends before"
+    )
+
+
+def _chunk_header(
+    f: IO[bytes], file: Path, size: int | None, limit: int | None
+) -> tuple[int, int, int, int] | None:
+    """(start, tag, length, end) of the next chunk, None at the end of the file."""
+    start = f.tell()
+    if limit is not None and start > limit:
+        raise InputError(
+            f"{file}: inflates to more than {limit:,} bytes ({MAX_INFLATION}x its size)"
+        )
+    head = f.read(1)
+    if not head:
+        return None
+    width = head[0]
+    if width not in (1, 4, 8):
+        raise InputError(f"{file}: damaged XDF file: bad chunk length field at byte {start}")
+    raw = f.read(width)
+    length = int.from_bytes(raw, "little")
+    if len(raw) == width and length < 2:
+        raise InputError(f"{file}: damaged XDF file: empty chunk at byte {start}")
+    body = f.read(2) if len(raw) == width else b""
+    if len(body) != 2:
+        raise InputError(f"{file}: truncated XDF file: it ends inside a chunk header")
+    tag = struct.unpack("<H", body)[0]
+    if tag not in range(1, 7):
+        raise InputError(f"{file}: damaged XDF file: unknown chunk tag {tag} at byte {start}")
+    end = f.tell() + length - 2
+    if any(bound is not None and end > bound for bound in (size, limit)):
+        raise InputError(_cut_short(file, start, length))
+    return start, tag, length, end
 
 
 def _stream_header(
@@ -238,11 +240,54 @@ def read_xdf(path: PathLike, stream: str | int | None = None, unit: str | None =
     unit: the unit of the stream's values when its description names none (or names it wrong).
     """
     source = str(path)
+    infos, chosen, streams = _load(Path(path), stream)
+    wanted = int(chosen["stream_id"])
+    data = next((d for d in streams if int(_first(d["info"].get("stream_id"), -1)) == wanted), None)
+    if data is None:
+        raise InputError(f"{source}: stream {_describe(chosen)} could not be loaded")
+    info = data["info"]
+    values = np.asarray(data["time_series"])
+    n_channels = int(_first(info.get("channel_count"), 0))
+    if values.ndim != 2 or values.shape[0] == 0:
+        raise InputError(f"{source}: stream {_describe(chosen)} holds no samples")
+    if values.shape[1] != n_channels:
+        raise InputError(
+            f"{source}: stream {_describe(chosen)} has {values.shape[1]} columns of data "
+            f"but declares {n_channels} channels"
+        )
+    notes: list[str] = []
+    stamps = np.asarray(data.get("time_stamps", ()), dtype=np.float64)
+    rate = _rate(info, stamps, f"{source}: stream {_describe(chosen)}", notes)
+    labels, units = _channels(data, n_channels)
+    if all(label == f"Ch{k + 1}" for k, label in enumerate(labels)):
+        notes.append("the stream carries no channel labels (desc/channels/channel/label)")
+    samples, units, known = _to_microvolts(values, units, unit, source, notes)
+    if not _first(data.get("footer")):
+        notes.append("the stream has no footer: the recording may have been cut short")
+    meta: dict[str, object] = {
+        "format": "XDF",
+        "notes": notes,
+        "stream": _first(info.get("name"), ""),
+        "stream_type": _first(info.get("type"), ""),
+        "stream_id": wanted,
+        "streams": tuple(_describe(i) for i in infos),
+        "first_timestamp": float(stamps[0]) if stamps.size else None,
+        "units": tuple(units),
+        "unit": "uV" if known else None,  # None: the stream names no unit, guess later
+    }
+    markers = _markers([d for d in streams if d is not data], stamps, len(samples))
+    return Recording(samples, tuple(labels), rate, source, (), meta, markers)
+
+
+def _load(
+    file: Path, stream: str | int | None
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
+    """The file's stream descriptions, the chosen EEG stream's, and it loaded with the markers."""
+    source = str(file)
     try:
         import pyxdf
     except ImportError:
         raise InputError(f"{source}: reading XDF files needs pyxdf (pip install pyxdf)") from None
-    file = Path(path)
     if not file.is_file():
         raise InputError(f"{source}: no such file")
     check_chunks(file)
@@ -266,64 +311,40 @@ def read_xdf(path: PathLike, stream: str | int | None = None, unit: str | None =
         log.removeHandler(damage)
     if damage.messages:
         raise InputError(f"{source}: damaged XDF file ({damage.messages[0]})")
-    wanted = int(chosen["stream_id"])
-    data = next((d for d in streams if int(_first(d["info"].get("stream_id"), -1)) == wanted), None)
-    if data is None:
-        raise InputError(f"{source}: stream {_describe(chosen)} could not be loaded")
-    info = data["info"]
-    values = np.asarray(data["time_series"])
-    n_channels = int(_first(info.get("channel_count"), 0))
-    if values.ndim != 2 or values.shape[0] == 0:
-        raise InputError(f"{source}: stream {_describe(chosen)} holds no samples")
-    if values.shape[1] != n_channels:
-        raise InputError(
-            f"{source}: stream {_describe(chosen)} has {values.shape[1]} columns of data "
-            f"but declares {n_channels} channels"
-        )
-    notes: list[str] = []
-    stamps = np.asarray(data.get("time_stamps", ()), dtype=np.float64)
+    return infos, chosen, streams
+
+
+def _rate(info: dict[str, Any], stamps: np.ndarray, what: str, notes: list[str]) -> float:
+    """The nominal rate; pyxdf measures an effective rate only for regular streams, so measure it."""
     rate = float(_first(info.get("nominal_srate"), 0.0))
-    if rate <= 0:
-        # pyxdf measures an effective rate only for nominally regular streams: measure it here
-        span = float(stamps[-1] - stamps[0]) if stamps.size > 1 else 0.0
-        rate = (stamps.size - 1) / span if span > 0 else 0.0
-        if not rate > 0:
-            raise InputError(
-                f"{source}: stream {_describe(chosen)} has no sampling rate (nominal 0 Hz and "
-                "too few time stamps to measure one)"
-            )
-        notes.append(f"nominal rate is 0: using the measured rate {rate:.3f} Hz")
+    if rate > 0:
+        return rate
+    span = float(stamps[-1] - stamps[0]) if stamps.size > 1 else 0.0
+    rate = (stamps.size - 1) / span if span > 0 else 0.0
+    if not rate > 0:
+        raise InputError(
+            f"{what} has no sampling rate (nominal 0 Hz and too few time stamps to measure one)"
+        )
+    notes.append(f"nominal rate is 0: using the measured rate {rate:.3f} Hz")
+    return rate
+
+
+def _to_microvolts(
+    values: np.ndarray, units: list[str], unit: str | None, source: str, notes: list[str]
+) -> tuple[np.ndarray, list[str], bool]:
+    """Samples in microvolts, the units used, and whether any unit was known."""
     samples = values.astype(np.float64)
-    labels, units = _channels(data, n_channels)
-    if all(label == f"Ch{k + 1}" for k, label in enumerate(labels)):
-        notes.append("the stream carries no channel labels (desc/channels/channel/label)")
     if unit is not None:
-        stated = microvolt_scale(unit)
-        if stated is None:
+        if microvolt_scale(unit) is None:
             raise InputError(f"{source}: unit {unit!r} is not a voltage (uV, mV or V)")
-        units = [unit] * n_channels
+        units = [unit] * len(units)
     scales = np.array([microvolt_scale(u) or 1.0 for u in units])
     known = any(microvolt_scale(u) is not None for u in units)
     if np.any(scales != 1.0):
         samples *= scales
         converted = sorted({u for u, s in zip(units, scales, strict=True) if s != 1.0})
         notes.append(f"converted {', '.join(converted)} to microvolts")
-    footer = _first(data.get("footer"))
-    if not footer:
-        notes.append("the stream has no footer: the recording may have been cut short")
-    meta: dict[str, object] = {
-        "format": "XDF",
-        "notes": notes,
-        "stream": _first(info.get("name"), ""),
-        "stream_type": _first(info.get("type"), ""),
-        "stream_id": int(chosen["stream_id"]),
-        "streams": tuple(_describe(i) for i in infos),
-        "first_timestamp": float(stamps[0]) if stamps.size else None,
-        "units": tuple(units),
-        "unit": "uV" if known else None,  # None: the stream names no unit, guess later
-    }
-    markers = _markers([d for d in streams if d is not data], stamps, len(samples))
-    return Recording(samples, tuple(labels), rate, source, (), meta, markers)
+    return samples, units, known
 
 
 def _markers(streams: list[dict[str, Any]], stamps: np.ndarray, n: int) -> tuple[Marker, ...]:

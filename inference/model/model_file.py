@@ -227,18 +227,37 @@ def check_metadata(meta: Any, src: str) -> tuple[FeatureSettings, EmotionTable]:
         raise ModelError(
             f"{src}: model format version {meta.get('format_version')} is not supported"
         )
-    f = _field(meta, "features", dict, src)
+    features = _field(meta, "features", dict, src)
+    _check_features(features, src)
+    try:
+        settings = FeatureSettings.from_dict(features)
+        table_data = meta.get("emotion_table") or EmotionTable.default().to_dict()
+        table = EmotionTable.from_dict(table_data, source=f"{src} (emotion table)")
+    except (KeyError, TypeError, ValueError, InputError) as exc:
+        raise ModelError(f"{src}: metadata is invalid ({exc})") from None
+    for key in ("labels", "provenance", "architecture"):
+        if key in meta and not isinstance(meta[key], dict):
+            raise ModelError(f"{src}: metadata '{key}' must be an object")
+    if not _is_number(threshold := meta.get("labels", {}).get("threshold", 5.0)) or not (
+        1 <= threshold <= 9
+    ):
+        raise ModelError(f"{src}: metadata labels.threshold must be a rating 1-9")
+    return settings, table
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_features(f: dict[str, Any], src: str) -> None:
+    """The feature settings' types and ranges (FeatureSettings trusts what it is given)."""
     kind = f.get("kind", "de")
     rate, window_s = f.get("rate", 128.0), f.get("window_s", 1.0)
     order, baseline_s = f.get("filter_order", 5), f.get("baseline_s", 3.0)
     bands = f.get("bands", [list(b) for b in FeatureSettings().bands])
     numbers = {"rate": rate, "window_s": window_s, "baseline_s": baseline_s}
     for key, value in numbers.items():
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not math.isfinite(value)
-        ):
+        if not _is_number(value):
             raise ModelError(f"{src}: metadata features.{key} must be a number, got {value!r}")
     if kind not in ("de", "psd"):
         raise ModelError(f"{src}: metadata features.kind must be 'de' or 'psd', got {kind!r}")
@@ -260,29 +279,11 @@ def check_metadata(meta: Any, src: str) -> tuple[FeatureSettings, EmotionTable]:
     if not isinstance(bands, list) or not 1 <= len(bands) <= 8:
         raise ModelError(f"{src}: metadata features.bands must be a list of 1-8 [low, high] pairs")
     for band in bands:
-        if not (isinstance(band, list) and len(band) == 2 and all(
-            isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in band
-        ) and 0 < band[0] < band[1] < rate / 2):  # fmt: skip
+        if not (isinstance(band, list) and len(band) == 2 and all(map(_is_number, band))
+                and 0 < band[0] < band[1] < rate / 2):  # fmt: skip
             raise ModelError(
                 f"{src}: metadata band {band!r} must be [low, high] with 0 < low < high < {rate / 2:g} Hz"
             )
-    try:
-        settings = FeatureSettings.from_dict(f)
-        table_data = meta.get("emotion_table") or EmotionTable.default().to_dict()
-        table = EmotionTable.from_dict(table_data, source=f"{src} (emotion table)")
-    except (KeyError, TypeError, ValueError, InputError) as exc:
-        raise ModelError(f"{src}: metadata is invalid ({exc})") from None
-    for key in ("labels", "provenance", "architecture"):
-        if key in meta and not isinstance(meta[key], dict):
-            raise ModelError(f"{src}: metadata '{key}' must be an object")
-    threshold = meta.get("labels", {}).get("threshold", 5.0)
-    if (
-        not isinstance(threshold, int | float)
-        or isinstance(threshold, bool)
-        or not 1 <= threshold <= 9
-    ):
-        raise ModelError(f"{src}: metadata labels.threshold must be a rating 1-9")
-    return settings, table
 
 
 def untrained_weights(seed: int = 0) -> dict[str, np.ndarray]:
