@@ -320,6 +320,24 @@ def _key_jaw_open(fd: FaceData) -> FloatArray:
     return rotate_x(fd.p, JAW_HINGE, angle) - fd.p
 
 
+# ARKit's sided keys: the same move on each side of the face, mirrored
+_SIDED_KEYS = (
+    ("browDown", _key_brow_down),
+    ("browOuterUp", _key_brow_outer_up),
+    ("eyeWide", _key_eye_wide),
+    ("eyeSquint", _key_eye_squint),
+    ("eyeBlink", _key_blink),
+    ("cheekSquint", _key_cheek_squint),
+    ("noseSneer", _key_nose_sneer),
+    ("mouthSmile", _key_smile),
+    ("mouthFrown", _key_frown),
+    ("mouthStretch", _key_stretch),
+    ("mouthPress", _key_press),
+    ("mouthUpperUp", _key_upper_up),
+    ("mouthLowerDown", _key_lower_down),
+)
+
+
 def shape_key_displacements(fd: FaceData) -> dict[str, FloatArray]:
     """Every ARKit key as a per-vertex displacement field (head-local metres)."""
     keys: dict[str, FloatArray] = {
@@ -330,17 +348,6 @@ def shape_key_displacements(fd: FaceData) -> dict[str, FloatArray]:
         "jawOpen": _key_jaw_open(fd),
     }
     for left, suffix in ((True, "Left"), (False, "Right")):
-        keys["browDown" + suffix] = _key_brow_down(fd, left)
-        keys["browOuterUp" + suffix] = _key_brow_outer_up(fd, left)
-        keys["eyeWide" + suffix] = _key_eye_wide(fd, left)
-        keys["eyeSquint" + suffix] = _key_eye_squint(fd, left)
-        keys["eyeBlink" + suffix] = _key_blink(fd, left)
-        keys["cheekSquint" + suffix] = _key_cheek_squint(fd, left)
-        keys["noseSneer" + suffix] = _key_nose_sneer(fd, left)
-        keys["mouthSmile" + suffix] = _key_smile(fd, left)
-        keys["mouthFrown" + suffix] = _key_frown(fd, left)
-        keys["mouthStretch" + suffix] = _key_stretch(fd, left)
-        keys["mouthPress" + suffix] = _key_press(fd, left)
-        keys["mouthUpperUp" + suffix] = _key_upper_up(fd, left)
-        keys["mouthLowerDown" + suffix] = _key_lower_down(fd, left)
+        for name, make in _SIDED_KEYS:
+            keys[name + suffix] = make(fd, left)
     return {name: keys[name] for name in REQUIRED_SHAPE_KEYS}

@@ -8,7 +8,7 @@ import bpy
 
 from ...inference.io.formats import format_of
 from ..common import face_state
-from ..common.panels import _layout, _SubPanel
+from ..common.panels import _layout, _ListRows, _SubPanel
 from . import keyframes
 
 
@@ -78,19 +78,6 @@ class EVOKE_PT_playback(_SubPanel):
             col.label(text=str(mesh[face_state.SOURCE]))
 
 
-class EVOKE_UL_markers(bpy.types.UIList):
-    def draw_item(
-        self,
-        context: bpy.types.Context | None,
-        layout: bpy.types.UILayout | None,
-        data: Any | None,
-        item: Any | None,
-        icon: int | None,
-        active_data: Any | None,
-        active_property: str | None,
-        index: int | None = 0,
-        flt_flag: int | None = 0,
-    ) -> None:
-        if layout is None or item is None:
-            return
-        layout.label(text=f"{(index or 0) + 1}: {item.time_s:.2f} s  {item.label}")
+class EVOKE_UL_markers(_ListRows, bpy.types.UIList):
+    def draw_row(self, layout: bpy.types.UILayout, item: Any, index: int) -> None:
+        layout.label(text=f"{index + 1}: {item.time_s:.2f} s  {item.label}")

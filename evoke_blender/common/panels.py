@@ -1,4 +1,4 @@
-"""What every panel shares: the sidebar tab, a draw that never raises, text wrapping."""
+"""What every panel shares: the sidebar tab, a draw that never raises, list rows, text wrapping."""
 
 from __future__ import annotations
 
@@ -30,6 +30,28 @@ class _Sidebar(bpy.types.Panel):
 
 class _SubPanel(_Sidebar):
     bl_parent_id = "EVOKE_PT_main"
+
+
+class _ListRows:
+    """Mixed into a UIList: Blender's nine-argument draw_item, drawn row by row in `draw_row`."""
+
+    def draw_item(
+        self,
+        context: bpy.types.Context | None,
+        layout: bpy.types.UILayout | None,
+        data: Any | None,
+        item: Any | None,
+        icon: int | None,
+        active_data: Any | None,
+        active_property: str | None,
+        index: int | None = 0,
+        flt_flag: int | None = 0,
+    ) -> None:
+        if layout is not None and item is not None:
+            self.draw_row(layout, item, index or 0)
+
+    def draw_row(self, layout: bpy.types.UILayout, item: Any, index: int) -> None:
+        raise NotImplementedError
 
 
 def _layout(panel: bpy.types.Panel) -> bpy.types.UILayout:

@@ -89,17 +89,33 @@ class EVOKE_OT_preview_preset(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class EVOKE_OT_preset_key_add(bpy.types.Operator):
-    """Add a shape key to the selected emotion's preset"""
+_ROW_LISTS = (
+    ("preset_keys", "Preset key", "A shape key of the preset being edited"),
+    ("name_map", "Name mapping", "A preset -> avatar shape-key name mapping"),
+)
 
-    bl_idname = "evoke.preset_key_add"
-    bl_label = "Add Key"
+
+class EVOKE_OT_add_row(bpy.types.Operator):
+    """Add a row to a list of the presets panel"""
+
+    bl_idname = "evoke.add_row"
+    bl_label = "Add"
     bl_options = {"REGISTER", "UNDO"}
 
+    collection: bpy.props.EnumProperty(items=_ROW_LISTS)  # type: ignore[valid-type]
     key: bpy.props.StringProperty(name="Shape key")  # type: ignore[valid-type]
+
+    @classmethod
+    def description(cls, context: Any, properties: Any) -> str:
+        if properties.collection == "name_map":
+            return "Map a preset (ARKit) shape-key name to one of this avatar's shape keys"
+        return "Add a shape key to the selected emotion's preset"
 
     def execute(self, context: Any) -> OperatorResult:
         s = settings(context)
+        if self.collection == "name_map":
+            s.name_map.add()
+            return {"FINISHED"}
         if len(s.preset_keys) == 0:
             fill_scene_presets(s, Presets.load(PRESETS_PATH))
         row = s.preset_keys.add()
@@ -107,45 +123,24 @@ class EVOKE_OT_preset_key_add(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class EVOKE_OT_preset_key_remove(bpy.types.Operator):
-    """Remove a shape key from the preset"""
+class EVOKE_OT_remove_row(bpy.types.Operator):
+    """Remove a row from a list of the presets panel"""
 
-    bl_idname = "evoke.preset_key_remove"
-    bl_label = "Remove Key"
+    bl_idname = "evoke.remove_row"
+    bl_label = "Remove"
     bl_options = {"REGISTER", "UNDO"}
 
+    collection: bpy.props.EnumProperty(items=_ROW_LISTS)  # type: ignore[valid-type]
     index: bpy.props.IntProperty()  # type: ignore[valid-type]
 
-    def execute(self, context: Any) -> OperatorResult:
-        s = settings(context)
-        if 0 <= self.index < len(s.preset_keys):
-            s.preset_keys.remove(self.index)
-        return {"FINISHED"}
-
-
-class EVOKE_OT_name_map_add(bpy.types.Operator):
-    """Map a preset (ARKit) shape-key name to one of this avatar's shape keys"""
-
-    bl_idname = "evoke.name_map_add"
-    bl_label = "Add Name Mapping"
-    bl_options = {"REGISTER", "UNDO"}
+    @classmethod
+    def description(cls, context: Any, properties: Any) -> str:
+        if properties.collection == "name_map":
+            return "Remove this shape-key name mapping"
+        return "Remove the selected shape key from the preset"
 
     def execute(self, context: Any) -> OperatorResult:
-        settings(context).name_map.add()
-        return {"FINISHED"}
-
-
-class EVOKE_OT_name_map_remove(bpy.types.Operator):
-    """Remove a shape-key name mapping"""
-
-    bl_idname = "evoke.name_map_remove"
-    bl_label = "Remove Name Mapping"
-    bl_options = {"REGISTER", "UNDO"}
-
-    index: bpy.props.IntProperty()  # type: ignore[valid-type]
-
-    def execute(self, context: Any) -> OperatorResult:
-        s = settings(context)
-        if 0 <= self.index < len(s.name_map):
-            s.name_map.remove(self.index)
+        rows = getattr(settings(context), self.collection)
+        if 0 <= self.index < len(rows):
+            rows.remove(self.index)
         return {"FINISHED"}

@@ -7,24 +7,11 @@ from typing import Any
 import bpy
 
 from ..bake import keyframes
-from ..common.panels import _layout, _SubPanel
+from ..common.panels import _layout, _ListRows, _SubPanel
 
 
-class EVOKE_UL_preset_keys(bpy.types.UIList):
-    def draw_item(
-        self,
-        context: bpy.types.Context | None,
-        layout: bpy.types.UILayout | None,
-        data: Any | None,
-        item: Any | None,
-        icon: int | None,
-        active_data: Any | None,
-        active_property: str | None,
-        index: int | None = 0,
-        flt_flag: int | None = 0,
-    ) -> None:
-        if layout is None:
-            return
+class EVOKE_UL_preset_keys(_ListRows, bpy.types.UIList):
+    def draw_row(self, layout: bpy.types.UILayout, item: Any, index: int) -> None:
         row = layout.row(align=True)
         row.prop(item, "key", text="", emboss=False)
         row.prop(item, "weight", text="", slider=True)
@@ -51,9 +38,9 @@ class EVOKE_PT_presets(_SubPanel):
             return
         col.template_list("EVOKE_UL_preset_keys", "", s, "preset_keys", s, "preset_index", rows=6)
         row = col.row(align=True)
-        row.operator("evoke.preset_key_add", icon="ADD")
-        remove = row.operator("evoke.preset_key_remove", icon="REMOVE")
-        remove.index = s.preset_index
+        row.operator("evoke.add_row", text="Add Key", icon="ADD").collection = "preset_keys"
+        remove = row.operator("evoke.remove_row", icon="REMOVE")
+        remove.collection, remove.index = "preset_keys", s.preset_index
         row = col.row(align=True)
         row.operator("evoke.load_presets", text="Reset", icon="LOOP_BACK")
         row.operator("evoke.save_presets", icon="FILE_TICK")
@@ -73,5 +60,7 @@ def _draw_name_map(col: Any, s: Any, context: Any) -> None:
             row.prop_search(row_data, "mesh_key", keys, "key_blocks", text="")
         else:
             row.prop(row_data, "mesh_key", text="")
-        row.operator("evoke.name_map_remove", text="", icon="X").index = i
-    box.operator("evoke.name_map_add", icon="ADD")
+        remove = row.operator("evoke.remove_row", text="", icon="X")
+        remove.collection, remove.index = "name_map", i
+    add = box.operator("evoke.add_row", text="Add Name Mapping", icon="ADD")
+    add.collection = "name_map"

@@ -9,30 +9,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import InputError
-from ..io.safe_files import load_json
+from .document import EmotionDocument, emotions_entry
 
 
 @dataclass
-class Presets:
+class Presets(EmotionDocument):
+    """A presets file: the avatar's own (avatar_assets/presets.json) or a user's."""
+
     shape_keys: dict[str, dict[str, float]]  # emotion -> {key: weight}
     bones: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: str | Path) -> Presets:
-        """A presets file (the avatar's own: avatar_assets/presets.json, or a user's)."""
-        return cls.from_dict(load_json(path, "presets"), source=str(path))
+    what: ClassVar[str] = "presets"
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "presets") -> Presets:
-        emotions = data.get("emotions") if isinstance(data, dict) else None
-        if not isinstance(emotions, dict) or not emotions:
-            raise InputError(f"{source}: expected an object with an 'emotions' mapping")
+        emotions = emotions_entry(data, dict, source)
         keys: dict[str, dict[str, float]] = {}
         bones: dict[str, dict[str, tuple[float, float, float]]] = {}
         for name, entry in emotions.items():

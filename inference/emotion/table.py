@@ -1,6 +1,6 @@
 """The 8-emotion table: VAD bits -> emotion, and VAD probabilities -> octant probabilities.
 
-The table is data (inference/emotion_table.json by default) so users can supply their own.
+The table is data (inference/emotion/emotion_table.json by default) so users can supply their own.
 Octant index = 4 * valence + 2 * arousal + dominance.
 """
 
@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..errors import InputError
-from ..io.safe_files import load_json
+from .document import EmotionDocument, emotions_entry
 
 DEFAULT_TABLE = "emotion_table.json"  # package data beside this module
 _BIT_WEIGHTS = np.array([4, 2, 1])
@@ -23,24 +22,19 @@ OCTANT_BITS = tuple((bool(i & 4), bool(i & 2), bool(i & 1)) for i in range(8))
 
 
 @dataclass(frozen=True)
-class EmotionTable:
+class EmotionTable(EmotionDocument):
     names: tuple[str, ...]  # eight names, indexed by octant
+    what: ClassVar[str] = "emotion table"
 
     @classmethod
     def default(cls) -> EmotionTable:
         with resources.as_file(resources.files(__package__) / DEFAULT_TABLE) as path:
-            return cls.from_json(path)
-
-    @classmethod
-    def from_json(cls, path: str | Path) -> EmotionTable:
-        return cls.from_dict(load_json(path, "emotion table"), source=str(path))
+            return cls.load(path)
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "emotion table") -> EmotionTable:
         """Accept {"emotions": [{"vad": [v, a, d], "name": str}, ...]} covering all 8 octants once."""
-        entries = data.get("emotions") if isinstance(data, dict) else None
-        if not isinstance(entries, list):
-            raise InputError(f"{source}: expected an object with an 'emotions' list")
+        entries = emotions_entry(data, list, source)
         names: list[str | None] = [None] * 8
         for entry in entries:
             vad, name = (

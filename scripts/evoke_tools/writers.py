@@ -213,6 +213,17 @@ def write_deap_original_bdf(
     return starts
 
 
+def write_fif(path: Path, samples_uv: np.ndarray, rate: float) -> Path:
+    """A FIF file as MNE writes it (volts), with DEAP's 32 electrode names, from (samples, 32) uV."""
+    import mne
+
+    from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+
+    info = mne.create_info(list(DEAP_EEG_CHANNELS), rate, "eeg")
+    mne.io.RawArray(samples_uv.T * 1e-6, info, verbose="error").save(path, verbose="error")
+    return path
+
+
 def start_player_lsl(recording: Path, name: str, seconds: float = 60.0) -> Any:
     """mne-lsl's PlayerLSL replaying `recording` (any file MNE reads, sent in volts as MNE holds
     it) as an LSL stream, in its own process as a real sender would be."""

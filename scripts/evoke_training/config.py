@@ -79,6 +79,20 @@ class Config:
         return {k: getattr(self, k) for k in FINGERPRINT}
 
 
+def study_config(args: argparse.Namespace, **chosen: Any) -> Config:
+    """A study's Config (Table I, the T/alpha sweep): it trains many models in memory, so it
+    writes no run folder and draws no per-model progress bars."""
+    return Config(
+        data=args.data,
+        out="",
+        protocol=args.protocol,
+        folds=args.folds,
+        seed=args.seed,
+        progress=False,
+        **chosen,
+    )
+
+
 def config_diff(saved: dict[str, Any], cfg: Config) -> str:
     now = cfg.fingerprint()
     return ", ".join(

@@ -1,6 +1,6 @@
 """Run folder -> model file the add-on runs (inference.model.model_file.save_model), with provenance.
 
-    python scripts/export_model.py runs/x --out avatar_assets/models/evoke_student.npz
+    python scripts/export_model.py runs/x --out inference/model/evoke_student.npz
 
 Exports `student_final.pt` (or --weights FILE, e.g. RUN/students/fold2.pt). The provenance says
 what data the student saw (synthetic or DEAP), under which protocol it was scored, and the
@@ -24,7 +24,7 @@ from inference.model.model_file import model_metadata, save_model
 
 
 def student_weights(path: Path) -> dict[str, np.ndarray]:
-    """Torch-layout float32 arrays named as inference/student.py expects (conv1.weight, ...)."""
+    """Torch-layout float32 arrays named as inference/model/student.py expects (conv1.weight, ...)."""
     state = torch.load(path, map_location="cpu", weights_only=True)
     if state.get("arch") != "student":
         raise SystemExit(f"{path}: holds a {state.get('arch')!r} model, not the student")

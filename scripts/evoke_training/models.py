@@ -1,7 +1,7 @@
 """The four networks of Table I, and a multiply-add counter that measures them.
 
-CCNN teacher (Yang et al. 2018, TorchEEG's layout), the EVOKE student (DESIGN.md default, module
-names match inference/student.py), a ViT-Base-sized baseline on the 4x9x9 grid (Dosovitskiy et al.
+CCNN teacher (Yang et al. 2018, TorchEEG's layout), the EVOKE student (module
+names match inference/model/student.py), a ViT-Base-sized baseline on the 4x9x9 grid (Dosovitskiy et al.
 2021) and Arjun ViT (Arjun et al. 2021) on raw 32x128 windows, tokens = 32-sample patches along
 time of each channel. MACs are counted from a real forward pass with hooks, never typed in.
 """

@@ -1,4 +1,4 @@
-"""Train/test splits. The number a model scores depends on which one you use (DESIGN.md sec. 4).
+"""Train/test splits. The number a model scores depends on which one you use (docs/REPRODUCE.md).
 
 - window-kfold: the paper's protocol. 1 s windows are shuffled and cut into K folds, so windows of
   one trial sit in both train and test: the model can recognise the trial, not the emotion.

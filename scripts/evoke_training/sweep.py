@@ -26,7 +26,7 @@ from evoke_training import data as D
 from evoke_training import metrics as M
 from evoke_training import models
 from evoke_training import protocols as P
-from evoke_training.config import Config
+from evoke_training.config import study_config
 from evoke_training.distill import distillation_loss
 from evoke_training.fitting import fit, label_loss, predict, score, setup_env
 
@@ -37,16 +37,11 @@ T0, ALPHA0 = 1.25, 0.25  # the paper's best: each axis is swept with the other h
 
 def sweep(args: argparse.Namespace) -> dict[str, Any]:
     env = setup_env(args.device)
-    cfg = Config(
-        data=args.data,
-        out="",
-        protocol=args.protocol,
-        folds=args.folds,
+    cfg = study_config(
+        args,
         teacher_epochs=args.teacher_epochs,
         student_epochs=args.student_epochs,
         features=args.features,
-        seed=args.seed,
-        progress=False,
     )
     ws = D.load_features(args.data, args.features, subjects=args.subjects, cache_dir=args.cache)
     x, y = torch.from_numpy(ws.x), torch.from_numpy(ws.y.astype(np.int64))

@@ -27,7 +27,7 @@ from evoke_training import data as D
 from evoke_training import metrics as M
 from evoke_training import models, train
 from evoke_training import protocols as P
-from evoke_training.config import Config
+from evoke_training.config import Config, study_config
 from evoke_training.fitting import Env, fit, label_loss, predict, score, setup_env
 
 ORDER = ("vit", "arjun", "ccnn", "student")
@@ -90,16 +90,8 @@ def _bce_fit(
 def accuracy(args: argparse.Namespace, env: Env) -> dict[str, dict[str, Any]]:
     """{model: {"de": summary, "psd": summary}} of mean accuracy and F1 over folds."""
     out: dict[str, dict[str, Any]] = {m: {} for m in ORDER}
-    cfg = Config(
-        data=args.data,
-        out="",
-        protocol=args.protocol,
-        folds=args.folds,
-        teacher_epochs=args.epochs,
-        student_epochs=args.epochs,
-        seed=args.seed,
-        progress=False,
-        cache=args.cache,
+    cfg = study_config(
+        args, teacher_epochs=args.epochs, student_epochs=args.epochs, cache=args.cache
     )
     for kind in ("de", "psd"):
         ws = D.load_features(args.data, kind, subjects=args.subjects, cache_dir=args.cache)

@@ -15,7 +15,7 @@ import bpy  # real Blender; `make setup` installs it, so a missing one fails lou
 import numpy as np
 import pytest
 from evoke_tools.artefacts import add_artefact, raw_trials
-from evoke_tools.writers import start_player_lsl, write_edf, write_xdf
+from evoke_tools.writers import start_player_lsl, write_edf, write_fif, write_xdf
 
 from inference import PredictOptions, load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
@@ -140,12 +140,8 @@ def test_read_markers_and_bake_the_span_between_two(
 def test_a_volts_stream_from_playerlsl_drives_the_face(
     installed: Path, tmp_path: Path, raw_signal: np.ndarray
 ) -> None:
-    import mne
-
     live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live.ops")
-    path = tmp_path / "raw.fif"
-    info = mne.create_info(list(DEAP_EEG_CHANNELS), RATE, "eeg")
-    mne.io.RawArray(raw_signal.T * 1e-6, info, verbose="error").save(path, verbose="error")
+    path = write_fif(tmp_path / "raw.fif", raw_signal, RATE)
     name = f"evoke-blender-player-{uuid.uuid4().hex[:8]}"
     player = start_player_lsl(path, name, seconds=60.0)
     try:

@@ -79,11 +79,11 @@ def test_name_map_drives_an_avatar_with_other_key_names(
     obj.shape_key_add(name="Basis")
     obj.shape_key_add(name="Smile_L").data[0].co = (0.0, 0.0, 2.0)
     s = setup_bake(obj, mode="blend")
-    assert bpy.ops.evoke.name_map_add() == {"FINISHED"}
+    assert bpy.ops.evoke.add_row(collection="name_map") == {"FINISHED"}
     s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     assert animated_paths(obj.data.shape_keys) == {'key_blocks["Smile_L"].value'}
-    bpy.ops.evoke.name_map_remove(index=0)
+    bpy.ops.evoke.remove_row(collection="name_map", index=0)
     assert len(s.name_map) == 0
 
 
@@ -94,7 +94,7 @@ def test_preview_applies_the_preset_with_name_map_and_pose(installed: Path) -> N
     face = s.target
     face.data.shape_keys.key_blocks["mouthSmileLeft"].name = "Smile_L"  # a non-ARKit name
     bpy.ops.evoke.load_presets()
-    bpy.ops.evoke.name_map_add()
+    bpy.ops.evoke.add_row(collection="name_map")
     s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
     s.preset_emotion = "happiness"
     assert bpy.ops.evoke.preview_preset() == {"FINISHED"}
@@ -111,6 +111,26 @@ def test_preview_applies_the_preset_with_name_map_and_pose(installed: Path) -> N
     assert blocks["Smile_L"].value == pytest.approx(
         presets["emotions"]["sadness"]["shape_keys"].get("mouthSmileLeft", 0.0)
     )
+
+
+def test_editing_a_preset_adds_and_removes_its_keys(installed: Path) -> None:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    s = bpy.context.scene.evoke
+    s.preset_emotion = "anger"
+    assert bpy.ops.evoke.add_row(collection="preset_keys", key="cheekPuff") == {
+        "FINISHED"
+    }  # loads the presets
+    anger = [(r.key, round(r.weight, 4)) for r in s.preset_keys if r.emotion == "anger"]
+    assert ("cheekPuff", 0.5) in anger
+    before = len(s.preset_keys)
+    added = next(
+        i for i, r in enumerate(s.preset_keys) if r.key == "cheekPuff" and r.emotion == "anger"
+    )
+    assert bpy.ops.evoke.remove_row(collection="preset_keys", index=added) == {"FINISHED"}
+    assert len(s.preset_keys) == before - 1
+    assert ("anger", "cheekPuff") not in {(r.emotion, r.key) for r in s.preset_keys}
+    assert bpy.ops.evoke.remove_row(collection="preset_keys", index=999) == {"FINISHED"}
+    assert len(s.preset_keys) == before - 1  # an index past the end removes nothing
 
 
 def _scene_state(face: Any) -> dict[str, Any]:
@@ -142,7 +162,7 @@ def test_a_failed_bake_leaves_the_previous_one_whole(
     (tmp_path / "twice.json").write_text(json.dumps(bad))
     with pytest.raises(RuntimeError, match="JAWOPEN|jawOpen"):
         bpy.ops.evoke.load_presets(filepath=str(tmp_path / "twice.json"))
-    assert bpy.ops.evoke.name_map_add() == {"FINISHED"}
+    assert bpy.ops.evoke.add_row(collection="name_map") == {"FINISHED"}
     s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "mouthSmileRight"
     with pytest.raises(RuntimeError, match="both drive the shape key 'mouthSmileRight'"):
         bpy.ops.evoke.bake()

@@ -26,11 +26,11 @@ def test_custom_table_and_its_errors(tmp_path: Path) -> None:
     data["emotions"][0]["name"] = "calm"
     path = tmp_path / "t.json"
     path.write_text(json.dumps(data))
-    assert EmotionTable.from_json(path).names[0] == "calm"
+    assert EmotionTable.load(path).names[0] == "calm"
     data["emotions"] = data["emotions"][1:]
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match="000"):
-        EmotionTable.from_json(path)
+        EmotionTable.load(path)
 
 
 def test_octant_probabilities_sum_to_one_and_match_bits() -> None:

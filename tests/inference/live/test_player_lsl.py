@@ -8,11 +8,10 @@ import time
 import uuid
 from pathlib import Path
 
-import mne
 import numpy as np
 import pylsl
 from evoke_tools.artefacts import add_artefact, raw_trials
-from evoke_tools.writers import start_player_lsl
+from evoke_tools.writers import start_player_lsl, write_fif
 
 from inference import PredictOptions, Recording, load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
@@ -43,9 +42,7 @@ def _pull(name: str, seconds: float) -> tuple[object, list[np.ndarray]]:
 def test_playerlsl_in_volts_gives_what_the_file_gives_offline(tmp_path: Path) -> None:
     x = raw_trials(1, 1, RATE, seed=12)[0][: round(RATE * 45)]
     x = add_artefact(x, "all", RATE, np.random.default_rng(3))  # DC offsets, mains, drift
-    path = tmp_path / "raw.fif"
-    info = mne.create_info(list(DEAP_EEG_CHANNELS), RATE, "eeg")
-    mne.io.RawArray(x.T * 1e-6, info, verbose="error").save(path, verbose="error")
+    path = write_fif(tmp_path / "raw.fif", x, RATE)
     name = f"evoke-player-{uuid.uuid4().hex[:8]}"
     player = start_player_lsl(path, name, seconds=60.0)
     try:
