@@ -93,7 +93,7 @@ model: setup
 	$(BIN)/python scripts/make_model.py
 
 bench: setup
-	$(BIN)/python -m inference bench
+	$(BIN)/python scripts/bench_runtime.py
 
 clean:
 	rm -rf $(VENV) .venv-b* $(VENVT) out dist wheels .mypy_cache .ruff_cache .pytest_cache

@@ -1,6 +1,6 @@
 """The distilled student CNN, forward pass in numpy.
 
-Layers (DESIGN.md default, weights named as the torch module in scripts/models.py names them):
+Layers (weights named as the torch module, evoke_training.models.Student, names them):
 conv1 4->64 3x3 same + ReLU, conv2 64->32 3x3 same + ReLU, flatten (C,H,W order) 2592,
 fc1 ->128 + ReLU, fc2 ->3 logits (valence, arousal, dominance).
 

@@ -228,7 +228,7 @@ def run_bench(*, as_json: bool = False, reference_trials: int = 4) -> int:
     figures.update(_feature_figures(reference_trials))
     figures.update(_process_figures())
     figures.update(_live_figures())
-    figures["targets"] = {  # DESIGN.md's figures to beat
+    figures["targets"] = {  # the project's figures to beat (README, Speed)
         "features_speedup": ">= 500",
         "features_all_deap_s": "<= 5",
         "forward_batch1_ms_median": "<= 0.10",

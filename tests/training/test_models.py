@@ -1,4 +1,4 @@
-"""Architectures and their measured cost: the numbers Table I and DESIGN.md state."""
+"""Architectures and their measured cost: the numbers Table I and the README state."""
 
 from __future__ import annotations
 
