@@ -89,10 +89,6 @@ class StreamingFeatures:
         self.windows_done = 0
         self.last_nonfinite = np.zeros(0, bool)  # per window of the last push: NaN/Inf seen
 
-    @property
-    def has_baseline(self) -> bool:
-        return self._baseline_de is not None
-
     def set_baseline(self, rest: np.ndarray) -> None:
         """Rest recording, (baseline_s * rate, 32) samples: averaged into one window, like DEAP."""
         need = self.n * self.settings.baseline_segments
