@@ -181,10 +181,11 @@ def opengl_works() -> bool:
     return done.returncode == 0 and "EVOKE_GL_OK" in done.stdout
 
 
-def render_clip(
+def prepare_clip(
     scene: Any, path: str, engine: str, height: int, *, frame_end: int | None = None
 ) -> tuple[str, str]:
-    """Render the scene's frame range to `path`; returns (engine used, note).
+    """Set the scene up to render the clip; returns (engine used, note). The caller has taken a
+    snapshot (render.job) and puts everything back afterwards.
 
     Workbench and EEVEE need an OpenGL/EGL context; where none exists the clip is rendered with
     Cycles instead, which always works on a CPU, and the note says so.
@@ -199,21 +200,9 @@ def render_clip(
         note = f"{engine.capitalize()} needs OpenGL (EGL), which this machine lacks: rendered with Cycles instead"
         engine = "CYCLES"
     configure_output(scene, path, engine, height)
-    # Workbench is the quick preview: subdivide as in the viewport (about half the time a frame).
-    saved = _preview_subdivision(scene) if engine == "WORKBENCH" else []
-    try:
-        bpy.ops.render.render(animation=True)
-        return engine, note
-    finally:
-        for mod, level in saved:
-            mod.render_levels = level
-
-
-def _preview_subdivision(scene: Any) -> list[tuple[Any, int]]:
-    saved = []
-    for obj in scene.objects:
-        for mod in obj.modifiers:
-            if mod.type == "SUBSURF" and mod.render_levels > mod.levels:
-                saved.append((mod, mod.render_levels))
-                mod.render_levels = mod.levels
-    return saved
+    if engine == "WORKBENCH":  # the quick preview: subdivide as in the viewport (half the time)
+        for obj in scene.objects:
+            for mod in obj.modifiers:
+                if mod.type == "SUBSURF" and mod.render_levels > mod.levels:
+                    mod.render_levels = mod.levels
+    return engine, note

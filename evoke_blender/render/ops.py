@@ -1,4 +1,6 @@
-"""Render Clip."""
+"""Render Clip: Blender's own render job in the interface (the status bar shows its progress; Esc
+or the bar's cancel button stops it), blocking in scripts and background mode. Either way the
+scene's settings and data are put back afterwards (render.job)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ import bpy
 from ..bake import keyframes
 from ..common import face_state
 from ..common.operators import OperatorResult, guarded, settings
+from .job import ClipJob
+
+POLL_SECONDS = 0.2  # how often the interface checks whether the render job has ended
 
 
 class EVOKE_OT_render_clip(bpy.types.Operator):
@@ -24,38 +29,103 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
         name="Seconds", min=0.0, default=0.0, description="0 = the whole bake"
     )
 
-    def execute(self, context: Any) -> OperatorResult:
-        return guarded(self, lambda: self._render(context))
+    def invoke(self, context: Any, event: Any) -> OperatorResult:
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        return guarded(self, lambda: self._start_in_interface(context))
 
-    def _render(self, context: Any) -> OperatorResult:
-        from . import clip as render
+    def execute(self, context: Any) -> OperatorResult:
+        return guarded(self, lambda: self._render_blocking(context))
+
+    def modal(self, context: Any, event: Any) -> OperatorResult:
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        state = self._job.poll(bpy.app.is_job_running("RENDER"))
+        if state == "running":
+            return {"PASS_THROUGH"}
+        context.window_manager.event_timer_remove(self._timer)
+        return self._finished(state)
+
+    def _prepare(self, context: Any) -> ClipJob | None:
+        """Checks, then the snapshot, then the changes: output, overlay, frame range, engine."""
+        from . import clip
 
         s = settings(context)
         scene = context.scene
         mesh = keyframes.face_mesh(s.target or context.active_object)
-        state = keyframes.current_state(mesh)
-        if mesh is None or state is None:
+        if mesh is None or keyframes.current_state(mesh) is None:
             self.report({"ERROR"}, "Bake a recording onto the avatar before rendering")
-            return {"CANCELLED"}
+            return None
         if scene.camera is None:
             self.report({"ERROR"}, "The scene has no camera (Add EVOKE Avatar adds one)")
-            return {"CANCELLED"}
-        path = bpy.path.abspath(self.filepath or s.clip_path)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        render.configure_output(scene, path, s.engine, s.resolution)  # the overlay fits this frame
-        if s.show_overlay:
-            names = face_state.emotion_names(mesh)
-            render.build_overlay(scene, scene.camera, mesh, names)
-        fps = scene.render.fps / scene.render.fps_base
-        end = scene.frame_start + round(self.seconds * fps) - 1 if self.seconds > 0 else None
-        started = time.perf_counter()
-        engine, note = render.render_clip(scene, path, s.engine, s.resolution, frame_end=end)
+            return None
+        self._path = bpy.path.abspath(self.filepath or s.clip_path)
+        Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        job = ClipJob.begin(scene)
+        try:
+            clip.configure_output(scene, self._path, s.engine, s.resolution)  # overlay fits it
+            if s.show_overlay:
+                clip.build_overlay(scene, scene.camera, mesh, face_state.emotion_names(mesh))
+            fps = scene.render.fps / scene.render.fps_base
+            end = scene.frame_start + round(self.seconds * fps) - 1 if self.seconds > 0 else None
+            self._engine, note = clip.prepare_clip(
+                scene, self._path, s.engine, s.resolution, frame_end=end
+            )
+            job.start(scene.frame_end - scene.frame_start + 1)
+        except BaseException:
+            job.finish()
+            raise
         if note:
             self.report({"WARNING"}, note)
-        frames = scene.frame_end - scene.frame_start + 1
-        took = time.perf_counter() - started
+        self._job, self._started = job, time.perf_counter()
+        return job
+
+    def _render_blocking(self, context: Any) -> OperatorResult:
+        job = self._prepare(context)
+        if job is None:
+            return {"CANCELLED"}
+        try:
+            bpy.ops.render.render(animation=True)
+        finally:
+            job.finish()
+        return self._finished("done" if job.frames_done >= job.total else "cancelled")
+
+    def _start_in_interface(self, context: Any) -> OperatorResult:
+        if bpy.app.is_job_running("RENDER"):
+            self.report({"ERROR"}, "Blender is already rendering: wait for it, or cancel it")
+            return {"CANCELLED"}
+        job = self._prepare(context)
+        if job is None:
+            return {"CANCELLED"}
+        try:
+            started = bpy.ops.render.render("INVOKE_DEFAULT", animation=True)
+        except BaseException:
+            job.finish()
+            raise
+        if "CANCELLED" in started:
+            job.finish()
+            self.report({"ERROR"}, "Blender did not start the render")
+            return {"CANCELLED"}
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(POLL_SECONDS, window=context.window)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def _finished(self, state: str) -> OperatorResult:
+        job = self._job
+        if job.unrestored:
+            self.report({"WARNING"}, f"Could not restore: {', '.join(job.unrestored)}")
+        if state == "cancelled":
+            self.report(
+                {"WARNING"},
+                f"Render Clip cancelled after {job.frames_done} of {job.total} frames; "
+                "the scene's settings are as they were",
+            )
+            return {"CANCELLED"}
+        took = time.perf_counter() - self._started
         self.report(
             {"INFO"},
-            f"Rendered {frames} frames with {engine} to {path} in {took:.1f} s ({took / frames:.2f} s/frame)",
+            f"Rendered {job.total} frames with {self._engine} to {self._path} in {took:.1f} s "
+            f"({took / max(job.total, 1):.2f} s/frame)",
         )
         return {"FINISHED"}

@@ -9,10 +9,48 @@ Blender's user folders go to a temporary directory, so this never touches your o
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+# what Blender's C code prints for every frame it renders (a progress bar replaces them)
+PER_FRAME_LINES = ("Append frame", "Time: ", "Fra:")
+
+
+@contextmanager
+def one_progress_bar(total: int) -> Iterator[None]:
+    """One bar on stderr while Blender renders; its own per-frame lines (printed to file
+    descriptor 1 from C, where Python cannot filter them) go to a file, and the rest is
+    printed back afterwards (reports such as the Cycles fallback note)."""
+    import bpy
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="frame", desc="rendering", file=sys.stderr, dynamic_ncols=True)
+
+    def tick(*_args: Any) -> None:
+        bar.update(1)
+
+    bpy.app.handlers.render_post.append(tick)
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile("w+") as captured:
+        os.dup2(captured.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            bpy.app.handlers.render_post.remove(tick)
+            bar.close()
+            captured.seek(0)
+            for line in captured:
+                if line.strip() and not line.startswith(PER_FRAME_LINES):
+                    print(line, end="")
 
 
 def busiest_start(scene: Any, face: Any, seconds: float) -> float:
@@ -96,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         scene.frame_start = scene.frame_start + round(start * scene.render.fps)
         print(f"clip from {start:.1f} s into the trial")
-        bpy.ops.evoke.render_clip(filepath=str(out), seconds=args.seconds)
+        fps = scene.render.fps / scene.render.fps_base
+        last = scene.frame_start + round(args.seconds * fps) - 1 if args.seconds > 0 else None
+        frames = min(last or scene.frame_end, scene.frame_end) - scene.frame_start + 1
+        with one_progress_bar(frames):
+            bpy.ops.evoke.render_clip(filepath=str(out), seconds=args.seconds)
     except RuntimeError as exc:  # operators report errors as RuntimeError in background mode
         print(f"error: {exc}".strip(), file=sys.stderr)
         return 2
