@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import bpy
 
@@ -98,7 +98,7 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
         if job is None:
             return {"CANCELLED"}
         try:
-            started = bpy.ops.render.render("INVOKE_DEFAULT", animation=True)
+            started = cast(set[str], bpy.ops.render.render("INVOKE_DEFAULT", animation=True))
         except BaseException:
             job.finish()
             raise
