@@ -54,6 +54,13 @@ class EVOKE_PG_marker(bpy.types.PropertyGroup):
     time_s: FloatProperty(name="Time (s)")  # type: ignore[valid-type]
 
 
+def _profile_items() -> list[tuple[str, str, str]]:
+    from ..inference.emotion.profiles import AUTO, default_profiles
+
+    auto = (AUTO, "Automatic", "Recognise the avatar's naming from its shape keys")
+    return [auto] + [(p.id, p.title, p.description) for p in default_profiles()]
+
+
 def _montage_items() -> list[tuple[str, str, str]]:
     from ..inference.dsp.montages import MONTAGES
 
@@ -164,6 +171,12 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
         default=0.5,
         description="How long a new emotion must persist before it shows",
     )
+    timeline_markers: BoolProperty(  # type: ignore[valid-type]
+        name="Timeline markers",
+        default=True,
+        description="Mark the scene's timeline where the emotion changes (a re-bake replaces "
+        "these markers, never your own)",
+    )
     target: PointerProperty(  # type: ignore[valid-type]
         name="Avatar",
         type=bpy.types.Object,
@@ -173,6 +186,13 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
     preset_keys: CollectionProperty(type=EVOKE_PG_preset_key)  # type: ignore[valid-type]
     preset_index: IntProperty(default=0)  # type: ignore[valid-type]
     name_map: CollectionProperty(type=EVOKE_PG_name_map)  # type: ignore[valid-type]
+    face_profile: EnumProperty(  # type: ignore[valid-type]
+        name="Profile",
+        items=_profile_items(),
+        default="AUTO",
+        description="How the avatar's face keys are named (ARKit, VRoid, VRM, Character "
+        "Creator, MPFB); the name map wins over it",
+    )
     engine: EnumProperty(  # type: ignore[valid-type]
         name="Engine",
         items=(

@@ -12,6 +12,8 @@ from .avatar import panel as avatar_panel
 from .bake import ops as bake_ops
 from .bake import panel as bake_panel
 from .common import model_cache
+from .export import gltf as export_gltf
+from .export import ops as export_ops
 from .live import ops as live_ops
 from .live import panel as live_panel
 from .presets import ops as presets_ops
@@ -27,6 +29,8 @@ CLASSES: tuple[type, ...] = (
     avatar_ops.EVOKE_OT_add_avatar,
     bake_ops.EVOKE_OT_bake,
     bake_ops.EVOKE_OT_read_markers,
+    export_ops.EVOKE_OT_export_timeline,
+    export_gltf.EVOKE_OT_export_gltf,
     presets_ops.EVOKE_OT_load_presets,
     presets_ops.EVOKE_OT_save_presets,
     presets_ops.EVOKE_OT_preview_preset,

@@ -14,6 +14,7 @@ from .dsp.montages import MONTAGES
 from .dsp.rates import MAX_RATE_HZ, MIN_RATE_HZ
 from .emotion.smoothing import SmoothingSettings
 from .emotion.table import EmotionTable
+from .emotion.timeline_export import to_csv, to_json
 from .errors import EvokeError
 from .io.formats import describe_markers, read_recording
 from .io.units import UNIT_CHOICES
@@ -48,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("predict", help="print the emotion timeline of a recording")
     _recording_arguments(pr)
     _decoding_arguments(pr)
-    pr.add_argument("--json", action="store_true", help="print a JSON list of windows")
+    out = pr.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print a JSON list of windows")
+    out.add_argument("--csv", action="store_true", help="print the windows as CSV")
 
     info = sub.add_parser("model-info", help="print a model's metadata")
     info.add_argument("path", nargs="?", help="model file; default: the bundled model")
@@ -169,10 +172,9 @@ def _predict(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if not model.provenance.get("trained", False):
         print(f"warning: {model.describe()}", file=sys.stderr)
-    if args.json:
-        rows = [{"trial": tl.trial, **r} for tl in pred.timelines for r in tl.records(table)]
-        json.dump(rows, sys.stdout, indent=None, allow_nan=False)  # always valid JSON
-        print()
+    if args.json or args.csv:
+        rows = [row for tl in pred.timelines for row in tl.rows(table)]
+        sys.stdout.write(to_json(rows) if args.json else to_csv(rows))  # the add-on's writer
     else:
         _print_text(pred, table)
     return 0

@@ -68,6 +68,10 @@ class TrialTimeline:
             )
         ]
 
+    def rows(self, table: EmotionTable) -> list[dict[str, Any]]:
+        """`records` with the trial first: the rows `predict --json` prints and a bake exports."""
+        return [{"trial": self.trial, **r} for r in self.records(table)]
+
 
 @dataclass(frozen=True)
 class Prediction:

@@ -17,11 +17,12 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ...inference.emotion.presets import Presets, resolve_keys
+from ...inference.emotion.presets import Presets
 from ...inference.emotion.table import EmotionTable
 from ...inference.predict import TrialTimeline
 from ..common import face_state
 from ..common.anim_compat import ActionBatch
+from ..presets.face import face_drive
 
 
 @dataclass
@@ -32,6 +33,8 @@ class BakeReport:
     keys_driven: list[str]
     keys_missing: list[str]
     bones_driven: list[str] = field(default_factory=list)
+    face: str = ""  # the face profile and how much of it the mesh carries ('VRoid: 14 of 16 keys')
+    notes: list[str] = field(default_factory=list)
 
 
 def face_mesh(obj: Any) -> Any | None:
@@ -115,27 +118,23 @@ def bake_timeline(
     frame_start: int,
     window_s: float,
     name_map: dict[str, str] | None = None,
+    profile: str = "AUTO",
 ) -> BakeReport:
     """Keyframe the face: built completely first, then assigned at once (see ActionBatch), so a
     failure anywhere leaves the previous animation in place and the scene as it was."""
     mesh = face_mesh(obj)
     if mesh is None:
         raise ValueError(f"'{obj.name}' has no mesh with shape keys to animate")
-    weights, key_names = presets.matrix(table.names)
-    key_blocks = mesh.data.shape_keys.key_blocks
-    found, missing = resolve_keys(key_names, [k.name for k in key_blocks], name_map or {})
+    drive = face_drive(mesh, presets, table.names, name_map=name_map, profile=profile)
     n = len(timeline.t)
     frames = frame_start + (np.asarray(timeline.t) + window_s / 2) * fps
-    values = timeline.weights @ weights  # (n, keys)
+    values = timeline.weights @ drive.matrix  # (n, keys)
     vad = np.column_stack([timeline.probs, timeline.confidence])
     if not (np.isfinite(values).all() and np.isfinite(vad).all() and np.isfinite(frames).all()):
         raise ValueError("the timeline holds NaN values: nothing was keyed")
-    cols = [key_names.index(k) for k in found]
-    paths = [f'key_blocks["{found[k]}"].value' for k in found]
     with ActionBatch() as batch:
-        key_curves(
-            batch.fcurves(mesh.data.shape_keys, "EVOKE face"), paths, frames, values[:, cols]
-        )
+        for id_data, action, cols, paths in drive.curves(mesh):
+            key_curves(batch.fcurves(id_data, action), paths, frames, values[:, cols])
         key_state(batch, mesh, "EVOKE VAD", frames, vad, timeline.emotion)
         bones_driven = _bake_bones(batch, mesh, timeline, table, presets, frames)
         show_state(mesh, table.names)
@@ -143,7 +142,9 @@ def bake_timeline(
     frame_end = (
         frame_start + math.ceil((float(timeline.t[-1]) + window_s) * fps) if n else frame_start
     )
-    return BakeReport(n, frame_start, frame_end, sorted(found), missing, bones_driven)
+    return BakeReport(n, frame_start, frame_end, sorted(drive.names),
+                      list(drive.mapping.missing), bones_driven, drive.summary(),
+                      list(drive.mapping.notes))  # fmt: skip
 
 
 def _bake_bones(

@@ -11,6 +11,7 @@ from ...inference.emotion.smoothing import SmoothingSettings
 from ...inference.predict import PredictOptions, predict
 from ..common import face_state, model_cache
 from ..common.operators import OperatorResult, guarded, settings
+from ..export import baked
 from ..presets.scene import presets_from_scene
 from . import keyframes
 from .recording_source import channel_map_used, read_with_settings
@@ -59,30 +60,35 @@ class EVOKE_OT_bake(bpy.types.Operator):
             scene = context.scene
             fps = scene.render.fps / scene.render.fps_base
             name_map = {row.preset_key: row.mesh_key for row in s.name_map if row.preset_key}
+            extras = baked.prepare(pred.timelines[0], model, scene, markers=s.timeline_markers)
             report = keyframes.bake_timeline(
                 target, pred.timelines[0], model.emotions, presets_from_scene(s),
                 fps=fps, frame_start=scene.frame_start, window_s=model.features.window_s, name_map=name_map,
+                profile=s.face_profile,
             )  # fmt: skip
             keyframes.set_scene_range(scene, report)
             mesh[face_state.SOURCE] = described
             mesh[face_state.MODEL] = pred.model
             mesh[face_state.CHANNEL_MAP] = channel_map_used(recording)
+            extras.apply(scene, mesh)  # the rows to export, the markers: after the commit
             wm.progress_update(3)
         finally:
             wm.progress_end()
         for note in pred.notes:
             self.report({"WARNING"}, note)
+        for note in report.notes:
+            self.report({"WARNING"}, note)
         if report.keys_missing:
             self.report(
                 {"WARNING"},
-                f"{len(report.keys_missing)} preset shape keys are not on {mesh.name}: "
+                f"{report.face} on {mesh.name}; missing: "
                 f"{', '.join(report.keys_missing[:8])}{' ...' if len(report.keys_missing) > 8 else ''}; "
                 f"{len(report.keys_driven)} keys still animate (map names under Presets)",
             )
         self.report(
             {"INFO"},
             f"Baked {report.windows} windows onto {mesh.name}, frames {report.frame_start}-{report.frame_end} "
-            f"in {time.perf_counter() - started:.2f} s. Model: {pred.model}",
+            f"in {time.perf_counter() - started:.2f} s ({report.face}). Model: {pred.model}",
         )
         return {"FINISHED"}
 

@@ -55,7 +55,11 @@ class EVOKE_PT_source(_SubPanel):
         col.prop(s, "tau")
         col.prop(s, "hysteresis")
         col.prop(s, "dwell")
+        col.prop(s, "timeline_markers")
         col.operator("evoke.bake", icon="REC")
+        row = col.row(align=True)
+        row.operator("evoke.export_timeline", icon="EXPORT")
+        row.operator("evoke.export_gltf", icon="EXPORT")
 
 
 class EVOKE_PT_playback(_SubPanel):

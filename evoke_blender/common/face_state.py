@@ -13,6 +13,7 @@ RESTING = (0.5, 0.5, 0.5, 0.0, 0)  # their values before anything is known
 VAD = ((VALENCE, "Valence", "V"), (AROUSAL, "Arousal", "A"), (DOMINANCE, "Dominance", "D"))
 EMOTION_NAMES = "evoke_emotions"  # JSON list: what each EMOTION index means
 SOURCE, MODEL, CHANNEL_MAP = "evoke_source", "evoke_model", "evoke_channel_map"
+TIMELINE = "evoke_timeline"  # the baked rows (inference.emotion.timeline_export's compact JSON)
 
 
 def set_state(face: Any, vad: tuple[float, float, float], confidence: float, emotion: int) -> None:

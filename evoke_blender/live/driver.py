@@ -17,14 +17,15 @@ from typing import Any
 import numpy as np
 
 from ...inference.dsp.montages import channel_map_for
-from ...inference.emotion.presets import Presets, resolve_keys
+from ...inference.emotion.presets import Presets
 from ...inference.emotion.smoothing import SmoothingSettings
-from ...inference.errors import EvokeError
+from ...inference.errors import EvokeError, InputError
 from ...inference.live.processor import LiveProcessor, LiveUpdate
 from ...inference.live.stream import LSLStream
 from ...inference.live.stream_info import StreamDescription
 from ...inference.model.model_file import EvokeModel
 from ..common import face_state
+from ..presets.face import SHAPE_KEYS, VRM_ADDON, face_drive
 from .record import LiveRecording, RecordingReport, write_recording
 
 TICK_S = 0.25  # timer interval: 4 ticks a second
@@ -64,7 +65,11 @@ class LiveDriver:
                  smoothing: SmoothingSettings | None = None, calibration_s: float = 3.0,
                  name_map: dict[str, str] | None = None, resolve_timeout_s: float = 10.0,
                  blend: bool = True, unit: str | None = None, channel_map: str = "",
-                 montage: str | None = None) -> None:  # fmt: skip
+                 montage: str | None = None, profile: str = "AUTO") -> None:  # fmt: skip
+        # what the presets drive, as the bake drives it (the face profile, the name map): first,
+        # so a face with nothing to drive is refused before any network lookup starts
+        self.drive = face_drive(face, presets, model.emotions.names, name_map=name_map,
+                                profile=profile)  # fmt: skip
         self.stream = LSLStream(stream_name, resolve_timeout_s=resolve_timeout_s)
         self.face_name = face.name
         self.blend = blend  # blend the eight presets by probability, or show the one emotion
@@ -77,18 +82,20 @@ class LiveDriver:
         self.status = LiveStatus(
             state="resolving", stream=stream_name, message=f"looking for '{stream_name}'"
         )
-        weights, key_names = presets.matrix(model.emotions.names)
+        self.keys_missing = list(self.drive.mapping.missing)
         blocks = face.data.shape_keys.key_blocks
-        found, missing = resolve_keys(key_names, [b.name for b in blocks], name_map or {})
-        self.keys_missing = missing
         block_index = {b.name: i for i, b in enumerate(blocks)}
-        # (8, n_blocks): emotion weights straight onto every key block (unused ones stay 0)
-        self.to_blocks = np.zeros((8, len(blocks)), dtype=np.float32)
-        for col, key in enumerate(key_names):
-            if key in found:
-                self.to_blocks[:, block_index[found[key]]] = weights[:, col]
+        # (emotions, n_blocks): emotion weights straight onto every key block (unused ones stay 0)
+        self.to_blocks = np.zeros((len(self.drive.matrix), len(blocks)), dtype=np.float32)
+        for col in self.drive.indices(SHAPE_KEYS):
+            self.to_blocks[:, block_index[self.drive.columns[col][1]]] = self.drive.matrix[:, col]
         self.values = np.zeros(len(blocks), dtype=np.float32)
         self.driven = self.to_blocks.any(axis=0)  # key blocks the presets move
+        # the VRM add-on's expressions, when those are what the face profile drives
+        expressions = self.drive.indices(VRM_ADDON)
+        self.expressions = [self.drive.columns[i][1] for i in expressions]
+        self.to_expressions = self.drive.matrix[:, expressions].astype(np.float32)
+        self.expression_values = np.zeros(len(expressions), dtype=np.float32)
         self.recording: LiveRecording | None = None
         self._shown: tuple[float, float, float, float] = (0.5, 0.5, 0.5, 0.0)  # V, A, D, conf
         self._shown_emotion = 0
@@ -157,10 +164,10 @@ class LiveDriver:
             self.status.unit_note = st.unit_note
         if updates:
             last = updates[-1]
-            self.values = (
-                last.weights.astype(np.float32) @ self.to_blocks
-                if self.blend
-                else self.to_blocks[last.emotion]
+            weights = last.weights.astype(np.float32)
+            self.values = weights @ self.to_blocks if self.blend else self.to_blocks[last.emotion]
+            self.expression_values = (
+                weights @ self.to_expressions if self.blend else self.to_expressions[last.emotion]
             )
             v, a, d = (float(p) for p in last.probs)
             self.status.emotion, self.status.probs = last.name, (v, a, d)
@@ -172,6 +179,7 @@ class LiveDriver:
                 f"no samples for {self.stream.since_last_sample_s:.0f} s: waiting for the stream to return",
             )
             self.values *= EASE_PER_TICK  # ease to neutral (all keys at rest)
+            self.expression_values *= EASE_PER_TICK
             self._write(face, None)
         elif not st.calibrated:
             self.status.state = "calibrating"
@@ -186,6 +194,10 @@ class LiveDriver:
     def _write(self, face: Any, update: LiveUpdate | None) -> None:
         face.data.shape_keys.key_blocks.foreach_set("value", self.values)
         face.data.update()
+        if self.expressions:
+            self.drive.set_expressions(
+                face, dict(zip(self.expressions, self.expression_values.tolist(), strict=True))
+            )
         if update is not None:
             v, a, d = (float(p) for p in update.probs)
             self._shown, self._shown_emotion = (v, a, d, float(update.confidence)), update.emotion
@@ -196,6 +208,11 @@ class LiveDriver:
     # -------------------------------------------------------------- recording
     def start_recording(self) -> None:
         """Remember every face the stream drives from now on (keyframes come at the stop)."""
+        if self.expressions:
+            raise InputError(
+                "Recording keys shape keys, and this avatar's face is the VRM add-on's "
+                "expressions: bake a recording instead, or pick a shape-key profile under Presets"
+            )
         self.recording = LiveRecording(time.monotonic())
 
     def finish_recording(self, face: Any, *, fps: float, frame_start: int) -> RecordingReport:

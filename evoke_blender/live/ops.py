@@ -104,7 +104,8 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
             _driver = LiveDriver(face, model_cache.get_model(s.model_path), presets_from_scene(s), s.live_stream.strip(),
                                  hop_s=s.hop, smoothing=smoothing, calibration_s=s.calibration, name_map=name_map,
                                  blend=s.mode == "blend", unit=None if s.unit == "AUTO" else s.unit,
-                                 channel_map=s.channel_map, montage=None if s.montage == "NONE" else s.montage)  # fmt: skip
+                                 channel_map=s.channel_map, montage=None if s.montage == "NONE" else s.montage,
+                                 profile=s.face_profile)  # fmt: skip
         except EvokeError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -204,7 +205,11 @@ class EVOKE_OT_live_record(bpy.types.Operator):
             self.report({"ERROR"}, "Not connected")
             return {"CANCELLED"}
         if _driver.recording is None:
-            _driver.start_recording()
+            try:
+                _driver.start_recording()
+            except EvokeError as exc:
+                self.report({"ERROR"}, str(exc))
+                return {"CANCELLED"}
             self.report({"INFO"}, "Recording the live face; press again to stop")
             return {"FINISHED"}
         self.report({"INFO"}, finish_recording(_driver, context.scene))

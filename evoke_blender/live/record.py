@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..bake.keyframes import key_curves, key_state, show_state
+from ..common import face_state
 from ..common.anim_compat import ActionBatch
 
 
@@ -69,5 +70,6 @@ def write_recording(
         key_state(batch, face, "EVOKE live VAD", frames, vad, emotion)
         show_state(face, emotions)
         batch.commit()
+    face.pop(face_state.TIMELINE, None)  # a bake's rows no longer describe this animation
     frame_end = frame_start + max(1, math.ceil(recording.seconds * fps))
     return RecordingReport(len(recording.t), frame_start, frame_end, names)

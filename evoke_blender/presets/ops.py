@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import bpy
+import numpy as np
 
-from ...inference.emotion.presets import Presets, resolve_keys
+from ...inference.emotion.presets import Presets
 from ..bake import keyframes
 from ..common.operators import OperatorResult, guarded, settings
 from ..common.paths import PRESETS_PATH
-from .scene import fill_scene_presets, presets_from_scene, user_dir
+from .face import SHAPE_KEYS, settings_drive
+from .scene import fill_scene_presets, presets_from_scene, scene_emotions, user_dir
 
 
 class EVOKE_OT_load_presets(bpy.types.Operator):
@@ -73,19 +75,25 @@ class EVOKE_OT_preview_preset(bpy.types.Operator):
         if mesh is None:
             self.report({"ERROR"}, "No avatar with shape keys selected")
             return {"CANCELLED"}
+        return guarded(self, lambda: self._preview(s, mesh))
+
+    def _preview(self, s: Any, mesh: Any) -> OperatorResult:
         from ..avatar.build import apply_preset
 
         presets = presets_from_scene(s)
-        weights = presets.shape_keys.get(s.preset_emotion, {})
-        name_map = {row.preset_key: row.mesh_key for row in s.name_map if row.preset_key}
-        found, _ = resolve_keys(
-            list(weights), [b.name for b in mesh.data.shape_keys.key_blocks], name_map
-        )
+        emotions = scene_emotions(s)
+        drive = settings_drive(s, mesh, presets, emotions)  # as the bake and live mode drive it
+        e = s.preset_emotion
+        row = drive.matrix[emotions.index(e)] if e in emotions else np.zeros(len(drive.names))
+        values = {n: float(v) for n, v in zip(drive.names, row, strict=True)}
         preset = {
-            "shape_keys": {found[k]: w for k, w in weights.items() if k in found},
-            "bones": presets.bones.get(s.preset_emotion, {}),
+            "shape_keys": {n: values[n] for kind, n in drive.columns if kind == SHAPE_KEYS},
+            "bones": presets.bones.get(e, {}),
         }
         apply_preset(mesh, preset)  # the same function the contact sheet renders with
+        if drive.uses_vrm_addon:
+            drive.set_expressions(mesh, values)
+        self.report({"INFO"}, drive.summary())
         return {"FINISHED"}
 
 

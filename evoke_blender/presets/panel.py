@@ -7,7 +7,9 @@ from typing import Any
 import bpy
 
 from ..bake import keyframes
-from ..common.panels import _layout, _ListRows, _SubPanel
+from ..common.panels import _layout, _ListRows, _SubPanel, _wrap
+from .face import settings_drive, vrm_addon_expressions
+from .scene import presets_from_scene, scene_emotions
 
 
 class EVOKE_UL_preset_keys(_ListRows, bpy.types.UIList):
@@ -33,6 +35,7 @@ class EVOKE_PT_presets(_SubPanel):
         row = col.row(align=True)
         row.prop(s, "preset_emotion", text="")
         row.operator("evoke.preview_preset", icon="HIDE_OFF")
+        _draw_profile(col, s, context)
         if len(s.preset_keys) == 0:
             col.operator("evoke.load_presets", text="Edit Presets", icon="PRESET")
             return
@@ -45,6 +48,43 @@ class EVOKE_PT_presets(_SubPanel):
         row.operator("evoke.load_presets", text="Reset", icon="LOOP_BACK")
         row.operator("evoke.save_presets", icon="FILE_TICK")
         _draw_name_map(col, s, context)
+
+
+def _draw_profile(col: Any, s: Any, context: Any) -> None:
+    """The face profile: the choice, and what it finds on the avatar ('VRoid: 14 of 16 keys')."""
+    col.prop(s, "face_profile")
+    face = keyframes.face_mesh(s.target or context.active_object)
+    if face is None:
+        return
+    ok, lines = profile_status(s, face)
+    for i, line in enumerate(lines):
+        first = "CHECKMARK" if ok else "ERROR"
+        for j, chunk in enumerate(_wrap(line, 44)):
+            col.label(text=chunk, icon="NONE" if j else first if i == 0 else "INFO")
+
+
+_status: dict[tuple[Any, ...], tuple[bool, list[str]]] = {}  # panels redraw constantly
+
+
+def profile_status(s: Any, face: Any) -> tuple[bool, list[str]]:
+    """(recognised, lines): the drive's summary and notes, or why nothing would move."""
+    from ...inference.errors import EvokeError
+    from ..common.paths import PRESETS_PATH
+
+    rows = tuple((r.emotion, r.key, r.weight > 0) for r in s.preset_keys)
+    stamp = PRESETS_PATH.stat().st_mtime if not rows and PRESETS_PATH.exists() else 0.0
+    blocks = tuple(kb.name for kb in face.data.shape_keys.key_blocks)
+    key = (face.name, blocks, s.face_profile, s.model_path, stamp, rows,
+           tuple(vrm_addon_expressions(face)),
+           tuple((r.preset_key, r.mesh_key) for r in s.name_map))  # fmt: skip
+    if key not in _status:
+        _status.clear()
+        try:
+            drive = settings_drive(s, face, presets_from_scene(s), scene_emotions(s))
+            _status[key] = (True, [drive.summary(), *drive.mapping.notes])
+        except EvokeError as exc:
+            _status[key] = (False, [str(exc)])
+    return _status[key]
 
 
 def _draw_name_map(col: Any, s: Any, context: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import bpy
 
 from ...inference.emotion.presets import Presets
+from ...inference.emotion.table import EmotionTable
 from ..common.paths import PRESETS_PATH
 
 
@@ -22,6 +23,17 @@ def presets_from_scene(s: Any) -> Presets:
         Presets.load(PRESETS_PATH).bones if PRESETS_PATH.exists() else {}
     )  # poses are not edited in the UI
     return Presets(keys, bones)
+
+
+def scene_emotions(s: Any) -> tuple[str, ...]:
+    """The emotions of the model in use (its own table), or the default table's when it cannot
+    load (the panel and the preview must work without a model)."""
+    from ..common import model_cache
+
+    try:
+        return model_cache.get_model(s.model_path).emotions.names
+    except Exception:
+        return EmotionTable.default().names
 
 
 def fill_scene_presets(s: Any, presets: Presets) -> None:

@@ -1,8 +1,8 @@
 """Emotion presets (shape-key weights, optional bone rotations) as data, and applying them.
 
 Pure data and numpy, used by the Blender bake and live driver. Presets are written against ARKit
-blendshape names, which Character Creator 4, Ready Player Me
-and MPFB face units export; a name map covers avatars that use other names.
+blendshape names; face profiles (profiles.py) carry them onto avatars named by other tools
+(VRoid, VRM, Character Creator, MPFB), and a user's name map onto any other naming.
 """
 
 from __future__ import annotations
@@ -85,32 +85,3 @@ class Presets(EmotionDocument):
             for key, weight in self.shape_keys.get(emotion, {}).items():
                 m[row, column[key]] = weight
         return m, names
-
-
-def resolve_keys(
-    wanted: list[str], available: list[str], name_map: dict[str, str]
-) -> tuple[dict[str, str], list[str]]:
-    """Map preset key names to a mesh's keys: the user's map first, then exact, then case-insensitive.
-
-    Returns (preset key -> mesh key, preset keys with no match).
-    """
-    lower = {k.lower(): k for k in available}
-    found: dict[str, str] = {}
-    missing: list[str] = []
-    for key in wanted:
-        target = name_map.get(key, key)
-        if target in available:
-            found[key] = target
-        elif target.lower() in lower:
-            found[key] = lower[target.lower()]
-        else:
-            missing.append(key)
-    driven: dict[str, str] = {}
-    for key, mesh_key in found.items():  # two preset keys on one shape key: which weight wins?
-        if mesh_key in driven:
-            raise InputError(
-                f"preset keys '{driven[mesh_key]}' and '{key}' both drive the shape key "
-                f"'{mesh_key}' (check the name map)"
-            )
-        driven[mesh_key] = key
-    return found, missing

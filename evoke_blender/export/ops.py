@@ -1,0 +1,67 @@
+"""Export the baked emotion timeline: CSV or JSON by the file's extension, the CLI's columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import bpy
+from bpy.props import StringProperty
+
+from ...inference.emotion import timeline_export
+from ..bake import keyframes
+from ..common import face_state
+from ..common.operators import OperatorResult, guarded, settings
+from .baked import baked_rows, has_bake
+
+
+def baked_face(context: Any) -> Any | None:
+    """The selected face (the panel's avatar, else the active object) when it carries a bake."""
+    face = keyframes.face_mesh(settings(context).target or context.active_object)
+    return face if has_bake(face) else None
+
+
+def default_name(face: Any) -> str:
+    """'<face>_<source>.csv', e.g. Face_s01_dat_trial_2.csv."""
+    source = str(face.get(face_state.SOURCE, "")) or "timeline"
+    return bpy.path.clean_name(f"{face.name} {source}") + ".csv"
+
+
+class EVOKE_OT_export_timeline(bpy.types.Operator):
+    """Write the selected face's baked emotion timeline (trial, t, valence, arousal, dominance, emotion, confidence, valid) as CSV or JSON, by the file's extension"""
+
+    bl_idname = "evoke.export_timeline"
+    bl_label = "Export Timeline"
+    bl_options = {"REGISTER"}
+
+    filepath: StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})  # type: ignore[valid-type]
+    filter_glob: StringProperty(default="*.csv;*.json", options={"HIDDEN"})  # type: ignore[valid-type]
+
+    @classmethod
+    def poll(cls, context: Any) -> bool:
+        if context.scene is not None and baked_face(context) is not None:
+            return True
+        cls.poll_message_set("Bake a recording onto the selected face first")
+        return False
+
+    def invoke(self, context: Any, event: Any) -> OperatorResult:
+        if not self.filepath:
+            face = baked_face(context)
+            folder = bpy.path.abspath("//") if bpy.data.filepath else ""
+            self.filepath = str(Path(folder, default_name(face))) if face else ""
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context: Any) -> OperatorResult:
+        return guarded(self, lambda: self._export(context))
+
+    def _export(self, context: Any) -> OperatorResult:
+        face = baked_face(context)
+        if face is None or not self.filepath:
+            self.report({"ERROR"}, "Select a baked face and choose a .csv or .json file")
+            return {"CANCELLED"}
+        path = Path(bpy.path.abspath(self.filepath))
+        text = timeline_export.render(baked_rows(face), timeline_export.format_of(path))
+        path.write_text(text, encoding="utf-8", newline="")
+        self.report({"INFO"}, f"Wrote {face.name}'s baked timeline to {path}")
+        return {"FINISHED"}
