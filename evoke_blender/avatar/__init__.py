@@ -2,5 +2,6 @@
 
 Pure numpy (testable without Blender): ``proportions`` (sizes, names, colours), ``surface``
 (skin maths), ``mesh`` (islands and merging), ``head`` and ``parts`` (the geometry, bone
-layout), ``expressions`` (the ARKit shape keys). ``build`` is the only module that needs bpy.
+layout), ``expressions`` (all 52 ARKit shape keys; the eye and gaze keys in ``eyes``, the mouth,
+jaw and tongue keys in ``mouth``). ``build`` is the only module that needs bpy.
 """

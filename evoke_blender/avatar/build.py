@@ -12,7 +12,8 @@ One mesh object (the "face") holds every skin-deformed part as separate islands:
 torso, collar, hair, ears, eyelids, brows and teeth. Keeping them in one object means every
 ARKit shape key (a blink moves lids, a brow key moves brows) lives on one mesh, which is what
 avatars exported by Character Creator, Ready Player Me or MPFB look like. The eyeballs are
-separate spheres parented to the eye bones so they can rotate.
+separate spheres parented to the eye bones so they can rotate; drivers turn them with the
+face's eyeLook keys.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from mathutils import Matrix, Vector
 
 from .expressions import shape_key_displacements
+from .eyes import gaze_coefficients
 from .mesh import FaceData, merge, weight_levels
 from .parts import all_parts, bone_layout, eyeball
 from .proportions import (
@@ -77,6 +79,7 @@ def _material(name: str, colour_key: str, roughness: float = 0.5) -> bpy.types.M
 def _face_material_list(prefix: str) -> list[bpy.types.Material]:
     """The face mesh's materials in slot order: part builders index them by ``FACE_MATERIALS``."""
     rough = {"skin": 0.55, "lips": 0.4, "mouth": 0.6, "hair": 0.6, "brow": 0.8, "cloth": 0.85}
+    rough["tongue"] = 0.35
     return [_material(f"{prefix} {k}", k, rough.get(k, 0.5)) for k in FACE_MATERIALS]
 
 
@@ -130,6 +133,7 @@ def _add_shape_keys(obj: bpy.types.Object, fd: FaceData) -> None:
     base = fd.p + HEAD_CENTER
     for name, disp in shape_key_displacements(fd).items():
         key = obj.shape_key_add(name=name, from_mix=False)
+        key.value = 0.0  # Blender 5.x adds keys at 1.0: the avatar must start neutral
         key.slider_min = 0.0
         key.slider_max = 1.0
         key.data.foreach_set("co", (base + disp).astype(np.float32).ravel())
@@ -191,6 +195,34 @@ def _build_eye(name: str, centre: FloatArray, collection: bpy.types.Collection) 
     return obj
 
 
+def _drive_gaze(eye: bpy.types.Object, face: bpy.types.Object, left: bool) -> None:
+    """Turn an eyeball with the face's eyeLook keys: drivers on its delta rotation (X pitch,
+    Z yaw) sum each key's value times its angle (``eyes.gaze_coefficients``), so whatever sets
+    the keys (a preset, a bake, live mode) moves the eyes, and the eye bone stays free to pose.
+    Plain sums of products: Blender evaluates them without running Python."""
+    keys = cast(bpy.types.Mesh, face.data).shape_keys
+    coefficients = gaze_coefficients(left)
+    for axis, column in ((0, 0), (2, 1)):
+        fcurve = cast(bpy.types.FCurve, eye.driver_add("delta_rotation_euler", axis))
+        while fcurve.keyframe_points:  # 5.x maps drivers through two keys: pass values through
+            fcurve.keyframe_points.remove(fcurve.keyframe_points[0])
+        driver = cast(bpy.types.Driver, fcurve.driver)
+        driver.type = "SCRIPTED"
+        terms = []
+        for i, (name, angles) in enumerate(coefficients.items()):
+            if angles[column] == 0.0:
+                continue
+            var = driver.variables.new()
+            var.name = f"k{i}"
+            var.type = "SINGLE_PROP"
+            target = var.targets[0]
+            target.id_type = "KEY"
+            target.id = keys
+            target.data_path = f'key_blocks["{name}"].value'
+            terms.append(f"{angles[column]:+.6f}*{var.name}")
+        driver.expression = "".join(terms).lstrip("+")
+
+
 def build_avatar(
     name: str = "EVOKE Avatar", collection: bpy.types.Collection | None = None
 ) -> bpy.types.Object:
@@ -217,6 +249,7 @@ def build_avatar(
     for label, centre in (("L", fd.eye_l), ("R", fd.eye_r)):
         eye = _build_eye(f"{name} Eye.{label}", centre, coll)
         _parent_to_bone(eye, arm, f"eye.{label}")
+        _drive_gaze(eye, face, left=label == "L")
     face["evoke_avatar"] = 1
     _view_layer().update()
     return face

@@ -65,7 +65,7 @@ def _head_faces(n_verts: int) -> tuple[list[tuple[int, ...]], list[int]]:
     n_seg = HEAD_SEGMENTS
     n_rows = 3 + HEAD_LOOPS
     faces = fan(0, 1, n_seg, reverse=False)
-    faces += grid_faces(n_rows, n_seg, closed=True, offset=1)
+    faces += [tuple(reversed(f)) for f in grid_faces(n_rows, n_seg, closed=True, offset=1)]
     faces += fan(n_verts - 1, 1 + (n_rows - 1) * n_seg, n_seg, reverse=True)
 
     mats = [MOUTH] * n_seg

@@ -42,6 +42,8 @@ from .proportions import (
     TEETH,
     TEETH_LO,
     TEETH_UP,
+    TONGUE,
+    TONGUE_MAT,
     TORSO,
     FloatArray,
 )
@@ -78,7 +80,7 @@ def _build_lid(side: float, upper: bool) -> Part:
     r = np.where(f < 0.0, 1.03 * EYE_RADIUS, radius)
     verts = lid_points(centre, alpha, beta, r)
     faces = grid_faces(len(fractions), len(betas), closed=False)
-    if upper:
+    if not upper:  # lower lid rows run downward: flip so both lids face away from the eyeball
         faces = [tuple(reversed(face)) for face in faces]
     island = (LID_UP_L if side > 0 else LID_UP_R) if upper else (LID_LO_L if side > 0 else LID_LO_R)
     return Part(
@@ -97,7 +99,7 @@ def _build_brow(side: float) -> Part:
     u = np.linspace(0.0, 1.0, n)
     x = side * (0.010 + 0.050 * u)
     zc = BROW_Z + 0.0075 * np.sin(np.pi * np.clip(u * 1.15, 0, 1) ** 0.8) - 0.006 * u
-    half_h = 0.5 * (0.0080 - 0.0042 * u)
+    half_h = 0.5 * (0.0100 - 0.0052 * u)
     top = front_point(x, zc + half_h)
     bot = front_point(x, zc - half_h)
     n_top = front_normal(x, zc + half_h)
@@ -106,7 +108,7 @@ def _build_brow(side: float) -> Part:
     section = [top + out * n_top, top + back * n_top, bot + back * n_bot, bot + out * n_bot]
     verts = np.stack(section, axis=1).reshape(-1, 3)  # station-major, 4 per station
     faces = grid_faces(n, 4, closed=True)
-    if side < 0:
+    if side > 0:  # the mirrored right brow needs the opposite order to face outward too
         faces = [tuple(reversed(f)) for f in faces]
     faces.append((0, 1, 2, 3) if side > 0 else (3, 2, 1, 0))
     last = 4 * (n - 1)
@@ -153,7 +155,7 @@ def _build_hair() -> Part:
         rings.append(p + thick[:, None] * p / np.linalg.norm(p, axis=1, keepdims=True))
     crown = skull(np.array([[0.0, 0.06, 0.998]]))[0] * (1.0 + 0.0155 / HEAD_RZ_TOP)
     verts = np.vstack([crown[None, :], *rings])
-    faces = fan(0, 1, n_seg, reverse=True) + [
+    faces = fan(0, 1, n_seg, reverse=False) + [
         tuple(reversed(f)) for f in grid_faces(len(rings), n_seg, closed=True, offset=1)
     ]
     return Part(HAIR_ISLAND, verts, faces, [HAIR] * len(faces), {"head": np.ones(len(verts))})
@@ -200,7 +202,7 @@ def _build_teeth(upper: bool) -> Part:
     ]
     verts = np.stack(rows, axis=1).reshape(-1, 3)
     faces = grid_faces(n, 4, closed=True)
-    faces += [(0, 1, 2, 3), (4 * (n - 1) + 3, 4 * (n - 1) + 2, 4 * (n - 1) + 1, 4 * (n - 1))]
+    faces += [(3, 2, 1, 0), (4 * (n - 1), 4 * (n - 1) + 1, 4 * (n - 1) + 2, 4 * (n - 1) + 3)]
     bone = "head" if upper else "jaw"
     return Part(
         TEETH_UP if upper else TEETH_LO,
@@ -208,6 +210,41 @@ def _build_teeth(upper: bool) -> Part:
         faces,
         [TEETH] * len(faces),
         {bone: np.ones(len(verts))},
+    )
+
+
+def tongue_frame() -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The tongue's rest centre and its axes: across (+X), toward the lips, and up.
+
+    The mouth bag runs back and up along the mouth axis, so the tongue lies in that tilted frame,
+    on the bag's floor behind the lower teeth: hidden while the lips are closed.
+    """
+    m, up, right = mouth_axes()
+    centre = face_surface(m[None, :])[0] - 0.024 * m - 0.008 * up
+    return cast(FloatArray, centre), right, m, up
+
+
+def _build_tongue() -> Part:
+    """A flattened ellipsoid on the floor of the mouth; its tip points at the lips (``tip`` 1)."""
+    unit, faces = uv_sphere(16, 10)
+    centre, right, forward, up = tongue_frame()
+    along = -unit[:, 1]  # +1 at the tip (toward the lips), -1 at the root
+    top = np.clip(unit[:, 2], 0.0, None)
+    verts = (
+        centre
+        + (0.0125 * unit[:, 0])[:, None] * right
+        + (0.013 * along)[:, None] * forward
+        + (0.0045 * unit[:, 2] * (1.0 - 0.25 * top**2))[:, None] * up
+    )
+    if np.dot(np.cross(right, forward), up) > 0:  # keep the sphere's outward winding
+        faces = [tuple(reversed(f)) for f in faces]
+    return Part(
+        TONGUE,
+        verts,
+        faces,
+        [TONGUE_MAT] * len(faces),
+        {"jaw": np.ones(len(verts))},
+        {"tip": 0.5 * (1.0 + along)},
     )
 
 
@@ -265,11 +302,12 @@ def _build_collar() -> Part:
     y = 0.012 - rr * np.cos(pp) * 1.04
     z = -0.145 - dip + minor * np.sin(tt)
     verts = np.stack([x, y, z], axis=-1).reshape(-1, 3)
-    faces = grid_faces(n_seg, n_tube, closed=True) + [
+    ring = grid_faces(n_seg, n_tube, closed=True) + [
         (i * n_tube + j, i * n_tube + (j + 1) % n_tube, (j + 1) % n_tube, j)
         for i in [n_seg - 1]
         for j in range(n_tube)
     ]
+    faces = [tuple(reversed(f)) for f in ring]  # outward: the tube's rows run the other way
     return Part(COLLAR_ISLAND, verts, faces, [COLLAR] * len(faces), {"spine": np.ones(len(verts))})
 
 
@@ -294,6 +332,7 @@ def all_parts() -> list[Part]:
         _build_lid(-1.0, upper=False),
         _build_teeth(upper=True),
         _build_teeth(upper=False),
+        _build_tongue(),
     ]
 
 

@@ -17,40 +17,64 @@ BONES: tuple[str, ...] = ("root", "spine", "neck", "head", "jaw", "eye.L", "eye.
 # The bones that skin the face mesh; the eye bones carry the eyeballs as children instead.
 DEFORM_BONES: tuple[str, ...] = ("spine", "neck", "head", "jaw")
 
-# The ARKit blendshapes the presets use; names match ARKit so presets carry over to other avatars.
+# All 52 ARKit blendshapes, in Apple's order (ARFaceAnchor.BlendShapeLocation); names match ARKit so
+# presets carry over to other avatars. "Left" is the character's own left (+X).
 REQUIRED_SHAPE_KEYS: tuple[str, ...] = (
-    "browInnerUp",
-    "browDownLeft",
-    "browDownRight",
-    "browOuterUpLeft",
-    "browOuterUpRight",
-    "eyeWideLeft",
-    "eyeWideRight",
-    "eyeSquintLeft",
-    "eyeSquintRight",
     "eyeBlinkLeft",
+    "eyeLookDownLeft",
+    "eyeLookInLeft",
+    "eyeLookOutLeft",
+    "eyeLookUpLeft",
+    "eyeSquintLeft",
+    "eyeWideLeft",
     "eyeBlinkRight",
-    "cheekSquintLeft",
-    "cheekSquintRight",
-    "cheekPuff",
-    "noseSneerLeft",
-    "noseSneerRight",
+    "eyeLookDownRight",
+    "eyeLookInRight",
+    "eyeLookOutRight",
+    "eyeLookUpRight",
+    "eyeSquintRight",
+    "eyeWideRight",
+    "jawForward",
+    "jawLeft",
+    "jawRight",
+    "jawOpen",
+    "mouthClose",
+    "mouthFunnel",
+    "mouthPucker",
+    "mouthLeft",
+    "mouthRight",
     "mouthSmileLeft",
     "mouthSmileRight",
     "mouthFrownLeft",
     "mouthFrownRight",
+    "mouthDimpleLeft",
+    "mouthDimpleRight",
     "mouthStretchLeft",
     "mouthStretchRight",
+    "mouthRollLower",
+    "mouthRollUpper",
+    "mouthShrugLower",
+    "mouthShrugUpper",
     "mouthPressLeft",
     "mouthPressRight",
-    "mouthUpperUpLeft",
-    "mouthUpperUpRight",
     "mouthLowerDownLeft",
     "mouthLowerDownRight",
-    "mouthPucker",
-    "mouthFunnel",
-    "jawOpen",
+    "mouthUpperUpLeft",
+    "mouthUpperUpRight",
+    "browDownLeft",
+    "browDownRight",
+    "browInnerUp",
+    "browOuterUpLeft",
+    "browOuterUpRight",
+    "cheekPuff",
+    "cheekSquintLeft",
+    "cheekSquintRight",
+    "noseSneerLeft",
+    "noseSneerRight",
+    "tongueOut",
 )
+# The keys whose Left/Right is a direction (both sides move toward it), not a side of the face.
+DIRECTION_KEYS: tuple[str, ...] = ("jawLeft", "jawRight", "mouthLeft", "mouthRight")
 
 COLLECTION_NAME = "EVOKE Avatar"
 
@@ -71,6 +95,8 @@ MOUTH_Z = -0.062
 NOSE_TIP_Z = -0.036
 BROW_Z = 0.028
 JAW_HINGE = np.array([0.0, 0.012, -0.022])
+# No shape key moves anything behind this plane (head-local Y): the back of the head stays put.
+FACE_BACK_Y = 0.03
 
 # Mouth loops: half-width of the slit and its half-height, in projection radians.
 MOUTH_A0 = 0.33
@@ -95,8 +121,9 @@ FACE_MATERIALS: tuple[str, ...] = (
     "cloth",
     "collar",
     "teeth",
+    "tongue",
 )
-SKIN, LIPS, MOUTH, HAIR, BROW, CLOTH, COLLAR, TEETH = range(len(FACE_MATERIALS))
+SKIN, LIPS, MOUTH, HAIR, BROW, CLOTH, COLLAR, TEETH, TONGUE_MAT = range(len(FACE_MATERIALS))
 # Material slots on each eyeball, in order (centre outward: pupil, then iris, then sclera).
 EYE_MATERIALS: tuple[str, ...] = ("sclera", "iris", "pupil")
 SCLERA, IRIS, PUPIL = range(len(EYE_MATERIALS))
@@ -111,6 +138,7 @@ PALETTE_SRGB: dict[str, tuple[float, float, float]] = {
     "cloth": (0.25, 0.50, 0.70),
     "collar": (0.20, 0.40, 0.58),
     "teeth": (0.97, 0.95, 0.90),
+    "tongue": (0.78, 0.36, 0.38),
     "sclera": (0.97, 0.96, 0.94),
     "iris": (0.30, 0.55, 0.45),
     "pupil": (0.04, 0.04, 0.05),
@@ -132,4 +160,5 @@ PALETTE_SRGB: dict[str, tuple[float, float, float]] = {
     LID_LO_R,
     TEETH_UP,
     TEETH_LO,
-) = range(14)
+    TONGUE,
+) = range(15)

@@ -152,6 +152,18 @@ def front_point(x: FloatArray, z: FloatArray, relief: bool = True) -> FloatArray
     return p
 
 
+def slide_on_skin(p: FloatArray, dx: FloatArray, dz: FloatArray) -> FloatArray:
+    """Displacement carrying points across the front of the face by (dx, dz), along the skin.
+
+    A straight move in X or Z would sink a point into the brow ridge or lift it off the cheek;
+    this one adds the skin's change of depth between the start and the end, so brows and lips
+    keep their height above the skin wherever they slide.
+    """
+    x, z = p[:, 0], p[:, 2]
+    depth = front_point(x + dx, z + dz)[:, 1] - front_point(x, z)[:, 1]
+    return np.stack([dx, depth, dz], axis=1)
+
+
 def front_normal(x: FloatArray, z: FloatArray) -> FloatArray:
     """Outward skin normal at front points, by central differences of the height field."""
     h = 0.0015

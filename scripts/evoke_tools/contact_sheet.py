@@ -6,6 +6,7 @@ Usage: python scripts/contact_sheet.py --out docs/contact_sheet.png [--size 256]
 Runs headless with the ``bpy`` module, on the extension built and installed the official way
 (into a throw-away Blender user folder). Why a contact sheet: it is the quickest way for a
 person to check that every emotion reads on the avatar, and it documents the presets.
+``render_presets`` is the one renderer: the blind check (``blind_faces``) uses it unlabelled.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
@@ -26,6 +28,10 @@ if TYPE_CHECKING:  # bpy is imported after the extension is installed (see load_
     import bpy
 
 ORDER = ("neutral", "happiness", "sadness", "anger", "fear", "surprise", "disgust", "excitement")
+# The portrait: the avatar's own camera (the whole bust) moved in on the face, so the
+# expression fills the frame (lens zoom, and a lift in metres that keeps the hair in view).
+FACE_ZOOM = 1.5
+FACE_LIFT = 0.03
 
 
 def load_build() -> ModuleType:
@@ -78,6 +84,8 @@ def setup_render(scene: bpy.types.Scene, engine: str, size: int) -> None:
 
 def _has_view(name: str) -> bool:
     """Whether a view transform exists (AgX arrived in 4.0; Filmic is the older fallback)."""
+    import bpy
+
     prop = bpy.types.ColorManagedViewSettings.bl_rna.properties["view_transform"]
     return name in {item.identifier for item in cast(Any, prop).enum_items}
 
@@ -154,27 +162,53 @@ def compose(frames: list[np.ndarray], cols: int = 4, gap: int = 4) -> np.ndarray
     return sheet
 
 
-def render_sheet(out: Path, size: int, engine: str) -> float:
-    """Build the avatar in a fresh scene, render every preset and write the sheet; returns seconds."""
+def frame_face(camera: bpy.types.Object) -> None:
+    """Move the avatar's portrait camera in on the face (``FACE_ZOOM``, ``FACE_LIFT``)."""
     import bpy
 
-    start = time.perf_counter()
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    build = load_build()
+    cast(bpy.types.Camera, camera.data).lens *= FACE_ZOOM
+    camera.location.z += FACE_LIFT
+
+
+def render_presets(
+    emotions: Sequence[str],
+    files: Sequence[Path],
+    size: int,
+    engine: str,
+    *,
+    labelled: bool,
+) -> None:
+    """Build the avatar in a fresh scene and render each emotion's preset to its file.
+
+    ``labelled`` captions each frame with its emotion; without it nothing in a frame (or in
+    Blender's scene) names the emotion, which a blind check needs.
+    """
+    build = load_build()  # installs the extension: must come before bpy is imported
+    import bpy
+
+    bpy.ops.wm.read_homefile(use_empty=True)
     face = build.build_avatar()
     camera, _lights = build.add_camera_and_lights(face)
-    scene = bpy.context.scene
+    frame_face(camera)
+    scene = cast(bpy.types.Scene, bpy.context.scene)
     setup_render(scene, engine, size)
-    label = add_label(camera, face.users_collection[0])
+    label = add_label(camera, face.users_collection[0]) if labelled else None
     presets = Presets.load(PRESETS_PATH)
-    frames = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for emotion in ORDER:
-            build.apply_preset(face, presets.preset(emotion))
+    for emotion, path in zip(emotions, files, strict=True):
+        build.apply_preset(face, presets.preset(emotion))
+        if label is not None:
             cast(bpy.types.TextCurve, label.data).body = emotion
-            scene.render.filepath = str(Path(tmp) / f"{emotion}.png")
-            bpy.ops.render.render(write_still=True)
-            frames.append(read_png(Path(scene.render.filepath)))
+        scene.render.filepath = str(path)
+        bpy.ops.render.render(write_still=True)
+
+
+def render_sheet(out: Path, size: int, engine: str) -> float:
+    """Render every preset, labelled, and tile them into the sheet; returns seconds."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [Path(tmp) / f"{emotion}.png" for emotion in ORDER]
+        render_presets(ORDER, files, size, engine, labelled=True)
+        frames = [read_png(path) for path in files]
     out.parent.mkdir(parents=True, exist_ok=True)
     write_png(compose(frames), out)
     return time.perf_counter() - start

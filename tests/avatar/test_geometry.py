@@ -12,7 +12,6 @@ import json
 from typing import Any, cast
 
 import numpy as np
-import pytest
 from evoke_tools.paths import PRESETS_PATH
 
 from evoke_blender.avatar import expressions, mesh, parts, proportions, surface
@@ -27,24 +26,20 @@ MIN_KEY_MM = 2.0
 # spread over the whole face, not one vertex, so each emotion reads as a distinct expression.
 MIN_PRESET_MEAN_MM = 1.0
 
-# merge()'s result: FaceData (per-vertex arrays), faces, face materials, skin weights
+# merge()'s result: FaceData (per-vertex arrays), faces, face materials, skin weights (conftest)
 Merged = tuple[Any, list[tuple[int, ...]], list[int], dict[str, np.ndarray]]
 
-
-@pytest.fixture(scope="module")
-def merged() -> Merged:
-    return mesh.merge(parts.all_parts())
-
-
-@pytest.fixture(scope="module")
-def fd(merged: Merged) -> Any:
-    """The merged face mesh's per-vertex data (a ``FaceData``)."""
-    return merged[0]
-
-
-@pytest.fixture(scope="module")
-def keys(fd: Any) -> dict[str, np.ndarray]:
-    return expressions.shape_key_displacements(fd)
+# Apple's list (ARFaceAnchor.BlendShapeLocation), written out here as the specification.
+ARKIT_52 = """
+eyeBlinkLeft eyeLookDownLeft eyeLookInLeft eyeLookOutLeft eyeLookUpLeft eyeSquintLeft eyeWideLeft
+eyeBlinkRight eyeLookDownRight eyeLookInRight eyeLookOutRight eyeLookUpRight eyeSquintRight
+eyeWideRight jawForward jawLeft jawRight jawOpen mouthClose mouthFunnel mouthPucker mouthLeft
+mouthRight mouthSmileLeft mouthSmileRight mouthFrownLeft mouthFrownRight mouthDimpleLeft
+mouthDimpleRight mouthStretchLeft mouthStretchRight mouthRollLower mouthRollUpper mouthShrugLower
+mouthShrugUpper mouthPressLeft mouthPressRight mouthLowerDownLeft mouthLowerDownRight
+mouthUpperUpLeft mouthUpperUpRight browDownLeft browDownRight browInnerUp browOuterUpLeft
+browOuterUpRight cheekPuff cheekSquintLeft cheekSquintRight noseSneerLeft noseSneerRight tongueOut
+""".split()
 
 
 def _presets() -> dict[str, Any]:
@@ -80,6 +75,79 @@ def test_the_mesh_is_well_formed_islands(merged: Merged) -> None:
     assert np.isfinite(fd.p).all()
 
 
+def _components(faces: list[tuple[int, ...]], n: int) -> np.ndarray:
+    """A label per vertex: its connected piece of the mesh (union-find over face edges)."""
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    for face in faces:
+        for a in face[1:]:
+            parent[root(a)] = root(face[0])
+    return np.array([root(i) for i in range(n)])
+
+
+def _outward(p: np.ndarray, face: tuple[int, ...], inside: np.ndarray) -> float:
+    """Twice the area-weighted normal of a face, dotted with the way out from ``inside``."""
+    v = p[list(face)]
+    normal = np.cross(v, np.roll(v, -1, axis=0)).sum(axis=0)
+    return float(normal @ (v.mean(axis=0) - inside))
+
+
+def _signed_volume(p: np.ndarray, faces: list[tuple[int, ...]]) -> float:
+    """Volume enclosed by a closed surface: positive when its faces wind outward."""
+    return sum(
+        float(np.dot(p[f[0]], np.cross(p[f[k]], p[f[k + 1]]))) / 6.0
+        for f in faces
+        for k in range(1, len(f) - 1)
+    )
+
+
+OPEN_ISLANDS = (
+    proportions.NECK,
+    proportions.HAIR_ISLAND,
+    proportions.LID_UP_L,
+    proportions.LID_UP_R,
+    proportions.LID_LO_L,
+    proportions.LID_LO_R,
+)
+
+
+def test_every_island_faces_outward(merged: Merged) -> None:
+    """Each piece winds consistently (a shared edge runs opposite ways in its two faces) and its
+    normals point out: closed pieces enclose a positive volume, the open ones (neck tube, hair
+    cap, lids) face away from what they wrap. Subdivision and shading need both."""
+    fd, faces, _, _ = merged
+    label = _components(faces, len(fd.p))
+    pieces: dict[int, list[tuple[int, ...]]] = {}
+    for face in faces:
+        pieces.setdefault(int(label[face[0]]), []).append(face)
+    assert len(pieces) == len(set(fd.island.tolist())) + 1  # one island holds both ears
+    for piece in pieces.values():
+        island = int(fd.island[piece[0][0]])
+        directed = [(a, b) for f in piece for a, b in zip(f, f[1:] + f[:1], strict=True)]
+        seen = set(directed)
+        assert len(directed) == len(seen), island  # consistent winding
+        if all((b, a) in seen for a, b in directed):  # closed
+            assert _signed_volume(fd.p, piece) > 1e-7, island
+            continue
+        assert island in OPEN_ISLANDS, island
+        eye = fd.eye_l if fd.p[piece[0][0], 0] > 0 else fd.eye_r
+        for face in piece:
+            centre = fd.p[list(face)].mean(axis=0)
+            inside = {
+                proportions.NECK: np.array([0.0, 0.012, centre[2]]),  # the neck's axis
+                proportions.HAIR_ISLAND: np.zeros(3),  # the head centre
+            }.get(island, eye)  # lids wrap the eyeball
+            assert _outward(fd.p, face, inside) > 0, island
+    verts, ball_faces, _ = parts.eyeball()
+    assert _signed_volume(verts, ball_faces) > 0
+
+
 def test_every_vertex_follows_a_deform_bone(merged: Merged) -> None:
     """Normalised, quantised weights: each vertex totals ~100 % over the deform bones."""
     fd, _, _, weights = merged
@@ -87,7 +155,8 @@ def test_every_vertex_follows_a_deform_bone(merged: Merged) -> None:
     assert names == list(proportions.DEFORM_BONES)
     assert np.abs(levels.sum(axis=1) - 100).max() <= 2  # rounding of up to 4 bones
     col = {bone: levels[:, i] for i, bone in enumerate(names)}
-    assert (col["jaw"][fd.island == proportions.TEETH_LO] == 100).all()  # lower teeth ride the jaw
+    for island in (proportions.TEETH_LO, proportions.TONGUE):  # lower teeth, tongue ride the jaw
+        assert (col["jaw"][fd.island == island] == 100).all()
     assert (col["head"][fd.island == proportions.TEETH_UP] == 100).all()
     assert (col["spine"][fd.island == proportions.TORSO] == 100).all()
     jaw = col["jaw"] > 50
@@ -130,7 +199,9 @@ def test_eyeball_shows_through_the_skin_and_looks_forward(fd: Any) -> None:
 
 
 def test_keys_are_the_arkit_set(fd: Any, keys: dict[str, np.ndarray]) -> None:
-    assert tuple(keys) == proportions.REQUIRED_SHAPE_KEYS and len(keys) == 31
+    """All 52 of ARKit's blendshapes, in Apple's order, each a finite field over every vertex."""
+    assert len(ARKIT_52) == len(set(ARKIT_52)) == 52
+    assert tuple(keys) == proportions.REQUIRED_SHAPE_KEYS == tuple(ARKIT_52)
     for name, disp in keys.items():
         assert disp.shape == fd.p.shape and np.isfinite(disp).all(), name
 
@@ -138,7 +209,12 @@ def test_keys_are_the_arkit_set(fd: Any, keys: dict[str, np.ndarray]) -> None:
 def _region_ok(name: str, c: np.ndarray) -> bool:
     """Where a key's displaced-vertex centroid must lie (head-local metres; +x = left)."""
     x, _, z = c
-    if (name.endswith("Left") and x <= 0.005) or (name.endswith("Right") and x >= -0.005):
+    sided = name not in proportions.DIRECTION_KEYS  # jawLeft moves the whole jaw, left
+    if sided and name.endswith("Left") and x <= 0.005:
+        return False
+    if sided and name.endswith("Right") and x >= -0.005:
+        return False
+    if name in proportions.DIRECTION_KEYS and abs(x) > 0.005:
         return False
     if name.startswith("brow"):
         return bool(z > proportions.EYE_Z + 0.015)
@@ -146,7 +222,7 @@ def _region_ok(name: str, c: np.ndarray) -> bool:
         return bool(abs(abs(x) - proportions.EYE_X) < 0.01 and abs(z - proportions.EYE_Z) < 0.015)
     if name.startswith(("cheekSquint", "noseSneer")):
         return bool(proportions.MOUTH_Z < z < proportions.EYE_Z)
-    if name.startswith(("mouth", "jaw", "cheekPuff")):
+    if name.startswith(("mouth", "jaw", "cheekPuff", "tongue")):
         return bool(z < proportions.NOSE_TIP_Z)
     return False
 

@@ -23,7 +23,7 @@ import pytest
 from evoke_tools.paths import PRESETS_PATH
 
 # The pure geometry modules, by name (why: see tests/avatar/test_geometry.py).
-from evoke_blender.avatar import expressions, mesh, parts, proportions
+from evoke_blender.avatar import expressions, eyes, mesh, parts, proportions
 
 BONES: tuple[str, ...] = proportions.BONES
 HEAD_CENTER: np.ndarray = proportions.HEAD_CENTER
@@ -122,12 +122,49 @@ def test_mesh_is_skinned_and_eyes_follow_eye_bones(build: ModuleType, face: Any)
 def test_shape_keys_are_the_numpy_geometry(face: Any) -> None:
     """Basis and every ARKit key hold exactly the arrays tests/avatar checks (as float32)."""
     names = [kb.name for kb in face.data.shape_keys.key_blocks]
-    assert names == ["Basis", *REQUIRED_SHAPE_KEYS] and len(REQUIRED_SHAPE_KEYS) == 31
+    assert names == ["Basis", *REQUIRED_SHAPE_KEYS] and len(REQUIRED_SHAPE_KEYS) == 52
+    assert all(kb.value == 0.0 for kb in face.data.shape_keys.key_blocks[1:])  # starts neutral
     fd = mesh.merge(parts.all_parts())[0]
     base = fd.p + HEAD_CENTER
     np.testing.assert_array_equal(_key_co(face, "Basis"), base.astype(np.float32))
     for name, disp in expressions.shape_key_displacements(fd).items():
         np.testing.assert_array_equal(_key_co(face, name), (base + disp).astype(np.float32))
+
+
+def _eyeballs(face: Any) -> dict[str, Any]:
+    """The two eyeball objects, by the eye bone they hang on (eye.L, eye.R)."""
+    objects = face.users_collection[0].objects
+    return {o.parent_bone: o for o in objects if o.parent_type == "BONE"}
+
+
+def test_eye_look_keys_turn_the_eyeballs(face: Any) -> None:
+    """Setting a face's eyeLook key (as presets, bakes and live mode do) turns that eyeball by
+    the numpy gaze (eyes.eye_rotation), through drivers Blender runs without Python."""
+    balls = _eyeballs(face)
+    rest = {bone: np.array(o.matrix_world.to_3x3()) for bone, o in balls.items()}
+    for ball in balls.values():
+        assert len(ball.animation_data.drivers) == 2  # pitch and yaw
+        for fcurve in ball.animation_data.drivers:
+            assert fcurve.driver.is_simple_expression, fcurve.driver.expression
+    keys = face.data.shape_keys.key_blocks
+    for left, side in ((True, "Left"), (False, "Right")):
+        values = {f"eyeLookUp{side}": 0.7, f"eyeLookIn{side}": 0.5}
+        for name, value in values.items():
+            keys[name].value = value
+        bpy.context.view_layer.update()
+        bone, other = ("eye.L", "eye.R") if left else ("eye.R", "eye.L")
+        turned = np.array(balls[bone].matrix_world.to_3x3()) @ np.linalg.inv(rest[bone])
+        np.testing.assert_allclose(
+            turned, eyes.gaze_matrix(*eyes.eye_rotation(values, left)), atol=1e-5
+        )
+        pupil = turned @ np.array([0.0, -1.0, 0.0])
+        assert pupil[2] > 0.2 and pupil[0] * (1.0 if left else -1.0) < -0.1  # up, to the nose
+        np.testing.assert_allclose(np.array(balls[other].matrix_world.to_3x3()), rest[other])
+        for name in values:
+            keys[name].value = 0.0
+    bpy.context.view_layer.update()
+    for bone, ball in balls.items():
+        np.testing.assert_allclose(np.array(ball.matrix_world.to_3x3()), rest[bone], atol=1e-6)
 
 
 def _face_region(base: np.ndarray) -> np.ndarray:
