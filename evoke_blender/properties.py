@@ -55,7 +55,8 @@ class EVOKE_PG_marker(bpy.types.PropertyGroup):
 
 
 def _profile_items() -> list[tuple[str, str, str]]:
-    from ..inference.emotion.profiles import AUTO, default_profiles
+    from ..inference.emotion.profile_data import default_profiles
+    from ..inference.emotion.profiles import AUTO
 
     auto = (AUTO, "Automatic", "Recognise the avatar's naming from its shape keys")
     return [auto] + [(p.id, p.title, p.description) for p in default_profiles()]

@@ -23,8 +23,8 @@ import bpy
 from bpy.props import StringProperty
 
 from ..common import face_state
-from ..common.operators import OperatorResult, guarded
-from .ops import baked_face, default_name
+from ..common.operators import OperatorResult
+from .ops import BakedFaceExport, baked_face
 
 FORMATS = {".glb": "GLB", ".gltf": "GLTF_SEPARATE"}
 
@@ -62,33 +62,14 @@ def ensure_exporter() -> None:
         addon_utils.enable("io_scene_gltf2", default_set=False)
 
 
-class EVOKE_OT_export_gltf(bpy.types.Operator):
+class EVOKE_OT_export_gltf(BakedFaceExport, bpy.types.Operator):
     """Export the selected baked avatar (its face's shape keys and head motion, one animation) as glTF with Blender's exporter"""
 
     bl_idname = "evoke.export_gltf"
     bl_label = "Export glTF"
-    bl_options = {"REGISTER"}
+    suffix = ".glb"
 
-    filepath: StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})  # type: ignore[valid-type]
     filter_glob: StringProperty(default="*.glb;*.gltf", options={"HIDDEN"})  # type: ignore[valid-type]
-
-    @classmethod
-    def poll(cls, context: Any) -> bool:
-        if context.scene is not None and baked_face(context) is not None:
-            return True
-        cls.poll_message_set("Bake a recording onto the selected face first")
-        return False
-
-    def invoke(self, context: Any, event: Any) -> OperatorResult:
-        face = baked_face(context)
-        if not self.filepath and face is not None:
-            folder = bpy.path.abspath("//") if bpy.data.filepath else ""
-            self.filepath = str(Path(folder, default_name(face)).with_suffix(".glb"))
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
-
-    def execute(self, context: Any) -> OperatorResult:
-        return guarded(self, lambda: self._export(context))
 
     def _export(self, context: Any) -> OperatorResult:
         face = baked_face(context)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import bpy
 from bpy.props import StringProperty
@@ -27,33 +27,43 @@ def default_name(face: Any) -> str:
     return bpy.path.clean_name(f"{face.name} {source}") + ".csv"
 
 
-class EVOKE_OT_export_timeline(bpy.types.Operator):
-    """Write the selected face's baked emotion timeline (trial, t, valence, arousal, dominance, emotion, confidence, valid) as CSV or JSON, by the file's extension"""
+class BakedFaceExport:
+    """Mixed into the export operators: on only for a baked face, a file browser with a default
+    name beside the .blend (`suffix` picks the extension)."""
 
-    bl_idname = "evoke.export_timeline"
-    bl_label = "Export Timeline"
-    bl_options = {"REGISTER"}
-
+    suffix: ClassVar[str]
     filepath: StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})  # type: ignore[valid-type]
-    filter_glob: StringProperty(default="*.csv;*.json", options={"HIDDEN"})  # type: ignore[valid-type]
 
     @classmethod
     def poll(cls, context: Any) -> bool:
         if context.scene is not None and baked_face(context) is not None:
             return True
-        cls.poll_message_set("Bake a recording onto the selected face first")
+        cls.poll_message_set("Bake a recording onto the selected face first")  # type: ignore[attr-defined]
         return False
 
     def invoke(self, context: Any, event: Any) -> OperatorResult:
-        if not self.filepath:
-            face = baked_face(context)
+        face = baked_face(context)
+        if not self.filepath and face is not None:
             folder = bpy.path.abspath("//") if bpy.data.filepath else ""
-            self.filepath = str(Path(folder, default_name(face))) if face else ""
+            self.filepath = str(Path(folder, default_name(face)).with_suffix(self.suffix))
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
     def execute(self, context: Any) -> OperatorResult:
         return guarded(self, lambda: self._export(context))
+
+    def _export(self, context: Any) -> OperatorResult:
+        raise NotImplementedError
+
+
+class EVOKE_OT_export_timeline(BakedFaceExport, bpy.types.Operator):
+    """Write the selected face's baked emotion timeline (trial, t, valence, arousal, dominance, emotion, confidence, valid) as CSV or JSON, by the file's extension"""
+
+    bl_idname = "evoke.export_timeline"
+    bl_label = "Export Timeline"
+    suffix = ".csv"
+
+    filter_glob: StringProperty(default="*.csv;*.json", options={"HIDDEN"})  # type: ignore[valid-type]
 
     def _export(self, context: Any) -> OperatorResult:
         face = baked_face(context)

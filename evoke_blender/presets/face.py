@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ...inference.emotion import profiles
+from ...inference.emotion import profile_data, profiles
 from ...inference.emotion.presets import Presets
 from ...inference.errors import InputError
 
@@ -62,7 +62,7 @@ def vrm_addon_expressions(mesh: Any) -> list[str]:
     preset = _vrm_presets(mesh)
     if preset is None:
         return []
-    names = profiles.profile_by_id(VRM_PROFILE).names
+    names = profile_data.profile_by_id(VRM_PROFILE).names
     found = []
     for name in names:
         expression = getattr(preset, vrm_attribute(name), None)
@@ -116,7 +116,7 @@ class FaceDrive:
         preset = _vrm_presets(mesh)
         if preset is None:
             return
-        for name in profiles.profile_by_id(VRM_PROFILE).names:
+        for name in profile_data.profile_by_id(VRM_PROFILE).names:
             expression = getattr(preset, vrm_attribute(name), None)
             if expression is not None:
                 expression.preview = min(max(float(values.get(name, 0.0)), 0.0), 1.0)
@@ -170,7 +170,7 @@ def _name_mapped(
     mesh_name: str,
 ) -> tuple[np.ndarray, list[str]] | None:
     """The user's name map on shape keys, beside the VRM add-on's expressions."""
-    keys = profiles.MeshKeys(available, profiles.plain_spelling)
+    keys = profile_data.MeshKeys(available, profile_data.plain_spelling)
     columns: dict[str, str] = {}  # mesh key -> preset key
     for key, target in name_map.items():
         mesh_key = keys.find(target, loose=False)

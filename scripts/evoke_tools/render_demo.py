@@ -84,7 +84,7 @@ def busiest_start(scene: Any, face: Any, seconds: float) -> float:
     return float(max(0.0, times[int(np.argmax(count))] - 0.5))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -106,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", choices=("discrete", "blend"), default="discrete")
     ap.add_argument("--model", default="", help="model file (.npz); default: the bundled model")
     ap.add_argument("--save-blend", help="also save the scene as a .blend")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
 
     from evoke_tools.extension import install_for_script
 

@@ -118,7 +118,7 @@ def test_whole_expression_avatars_bake_their_own_table(
     assert not any(values(obj, others).values())  # the rest of the tool's keys stay at rest
 
 
-# ARKit preset key -> the key each tool gives it (from the sources cited in profiles.py)
+# ARKit preset key -> the key each tool gives it (from the sources cited in profile_data.py)
 UNITS = {
     "CC4": {
         "mouthSmileLeft": ["Mouth_Smile_L"],
@@ -136,17 +136,6 @@ UNITS = {
         "eyeWideLeft": ["A18_Eye_Wide_Left"],
         "noseSneerLeft": ["A23_Nose_Sneer_Left"],
     },
-    "MPFB": {
-        k: [k]
-        for k in (
-            "mouthSmileLeft",
-            "mouthSmileRight",
-            "browInnerUp",
-            "jawOpen",
-            "eyeWideLeft",
-            "noseSneerLeft",
-        )
-    },  # fmt: skip
     "ARKIT_LR": {
         "mouthSmileLeft": ["mouthSmile_L"],
         "mouthSmileRight": ["mouthSmile_R"],
@@ -156,6 +145,7 @@ UNITS = {
         "noseSneerLeft": ["noseSneer_L"],
     },
 }
+UNITS["MPFB"] = {k: [k] for k in UNITS["CC4"]}  # MPFB's face units are the ARKit names
 MESHES = {
     "CC4": [n for n in RAW["CC4"]["names"] if not re.match(r"A\d\d_", n)],  # CC4 Extended
     "CC3": [n for n in RAW["CC4"]["names"] if re.match(r"A\d\d_", n)],  # CC3+

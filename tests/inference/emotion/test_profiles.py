@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from inference.emotion import profiles
+from inference.emotion import profile_data, profiles
 from inference.emotion.presets import Presets
 from inference.emotion.profiles import detect_profile, map_presets, rank_profiles
 from inference.emotion.table import EmotionTable
 from inference.errors import InputError
 
-DATA = json.loads(Path(profiles.__file__).with_name(profiles.PROFILES_FILE).read_text())
+DATA = json.loads(Path(profile_data.__file__).with_name(profile_data.PROFILES_FILE).read_text())
 RAW = {p["id"]: p for p in DATA["profiles"]}
 EMOTIONS = EmotionTable.default().names
 PRESETS = Presets.from_dict(
@@ -43,7 +43,7 @@ CC3_PLUS = [n for n in names("CC4") if re.match(r"A\d\d_", n)]
 
 
 def test_the_names_found_are_the_tools_own() -> None:
-    """Spot checks against the sources cited in profiles.py, so a garbled list fails here."""
+    """Spot checks against the sources cited in profile_data.py, so a garbled list fails here."""
     assert len(ARKIT) == 52 and {"jawOpen", "mouthSmileLeft", "tongueOut"} <= set(ARKIT)
     vroid = names("VROID")
     assert len(vroid) == 57 and {"Fcl_ALL_Joy", "Fcl_BRW_Angry", "Fcl_MTH_A"} <= set(vroid)
@@ -55,9 +55,9 @@ def test_the_names_found_are_the_tools_own() -> None:
 
 
 def test_whole_expression_tables_cover_the_emotion_table_exactly() -> None:
-    for profile in profiles.default_profiles():
+    for profile in profile_data.default_profiles():
         for variant in profile.variants:
-            if profile.kind == profiles.EXPRESSIONS:
+            if profile.kind == profile_data.EXPRESSIONS:
                 assert set(variant.emotions) == set(EMOTIONS), (profile.id, variant.name)
                 keys = {k for w in variant.emotions.values() for k in w}
                 assert keys <= set(profile.names), (profile.id, keys - set(profile.names))
@@ -270,4 +270,4 @@ def test_malformed_profiles_are_refused(change: Any, message: str) -> None:
     data = json.loads(json.dumps(DATA))
     change(data)
     with pytest.raises(InputError, match=message):
-        profiles.profiles_from_dict(data)
+        profile_data.profiles_from_dict(data)
