@@ -2,9 +2,8 @@
 
 The code lives in `evoke_tools.demo`; see its notes."""
 
-import sys
-
 from evoke_tools.demo import main
+from evoke_tools.process_exit import leave
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

@@ -2,9 +2,8 @@
 
 The code lives in `evoke_training.make_model`; see its notes."""
 
-import sys
-
+from evoke_tools.process_exit import leave
 from evoke_training.make_model import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

@@ -2,9 +2,8 @@
 
 The code lives in `evoke_tools.render_demo`; see its notes."""
 
-import sys
-
+from evoke_tools.process_exit import leave
 from evoke_tools.render_demo import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

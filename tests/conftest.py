@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 from evoke_tools.paths import LOOPBACK_CONFIG
+from evoke_tools.process_exit import leave
 
 # Blender keeps extensions and preferences per user: give the test session its own, before any
 # test imports bpy, so installing the extension never touches the developer's Blender.
@@ -24,6 +26,22 @@ def deap_two_trials(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("deap2")
     write_deap_folder(folder, subjects=1, seed=11, n_trials=2)
     return folder / "s01.dat"
+
+
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Once every report is written: a session that imported bpy leaves without bpy 4.x's C++
+    teardown, which can hang for ever (evoke_tools.process_exit says why; CI ran out of time on
+    it once)."""
+    if _exit_status and "bpy" in sys.modules:
+        leave(_exit_status[-1])
 
 
 EXTENSION_MODULE = "bl_ext.user_default.evoke"

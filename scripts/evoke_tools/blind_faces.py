@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evoke_tools.contact_sheet import ORDER, render_presets
+from evoke_tools.process_exit import leave
 
 ANSWERS_FORM = "answers.json"
 
@@ -120,4 +121,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    leave(main())

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from evoke_tools.paths import PRESETS_PATH, ROOT
+from evoke_tools.process_exit import leave
 from inference.emotion.presets import Presets
 
 if TYPE_CHECKING:  # bpy is imported after the extension is installed (see load_build)
@@ -226,4 +227,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    leave(main())

@@ -26,6 +26,7 @@ import tomllib
 from pathlib import Path
 
 from evoke_tools.paths import ROOT
+from evoke_tools.process_exit import leave
 
 # Blender platform -> the pip platform tag whose pylsl wheel carries liblsl (pylsl's Linux wheel
 # is manylinux_2_35; its macOS wheel is universal2, liblsl for both arm64 and x86_64, so Intel
@@ -190,7 +191,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())
 
 
 def install_for_script(purpose: str) -> Path:

@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from evoke_tools.paths import ROOT
+from evoke_tools.process_exit import leave
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,4 +159,4 @@ def _finish(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from evoke_tools.process_exit import leave
+
 # what Blender's C code prints for every frame it renders (a progress bar replaces them)
 PER_FRAME_LINES = ("Append frame", "Time: ", "Fra:")
 
@@ -153,4 +155,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())
