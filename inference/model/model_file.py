@@ -10,7 +10,13 @@ uint8 array) holding:
 - labels: {"threshold": 5.0, "rule": ">"} -- a rating above 5.0 counts as high
 - emotion_table: EmotionTable.to_dict()
 - provenance: {"trained": bool, "synthetic_data": bool, "data": str, "protocol": str,
-  "metrics": {...}, "date": ISO date, "notes": str}
+  "metrics": {...}, "date": ISO date, "notes": str}, and since the training companion records
+  the data as declared (still format version 1: every key below is optional, and checked when
+  present): "data_kind" ("deap", "synthetic", "other" or "unknown"; "synthetic_data" is then
+  null for "unknown"), "dataset" (name, subjects, content hashes; no path), "baselines"
+  ({name: {score: number}}: the majority class, the logistic regression, the student without a
+  teacher, the teacher, on the same splits), "distilled", "distillation_gain",
+  "model_selection", "protocol_warning" (window-kfold).
 """
 
 from __future__ import annotations
@@ -38,6 +44,10 @@ FORMAT = "evoke-model"
 FORMAT_VERSION = 1
 METADATA_KEY = "metadata.json"
 BUNDLED_MODEL = "evoke_student.npz"  # package data beside this module (`make model` writes it)
+DATA_KINDS = ("deap", "synthetic", "other", "unknown")  # provenance.data_kind (training records it)
+# The baselines describe() puts beside a model's accuracy (provenance.baselines keys).
+BASELINE_WORDS = (("majority", "majority class"), ("logistic_regression", "logistic regression"),
+                  ("student_no_teacher", "student without teacher"))  # fmt: skip
 
 
 @dataclass
@@ -69,24 +79,50 @@ class EvokeModel:
         p = self.provenance
         if not p.get("trained", False):
             return "UNTRAINED model (random weights, for tests only): its emotions mean nothing"
-        what = (
-            "synthetic DEAP-format data"
-            if p.get("synthetic_data", True)
-            else str(p.get("data", "?"))
-        )
-        line = f"trained on {what}"
-        if p.get("synthetic_data", True):
-            line += " (NOT real EEG: a demonstration model)"
-        metrics = p.get("metrics", {})
-        if isinstance(metrics, dict) and "mean_accuracy" in metrics:
-            line += (
-                f"; {p.get('protocol', '?')} mean accuracy {float(metrics['mean_accuracy']):.2f}"
-            )
+        line = f"trained on {_data_words(p)}{_figures_words(p)}"
+        if p.get("protocol_warning"):
+            line += f"; {p['protocol_warning']}"
         return line
 
     def probabilities(self, grid: np.ndarray) -> np.ndarray:
         """(n, 4, 9, 9) features -> (n, 3) P(high valence, arousal, dominance)."""
         return sigmoid(self.net.logits(grid))
+
+
+def _data_words(p: dict[str, Any]) -> str:
+    """What the model was trained on, as declared at training: never DEAP unless stated."""
+    kind = p.get("data_kind")
+    if kind is None:  # a file from before kinds were recorded: its boolean, then its text
+        kind = "synthetic" if p.get("synthetic_data", True) else "as-written"
+    dataset = p.get("dataset")
+    name = str(dataset.get("name", "")) if isinstance(dataset, dict) else ""
+    if kind == "synthetic":
+        return f"{name or 'synthetic DEAP-format data'} (NOT real EEG: a demonstration model)"
+    if kind == "unknown":
+        return "data of unknown kind (not declared at training: maybe not real DEAP)"
+    if kind == "as-written":
+        return str(p.get("data", "?"))
+    return name or {"deap": "DEAP", "other": "other EEG data"}[kind]
+
+
+def _figures_words(p: dict[str, Any]) -> str:
+    """'; trial-kfold (...): accuracy 0.69 ± 0.03, macro-F1 0.68 (majority class 0.55, ...)'."""
+    metrics = p.get("metrics", {})
+    if not isinstance(metrics, dict) or "mean_accuracy" not in metrics:
+        return ""
+    words = f"; {p.get('protocol', '?')}: accuracy {float(metrics['mean_accuracy']):.2f}"
+    if "mean_accuracy_std" in metrics:
+        words += f" ± {float(metrics['mean_accuracy_std']):.2f}"
+    if "mean_macro_f1" in metrics:
+        words += f", macro-F1 {float(metrics['mean_macro_f1']):.2f}"
+    base = p.get("baselines", {})
+    beside = [f"{label} {float(base[key]['mean_accuracy']):.2f}"
+              for key, label in BASELINE_WORDS if "mean_accuracy" in base.get(key, {})]  # fmt: skip
+    if beside:
+        words += f" (vs {', '.join(beside)})"
+    if p.get("distilled") is False:
+        words += "; no teacher"
+    return words
 
 
 def save_model(path: str | Path, weights: dict[str, np.ndarray], metadata: dict[str, Any]) -> Path:
@@ -238,11 +274,31 @@ def check_metadata(meta: Any, src: str) -> tuple[FeatureSettings, EmotionTable]:
     for key in ("labels", "provenance", "architecture"):
         if key in meta and not isinstance(meta[key], dict):
             raise ModelError(f"{src}: metadata '{key}' must be an object")
+    _check_provenance(meta.get("provenance", {}), src)
     if not _is_number(threshold := meta.get("labels", {}).get("threshold", 5.0)) or not (
         1 <= threshold <= 9
     ):
         raise ModelError(f"{src}: metadata labels.threshold must be a rating 1-9")
     return settings, table
+
+
+def _check_provenance(p: dict[str, Any], src: str) -> None:
+    """The optional provenance keys describe() reads: their types, when present."""
+    if "data_kind" in p and p["data_kind"] not in DATA_KINDS:
+        raise ModelError(f"{src}: provenance data_kind must be one of {', '.join(DATA_KINDS)}")
+    if p.get("synthetic_data") not in (True, False, None):
+        raise ModelError(f"{src}: provenance synthetic_data must be true, false or null")
+    for key in ("data", "protocol", "protocol_warning", "notes", "model_selection"):
+        if key in p and not isinstance(p[key], str):
+            raise ModelError(f"{src}: provenance {key} must be text")
+    tables = {"metrics": p.get("metrics", {}), "distillation_gain": p.get("distillation_gain", {})}
+    baselines = p.get("baselines", {})
+    if not isinstance(baselines, dict):
+        raise ModelError(f"{src}: provenance baselines must be an object")
+    tables.update({f"baselines.{k}": v for k, v in baselines.items()})
+    for name, table in tables.items():
+        if not isinstance(table, dict) or not all(map(_is_number, table.values())):
+            raise ModelError(f"{src}: provenance {name} must map names to numbers")
 
 
 def _is_number(value: Any) -> bool:

@@ -247,9 +247,11 @@ def write_deap_folder(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     numbers = range(1, subjects + 1) if isinstance(subjects, int) else subjects
-    # The training companion reads this marker so a model trained here says it saw synthetic data.
+    # The training companion reads this marker (evoke_training.provenance: `key: value` lines) so
+    # that a model trained here says it saw synthetic data, from which generator and seed.
     (folder / "SYNTHETIC.txt").write_text(
-        f"Synthetic DEAP-format data written by scripts/synth_deap.py (seed {seed}); not real EEG.\n"
+        "Synthetic DEAP-format data written by scripts/synth_deap.py; not real EEG.\n"
+        f"generator: evoke_tools.synthetic\nseed: {seed}\n"
     )
     written: list[Path] = []
     for k in numbers:

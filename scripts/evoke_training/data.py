@@ -21,7 +21,6 @@ from inference.emotion.labels import vad_bits
 from inference.errors import InputError
 
 CACHE_VERSION = 1
-SYNTHETIC_MARKER = "SYNTHETIC.txt"
 
 
 @dataclass
@@ -57,11 +56,6 @@ def subject_files(data_dir: str | Path, subjects: list[int] | None = None) -> di
             raise InputError(f"{folder}: no file for subject(s) {missing}")
         found = {s: found[s] for s in sorted(subjects)}
     return found
-
-
-def is_synthetic(data_dir: str | Path) -> bool:
-    """A folder made by scripts/synth_deap.py (or make_model.py) carries SYNTHETIC.txt."""
-    return (Path(data_dir) / SYNTHETIC_MARKER).exists()
 
 
 def read_subject(path: Path) -> tuple[np.ndarray, np.ndarray]:

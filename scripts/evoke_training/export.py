@@ -3,8 +3,10 @@
     python scripts/export_model.py runs/x --out inference/model/evoke_student.npz
 
 Exports `student_final.pt` (or --weights FILE, e.g. RUN/students/fold2.pt). The provenance says
-what data the student saw (synthetic or DEAP), under which protocol it was scored, and the
-student's mean +- std test scores over folds, so the add-on can tell users how far to trust it.
+what data the student saw, as declared at training (kind, name, subjects, content hash; no
+path), under which protocol it was scored, the student's mean ± std test scores over folds and,
+beside them, the majority class, the logistic regression, the student without a teacher and the
+teacher, so the add-on can tell users how far to trust it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from evoke_training.protocols import WINDOW_WARNING
+from evoke_training.provenance import describe_data
+from evoke_training.summary import flat
 from inference.dsp.features import FeatureSettings
 from inference.model.model_file import model_metadata, save_model
 
@@ -31,40 +36,61 @@ def student_weights(path: Path) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().numpy().astype(np.float32) for k, v in state["state_dict"].items()}
 
 
+# The baselines a model file carries beside its own figures (model_file.describe shows them).
+BASELINES = {"majority": "majority", "linear": "logistic_regression",
+             "scratch": "student_no_teacher", "teacher": "teacher"}  # fmt: skip
+HEADLINE = ("mean_accuracy", "mean_macro_f1", "exact_match")
+
+
+def synthetic_flag(kind: str) -> bool | None:
+    """The older boolean: true for synthetic data, unknown stays unknown (null)."""
+    return {"synthetic": True, "unknown": None}.get(kind, False)
+
+
+def _baselines(m: dict[str, Any]) -> dict[str, dict[str, float]]:
+    summaries = m["summary"]
+    keep = [w for w in BASELINES if summaries.get(w) and (w != "scratch" or m["distilled"])]
+    return {BASELINES[w]: flat(summaries[w], HEADLINE) for w in keep}
+
+
 def provenance(run: Path, weights_file: Path, notes: str = "") -> dict[str, Any]:
+    """The model file's provenance: the data as declared (no path), the protocol, the
+    student's scores with the baselines beside them, the selection rule, notes."""
     cfg = json.loads((run / "config.json").read_text())
     m = json.loads((run / "metrics.json").read_text())
-    student = m["summary"].get("student", {})
-    flat: dict[str, Any] = {k: v["mean"] for k, v in student.items()}
-    flat.update({f"{k}_std": v["std"] for k, v in student.items()})
-    flat["folds"] = m["folds_done"]
-    teacher = m["summary"].get("teacher", {})
-    if "mean_accuracy" in teacher:
-        flat["teacher_mean_accuracy"] = teacher["mean_accuracy"]["mean"]
-    synthetic = bool(cfg.get("synthetic_data", False))
-    subjects = cfg.get("subjects_used", [])
-    data = (
-        f"{'SYNTHETIC DEAP-format data (scripts/synth_deap.py), not real EEG' if synthetic else 'DEAP'}"
-        f": {len(subjects)} subject(s) {subjects}, {cfg.get('n_windows')} windows from {cfg['data']}"
-    )
+    dataset = dict(m["dataset"])
+    kind = dataset["kind"]
+    metrics: dict[str, Any] = flat(m["summary"]["student" if m["distilled"] else "scratch"])
+    metrics["folds"] = m["folds_done"]
     final = m.get("final", {}).get("source", "") if weights_file.name == "student_final.pt" else ""
+    how = (f"Distilled from a CCNN teacher (Eq. 1, T={cfg['T']}, alpha={cfg['alpha']}); teacher "
+           f"{cfg['teacher_epochs']} and student {cfg['student_epochs']} epochs" if m["distilled"]
+           else f"Trained without a teacher on the labels, {cfg['student_epochs']} epochs")  # fmt: skip
     text = (
-        f"Distilled from a CCNN teacher (Eq. 1, T={cfg['T']}, alpha={cfg['alpha']}); teacher "
-        f"{cfg['teacher_epochs']} and student {cfg['student_epochs']} epochs. Weights: "
-        f"{weights_file.name}{' = ' + final if final else ''}. Metrics are the student's test "
-        f"scores, mean over {m['folds_done']} {m['protocol']} folds. {m['note']}"
+        f"{how}. Weights: {weights_file.name}{' = ' + final if final else ''}. Metrics are the "
+        f"student's test scores, mean over {m['folds_done']} {m['protocol']} folds (F1: "
+        f"macro-F1); baselines on the same splits. Selection: {m['selection']}. {m['note']}"
     )
-    if synthetic:
+    if kind == "synthetic":
         text = "Trained on SYNTHETIC data: a demonstration model, meaningless on real EEG. " + text
-    return {
+    prov: dict[str, Any] = {
         "trained": True,
-        "synthetic_data": synthetic,
-        "data": data,
+        "data_kind": kind,
+        "synthetic_data": synthetic_flag(kind),
+        "data": f"{describe_data(dataset)}; {dataset.get('n_windows')} windows",
+        "dataset": dataset,
         "protocol": f"{m['protocol']} ({m['scope']}, {m['folds_total']} folds)",
-        "metrics": flat,
+        "metrics": metrics,
+        "baselines": _baselines(m),
+        "distilled": m["distilled"],
+        "distillation_gain": flat(m.get("distillation_gain", {})),
+        "model_selection": m["selection"],
         "date": date.today().isoformat(),
         "notes": (text + " " + notes).strip(),
     }
+    if m["protocol"] == "window-kfold":
+        prov["protocol_warning"] = WINDOW_WARNING
+    return prov
 
 
 def export(
@@ -76,6 +102,9 @@ def export(
         if not need.exists():
             raise SystemExit(f"{need} is missing: is {run} a finished train.py run folder?")
     cfg = json.loads((run / "config.json").read_text())
+    if "dataset" not in json.loads((run / "metrics.json").read_text()):
+        raise SystemExit(f"{run} was trained before runs recorded their data's provenance and "
+                         "baselines: retrain it (same command, another --out) to export it")  # fmt: skip
     features = FeatureSettings.from_dict(cfg["feature_settings"])
     meta = model_metadata(features, provenance(run, wfile, notes))
     return save_model(out, student_weights(wfile), meta)

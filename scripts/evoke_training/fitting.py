@@ -1,6 +1,6 @@
 """Fitting one network: the device and its place in a torchrun job, checkpoints written
-atomically and resumed, the loss on labels, the epoch loop that picks the best epoch on a
-validation slice (never on the test fold)."""
+atomically and resumed, the loss on labels, the epoch loop that keeps the epoch its selection
+rule (evoke_training.selection) picks on a validation slice (never on the test fold)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from torch.utils.data import DistributedSampler, TensorDataset
 from tqdm import tqdm
 
 from evoke_training import metrics as M
+from evoke_training import progress as bar
 from evoke_training.config import Config, config_diff
+from evoke_training.selection import HALF, chosen_epoch
 
 log = logging.getLogger("evoke.train")
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (logits, window indices) -> loss
@@ -113,13 +115,26 @@ class _Progress:
     """Where a fit stands: what resuming restores and each epoch checkpoints."""
 
     result: FitResult
-    best_score: float = -1.0
     start: int = 1
+    recent: dict[int, dict[str, torch.Tensor]] = field(default_factory=dict)  # last HALF + 1
+
+    def keep(self, model: nn.Module, epoch: int, rule: str, epochs: int) -> None:
+        """Remember this epoch's weights, keep the rule's pick if it is among the recent ones,
+        forget what no later pick can choose."""
+        self.recent[epoch] = _copy(model.state_dict())
+        pick = chosen_epoch(self.result.history, rule, epochs)
+        if pick in self.recent:
+            self.result.best_epoch, self.result.best_state = pick, self.recent[pick]
+        self.recent = {e: w for e, w in self.recent.items() if e >= epoch - HALF}
+
+
+def _copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().clone() for k, v in state.items()}
 
 
 def _resume(model: nn.Module, opt: torch.optim.Optimizer, arch: str, cfg: Config, ckpt: Path | None,
             epochs: int, desc: str) -> _Progress:  # fmt: skip
-    fresh = _Progress(FitResult({k: v.detach().clone() for k, v in model.state_dict().items()}, 0))
+    fresh = _Progress(FitResult(_copy(model.state_dict()), 0))
     if ckpt is None or not cfg.resume or not ckpt.exists():
         return fresh
     state = torch.load(ckpt, map_location="cpu", weights_only=True)
@@ -134,8 +149,9 @@ def _resume(model: nn.Module, opt: torch.optim.Optimizer, arch: str, cfg: Config
         )
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["optimizer"])
+    recent = {int(e): w for e, w in state["recent"].items()} | {state["epoch"]: state["model"]}
     progress = _Progress(FitResult(state["best_state"], state["best_epoch"], state["history"]),
-                         state["best_score"], state["epoch"] + 1)  # fmt: skip
+                         state["epoch"] + 1, recent)  # fmt: skip
     if progress.start <= epochs:
         log.info("%s: resuming at epoch %d of %d", desc, progress.start, epochs)
     return progress
@@ -162,9 +178,13 @@ def _train_epoch(net: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, or
 
 def _scores(model: nn.Module, x: torch.Tensor, y: torch.Tensor, val_idx: np.ndarray,
             test_idx: np.ndarray) -> dict[str, float]:  # fmt: skip
+    """Validation loss (BCE on the labels, whatever the training loss) and mean accuracy; the
+    test mean accuracy for the learning curves and the selection check only."""
     out = {}
     if len(val_idx):
-        out["val_mean_accuracy"] = score(predict(model, x[val_idx]), y[val_idx])["mean_accuracy"]
+        logits = predict(model, x[val_idx])
+        out["val_mean_accuracy"] = score(logits, y[val_idx])["mean_accuracy"]
+        out["val_loss"] = float(F.binary_cross_entropy_with_logits(logits, y[val_idx].float()))
     if len(test_idx):
         out["test_mean_accuracy"] = score(predict(model, x[test_idx]), y[test_idx])["mean_accuracy"]
     return out
@@ -183,8 +203,9 @@ def fit(
     ckpt: Path | None,
     desc: str,
 ) -> FitResult:
-    """Adam on the split's training windows for `epochs`; the best epoch by validation mean
-    accuracy (the last when there is no validation slice). split: (train, val, test) indices.
+    """Adam on the split's training windows for `epochs`; keeps the epoch cfg.select picks on
+    the validation slice (the last when there is none). split: (train, val, test) indices.
+    `epochs` 0 keeps the initial weights (epoch 0).
 
     Test accuracy is logged per epoch for the learning curves only; it never picks anything.
     """
@@ -194,6 +215,7 @@ def fit(
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     progress = _resume(model, opt, arch, cfg, ckpt, epochs, desc)
     result = progress.result
+    bar.advance(min(progress.start - 1, epochs))  # epochs a resumed fit does not redo
     # The sampler only needs len(): it shards and reshuffles positions 0..n-1 every epoch.
     positions = TensorDataset(torch.arange(len(train_idx)))
     sampler: DistributedSampler[int] = DistributedSampler(
@@ -214,16 +236,22 @@ def fit(
         }
         row.update(_scores(model, x, y, val_idx, test_idx))
         result.history.append(row)
-        current = row.get("val_mean_accuracy", float(epoch))  # no validation: the last epoch wins
-        if current > progress.best_score:
-            progress.best_score, result.best_epoch = current, epoch
-            result.best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        progress.keep(model, epoch, cfg.select, epochs)
         log.info("%s epoch %d/%d loss %.4f val %.4f test %.4f (%.1f s)", desc, epoch, epochs,
                  row["train_loss"], row.get("val_mean_accuracy", float("nan")),
                  row.get("test_mean_accuracy", float("nan")), row["seconds"])  # fmt: skip
         if ckpt is not None and env.main:
-            save_atomic({"arch": arch, "config": cfg.fingerprint(), "epoch": epoch,
-                         "model": model.state_dict(), "optimizer": opt.state_dict(),
-                         "history": result.history, "best_state": result.best_state,
-                         "best_epoch": result.best_epoch, "best_score": progress.best_score}, ckpt)  # fmt: skip
+            _checkpoint(ckpt, arch, cfg, epoch, model, opt, progress)
+        bar.advance()
     return result
+
+
+def _checkpoint(ckpt: Path, arch: str, cfg: Config, epoch: int, model: nn.Module,
+                opt: torch.optim.Optimizer, progress: _Progress) -> None:  # fmt: skip
+    """Everything a resumed fit needs (the recent weights but this epoch's, which is `model`)."""
+    result = progress.result
+    recent = {str(e): w for e, w in progress.recent.items() if e != epoch}
+    save_atomic({"arch": arch, "config": cfg.fingerprint(), "epoch": epoch,
+                 "model": model.state_dict(), "optimizer": opt.state_dict(),
+                 "history": result.history, "best_state": result.best_state,
+                 "best_epoch": result.best_epoch, "recent": recent}, ckpt)  # fmt: skip

@@ -22,6 +22,13 @@ LEAK_NOTE = (
     "so the model can learn trial-specific signal; trial-kfold and loso hold whole trials or "
     "subjects out and show what to expect on new recordings."
 )
+# What goes beside every window-kfold figure, the model's one-line description included.
+WINDOW_WARNING = "WARNING: window-kfold leaks (windows of one trial in train and test): optimistic"
+
+
+def protocol_note(protocol: str) -> str:
+    """The caveat a report prints with its figures: a warning for window-kfold, else the note."""
+    return f"{WINDOW_WARNING}. {LEAK_NOTE}" if protocol == "window-kfold" else LEAK_NOTE
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,10 @@ def validation_split(
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hold out ~fraction of the training units (windows, or trials for the held-out protocols)
-    to pick the best epoch without looking at the test fold. Empty when there is one unit."""
+    to pick the epoch without looking at the test fold. Empty when there is one unit or the
+    fraction is 0 (zero means none)."""
+    if fraction <= 0:
+        return train, train[:0]
     unit = np.arange(len(train)) if protocol == "window-kfold" else None
     if unit is None:
         unit = _group_ids(np.asarray(subject)[train], np.asarray(trial)[train])

@@ -8,7 +8,9 @@ latency at batch 1, throughput in windows/s at --throughput-batch (1024; a model
 that on this device is timed at a smaller batch, which the table states). Accuracy columns come
 from a quick training with --epochs on whatever data it is given, with DE and with PSD features;
 the student is distilled from the CCNN of the same fold. Arjun ViT reads raw 32x128 EEG, so one
-raw-window run fills both of its columns.
+raw-window run fills both of its columns. Beside them, on the same splits: the student trained
+without a teacher, a logistic regression and the majority class; every score is mean ± std over
+folds, F1 is macro-F1, and the protocol's caveat is printed with the table.
 """
 
 from __future__ import annotations
@@ -25,12 +27,18 @@ import torch
 
 from evoke_training import data as D
 from evoke_training import metrics as M
-from evoke_training import models, train
+from evoke_training import models
+from evoke_training import progress as bar
 from evoke_training import protocols as P
-from evoke_training.config import Config, study_config
+from evoke_training.config import Config, study_config, study_parser
 from evoke_training.fitting import Env, fit, label_loss, predict, score, setup_env
+from evoke_training.fold import LABELS, baseline_records, fold_epochs, make_fold, train_fold
+from evoke_training.metrics import pm
+from evoke_training.provenance import data_provenance, describe_data
 
-ORDER = ("vit", "arjun", "ccnn", "student")
+ORDER = ("vit", "arjun", "ccnn", "student")  # the paper's rows, with costs
+BASELINE_ROWS = ("scratch", "linear", "majority")  # accuracy beside them, on the same splits
+ROWS = ORDER + BASELINE_ROWS
 MAX_THROUGHPUT_SECONDS = 10.0  # per timed pass
 
 
@@ -70,119 +78,122 @@ def cost(name: str, dev: torch.device, batch: int) -> dict[str, Any]:
     }
 
 
-def _bce_fit(
-    name: str, ws: D.WindowSet, split: P.Split, cfg: Config, env: Env, epochs: int
-) -> dict[str, float]:
-    """Train one baseline on a fold (best epoch by validation) and score it on the test fold."""
+def _bce_fit(name: str, ws: D.WindowSet, split: P.Split, cfg: Config, env: Env,
+             epochs: int) -> dict[str, float]:  # fmt: skip
+    """Train one baseline on a fold (epoch kept by the selection rule) and score it on the test fold."""
     x, y = torch.from_numpy(ws.x), torch.from_numpy(ws.y.astype(np.int64))
-    fit_idx, val_idx = P.validation_split(
-        split.train, ws.subject, ws.trial, cfg.protocol, cfg.val_fraction, cfg.seed
-    )
+    fold = make_fold(ws, x, y, split.train, split.test, cfg, env, name)
     torch.manual_seed(cfg.seed)
     net = models.build(name)
-    res = fit(
-        net, name, x, y, (fit_idx, val_idx, split.test), label_loss(y), epochs, cfg, env, None, name
-    )
+    res = fit(net, name, x, y, fold.split, label_loss(y), epochs, cfg, env, None, name)
     net.load_state_dict(res.best_state)
     return score(predict(net, x[split.test]), y[split.test])
 
 
+def _grid_fold(ws: D.WindowSet, split: P.Split, cfg: Config, env: Env, train: tuple[str, ...],
+               per: dict[str, list[dict[str, float]]]) -> None:  # fmt: skip
+    """One fold of the grid-feature models, appended to `per`: the baselines always, the CCNN,
+    both students and ViT as `train` asks."""
+    x, y = torch.from_numpy(ws.x), torch.from_numpy(ws.y.astype(np.int64))
+    fold = make_fold(ws, x, y, split.train, split.test, cfg, env, f"{cfg.features} {split.name}")
+    rec = train_fold(fold) if {"ccnn", "student"} & set(train) else baseline_records(fold)
+    for who, row in (("ccnn", "teacher"), ("student", "student"), ("scratch", "scratch"),
+                     ("linear", "linear"), ("majority", "majority")):  # fmt: skip
+        if rec.get(row):
+            per[who].append(rec[row]["test"])
+    if "vit" in train:
+        per["vit"].append(_bce_fit("vit", ws, split, cfg, env, cfg.student_epochs))
+
+
+def planned_epochs(args: argparse.Namespace, cfg: Config, n_splits: int) -> int:
+    """Every epoch the accuracy columns train (the progress bar's total)."""
+    per_fold = fold_epochs(cfg) if {"ccnn", "student"} & set(args.train) else 0
+    per_fold += args.epochs if "vit" in args.train else 0
+    return n_splits * (2 * per_fold + (args.epochs if "arjun" in args.train else 0))
+
+
 def accuracy(args: argparse.Namespace, env: Env) -> dict[str, dict[str, Any]]:
-    """{model: {"de": summary, "psd": summary}} of mean accuracy and F1 over folds."""
-    out: dict[str, dict[str, Any]] = {m: {} for m in ORDER}
-    cfg = study_config(
-        args, teacher_epochs=args.epochs, student_epochs=args.epochs, cache=args.cache
-    )
-    for kind in ("de", "psd"):
-        ws = D.load_features(args.data, kind, subjects=args.subjects, cache_dir=args.cache)
-        x, y = torch.from_numpy(ws.x), torch.from_numpy(ws.y.astype(np.int64))
-        splits = P.make_splits(ws.subject, ws.trial, args.protocol, args.folds, args.seed)
-        per: dict[str, list[dict[str, float]]] = {m: [] for m in ORDER}
-        for split in splits:
-            if "ccnn" in args.train or "student" in args.train:
-                rec = train.teacher_then_student(
-                    ws, x, y, split.train, split.test, cfg, env, f"{kind} {split.name}", None
-                )
-                per["ccnn"].append(rec["teacher"]["test"])
-                per["student"].append(rec["student"]["test"])
-            if "vit" in args.train:
-                per["vit"].append(_bce_fit("vit", ws, split, cfg, env, args.epochs))
-        for m in ("vit", "ccnn", "student"):
-            if per[m]:
-                out[m][kind] = M.summarize(per[m])
-    if "arjun" in args.train:
-        raw = D.load_raw(args.data, subjects=args.subjects)
-        splits = P.make_splits(raw.subject, raw.trial, args.protocol, args.folds, args.seed)
-        runs = [_bce_fit("arjun", raw, s, cfg, env, args.epochs) for s in splits]
-        out["arjun"]["de"] = out["arjun"]["psd"] = M.summarize(runs)
+    """{model: {"de": summary, "psd": summary}} of every score over folds."""
+    out: dict[str, dict[str, Any]] = {m: {} for m in ROWS}
+    cfg = study_config(args, teacher_epochs=args.epochs, student_epochs=args.epochs)
+    ws = D.load_features(args.data, "de", subjects=args.subjects, cache_dir=args.cache)
+    splits = P.make_splits(ws.subject, ws.trial, args.protocol, args.folds, args.seed)
+    with bar.overall(planned_epochs(args, cfg, len(splits)), "Table I", args.progress):
+        for kind in ("de", "psd"):
+            cfg.features = kind
+            ws = D.load_features(args.data, kind, subjects=args.subjects, cache_dir=args.cache)
+            per: dict[str, list[dict[str, float]]] = {m: [] for m in ROWS}
+            for split in splits:
+                _grid_fold(ws, split, cfg, env, args.train, per)
+            for m, runs in per.items():
+                if runs:
+                    out[m][kind] = M.summarize(runs)
+        if "arjun" in args.train:
+            raw = D.load_raw(args.data, subjects=args.subjects)
+            runs = [_bce_fit("arjun", raw, s, cfg, env, args.epochs) for s in splits]
+            out["arjun"]["de"] = out["arjun"]["psd"] = M.summarize(runs)
     return out
 
 
-def markdown(rows: list[dict[str, Any]], device: str, args: argparse.Namespace) -> str:
+def _cost_cells(r: dict[str, Any]) -> str:
+    if "params" not in r:
+        return " | ".join(["-"] * 6)
+    return (f"{r['layers']} | {r['params'] / 1e6:.3f}M | {r['macs'] / 1e6:.3f}M | "
+            f"{r['weight_mib']:.2f}MB | {r['latency_ms_batch1']:.4f} | "
+            f"{r['throughput']:.0f} @ {r['throughput_batch']}")  # fmt: skip
+
+
+def markdown(rows: list[dict[str, Any]], device: str, args: argparse.Namespace,
+             dataset: dict[str, Any]) -> str:  # fmt: skip
     head = (
         "| Model | #Layers | #Params | FLOPs (MACs) | Weight | Inference (ms) | Throughput "
-        "(windows/s @ batch) | DE F1 | DE Acc (%) | PSD F1 | PSD Acc (%) |"
+        "(windows/s @ batch) | DE macro-F1 | DE Acc (%) | PSD macro-F1 | PSD Acc (%) |"
     )
     lines = [head, "|" + " --- |" * 11]
     for r in rows:
         acc = []
         for kind in ("de", "psd"):
-            s = r.get("scores", {}).get(kind)
-            acc += (
-                [f"{s['mean_f1']['mean']:.2f}", f"{s['mean_accuracy']['mean'] * 100:.2f}"]
-                if s
-                else ["-", "-"]
-            )
-        lines.append(
-            f"| {r['model']} | {r['layers']} | {r['params'] / 1e6:.3f}M | {r['macs'] / 1e6:.3f}M "
-            f"| {r['weight_mib']:.2f}MB | {r['latency_ms_batch1']:.4f} | "
-            f"{r['throughput']:.0f} @ {r['throughput_batch']} | " + " | ".join(acc) + " |"
-        )
+            s = r.get("scores", {}).get(kind, {})
+            acc += [pm(s, "mean_macro_f1", 1.0, 2), pm(s, "mean_accuracy", 100.0, 2)]
+        lines.append(f"| {r['model']} | {_cost_cells(r)} | " + " | ".join(acc) + " |")
     note = (
-        f"\nDevice: {device}. Accuracy: {args.protocol}, {args.folds} folds, {args.epochs} epochs "
-        f"on `{args.data}`{' (SYNTHETIC data)' if D.is_synthetic(args.data) else ''}; F1 and "
-        "accuracy are means over V, A, D and over folds. Arjun ViT reads raw windows (same run in "
-        f"both columns). MB = MiB of float32 weights. {P.LEAK_NOTE}"
+        f"\nDevice: {device}. Accuracy: **{args.protocol}**, {args.folds} folds, {args.epochs} "
+        f"epochs, on {describe_data(dataset)}. Scores are mean ± std over folds of the means over "
+        "V, A and D; F1 is macro-F1. Majority class, logistic regression and the student without "
+        "a teacher are scored on the same splits (see a run's report.md). Arjun ViT reads raw "
+        f"windows (same run in both columns). MB = MiB of float32 weights. "
+        f"{P.protocol_note(args.protocol)}"
     )
     return "\n".join(lines) + "\n" + note + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    p.add_argument("--data", required=True)
-    p.add_argument("--epochs", type=int, default=3, help="training epochs per model and fold")
-    p.add_argument("--protocol", default="trial-kfold", choices=P.PROTOCOLS)
-    p.add_argument("--folds", type=int, default=5)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--subjects", type=lambda s: [int(v) for v in s.split(",")], default=None)
+    p = study_parser(__doc__.split("\n\n")[0] if __doc__ else None, 3,
+                     "training epochs per model and fold; 0: costs only")  # fmt: skip
     p.add_argument("--train", default=None, help="models to train (default: all; CPU: not vit)")
     p.add_argument("--throughput-batch", type=int, default=1024)
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    p.add_argument("--cache", default=None, help="feature cache folder")
     p.add_argument("--json", nargs="?", const="table1.json", help="also write JSON (FILE)")
     p.add_argument("--out", help="write the Markdown table to FILE")
     a = p.parse_args(argv)
     env = setup_env(a.device)
+    dataset = data_provenance(a.data, a.data_kind, a.subjects, a.data_name, a.cache)
     default = ORDER if env.device.type == "cuda" else ("arjun", "ccnn", "student")
     a.train = tuple(a.train.split(",")) if a.train else default
-    if a.epochs > 0:
-        scores = accuracy(a, env)
-    else:
-        scores = {m: {} for m in ORDER}
-    rows = []
-    for name in ORDER:
-        row = cost(name, env.device, a.throughput_batch)
-        row["scores"] = scores[name]
-        rows.append(row)
+    scores = accuracy(a, env) if a.epochs > 0 else {m: {} for m in ROWS}
+    rows = [{**cost(name, env.device, a.throughput_batch), "scores": scores[name]}
+            for name in ORDER]  # fmt: skip
+    rows += [{"model": LABELS[b], "scores": scores[b]} for b in BASELINE_ROWS]
     device = device_name(env.device)
-    table = markdown(rows, device, a)
+    table = markdown(rows, device, a, dataset)
     if "vit" not in a.train:
         table += "ViT accuracy not measured (85M parameters: train it on a GPU, or pass --train).\n"
     print(table)
     if a.out:
         Path(a.out).write_text(table)
     if a.json:
-        Path(a.json).write_text(json.dumps({"device": device, "rows": rows}, indent=1))
+        result = {"device": device, "protocol": a.protocol, "dataset": dataset,
+                  "note": P.protocol_note(a.protocol), "rows": rows}  # fmt: skip
+        Path(a.json).write_text(json.dumps(result, indent=1))
     return 0
 
 

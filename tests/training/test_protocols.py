@@ -81,7 +81,7 @@ def test_metrics_by_hand() -> None:
     p = np.array([[1, 0, 0], [1, 0, 1], [1, 1, 0], [0, 0, 1]])
     m = metrics.scores(y, p)
     assert m["accuracy_valence"] == 0.75 and m["accuracy_arousal"] == 0.75
-    assert m["f1_valence"] == pytest.approx(2 * 2 / (2 + 3))
+    assert m["f1_high_valence"] == pytest.approx(2 * 2 / (2 + 3))
     assert m["exact_match"] == 0.25  # only the third row is right in all three
     assert m["mean_accuracy"] == pytest.approx(0.75)
     s = metrics.summarize([{"a": 0.5}, {"a": 0.7}])

@@ -1,4 +1,5 @@
-"""Training companion end to end on tiny synthetic data: train, report, resume, export, parity."""
+"""Training companion end to end on tiny synthetic data: train, report, resume, export, parity;
+every figure beside its protocol and baselines, provenance without paths."""
 
 from __future__ import annotations
 
@@ -11,21 +12,16 @@ import numpy as np
 import pytest
 import torch
 from evoke_tools.paths import ROOT
-from evoke_tools.synthetic import make_subject, write_dat, write_deap_folder
+from evoke_tools.synthetic import make_subject, write_dat
 from evoke_training import data as D
 from evoke_training import export as export_model
 from evoke_training import fitting, models, train
+from evoke_training.protocols import WINDOW_WARNING
 
 from inference.errors import InputError
 from inference.model.model_file import load_model, save_model, untrained_metadata
 
-
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("synth")
-    write_deap_folder(folder, 2, seed=5, n_trials=3)
-    (folder / D.SYNTHETIC_MARKER).write_text("synthetic\n")
-    return folder
+LABELS = ("majority class", "logistic regression", "student, no teacher")
 
 
 def _cfg(synth: Path, out: Path, **kw: Any) -> train.Config:
@@ -52,28 +48,49 @@ def test_numpy_runtime_matches_torch_student(tmp_path: Path) -> None:
     assert np.max(np.abs(got - expected)) <= 1e-5
 
 
-def test_train_report_export(synth: Path, tmp_path: Path) -> None:
+def test_train_report_export(synth: Path, tmp_path: Path, no_paths: Any) -> None:
     run = tmp_path / "run"
-    summary = train.run(_cfg(synth, run))
+    summary = train.run(_cfg(synth, run, student_epochs=2))
     assert summary["complete"] and summary["folds_done"] == 2
     for name in ("metrics.json", "report.md", "config.json", "student_final.pt", "train.log"):
         assert (run / name).exists(), name
+    assert not (run / "ckpt").exists()  # per-epoch checkpoints pruned once the folds are done
+    assert sorted(p.name for p in (run / "students").iterdir()) == ["fold1.pt", "fold2.pt"]
     assert sorted(p.name for p in (run / "curves").iterdir()) == ["fold1.png", "fold2.png"]
     m = json.loads((run / "metrics.json").read_text())
-    assert set(m["summary"]) == {"teacher", "student"}
+    assert set(m["summary"]) == {"majority", "linear", "scratch", "teacher", "student"}
+    assert all(m["summary"][w]["mean_macro_f1"]["n"] == 2 for w in m["summary"])
     assert m["seconds_per_epoch"]["teacher"] > 0
-    assert (
-        "leak" in (run / "report.md").read_text().lower()
-        or "trial-specific" in (run / "report.md").read_text()
-    )
+    assert m["dataset"]["kind"] == "synthetic" and m["dataset"]["seed"] == 5
+    for r in m["folds"]:  # the distilled and the no-teacher student differ by their loss only
+        assert r["student"]["history"][0]["train_loss"] != r["scratch"]["history"][0]["train_loss"]
+    assert set(m["selection_check"]["student"]) == {"smoothed-val-loss", "val-accuracy", "last"}
+    report = (run / "report.md").read_text()
+    assert "trial-kfold" in report and "synthetic" in report and "seed 5" in report
+    assert all(label in report for label in LABELS) and "macro-F1" in report
+    assert "What distillation adds" in report and WINDOW_WARNING not in report
     model = load_model(export_model.export(run, tmp_path / "student.npz"))
     prov = model.provenance
-    assert prov["trained"] and prov["synthetic_data"]
-    assert "mean_accuracy" in prov["metrics"]
-    assert "NOT real EEG" in model.describe()
+    assert prov["trained"] and prov["synthetic_data"] and prov["data_kind"] == "synthetic"
+    assert "mean_accuracy" in prov["metrics"] and "mean_macro_f1" in prov["metrics"]
+    assert set(prov["baselines"]) == {"majority", "logistic_regression", "student_no_teacher",
+                                      "teacher"}  # fmt: skip
+    line = model.describe()
+    assert "synthetic" in line and "NOT real EEG" in line and "trial-kfold" in line
+    for words in ("majority class", "logistic regression", "student without teacher"):
+        assert words in line
+    texts = [report, (run / "metrics.json").read_text(), json.dumps(model.metadata)]
+    for text in texts:
+        no_paths(text, synth, tmp_path)
     assert model.probabilities(np.zeros((2, 4, 9, 9), np.float32)).shape == (2, 3)
     with pytest.raises(SystemExit, match="--resume"):
-        train.run(_cfg(synth, run))  # refuses to overwrite a run silently
+        train.run(_cfg(synth, run, student_epochs=2))  # refuses to overwrite a run silently
+    # a run folder from before provenance was recorded is refused, not exported as "DEAP"
+    m.pop("dataset")
+    (run / "metrics.json").write_text(json.dumps(m))
+    with pytest.raises(SystemExit, match="retrain it"):
+        export_model.export(run, tmp_path / "old.npz")
+    assert not (tmp_path / "old.npz").exists()
 
 
 def test_resume_after_interruption(synth: Path, tmp_path: Path, monkeypatch: Any) -> None:
@@ -88,7 +105,7 @@ def test_resume_after_interruption(synth: Path, tmp_path: Path, monkeypatch: Any
             raise KeyboardInterrupt  # killed during epoch 2, after epoch 1's checkpoint
 
     monkeypatch.setattr(fitting, "save_atomic", dying_save)
-    cfg = _cfg(synth, run, teacher_epochs=2, fold=1, final="none")
+    cfg = _cfg(synth, run, teacher_epochs=2, fold=1, final="none", keep_checkpoints=True)
     with pytest.raises(KeyboardInterrupt):
         train.run(cfg)
     first = torch.load(run / "ckpt" / "fold1-teacher.pt", weights_only=True)
@@ -102,6 +119,7 @@ def test_resume_after_interruption(synth: Path, tmp_path: Path, monkeypatch: Any
     assert hist[0]["seconds"] == first["history"][0]["seconds"]  # epoch 1 was not redone
     assert "resuming at epoch 2" in (run / "train.log").read_text()
 
+    assert (run / "ckpt" / "fold1-teacher.pt").exists()  # --keep-checkpoints keeps them
     other = _cfg(synth, run, teacher_epochs=2, fold=1, final="none", resume=True, lr=0.5)
     with pytest.raises(SystemExit, match="another configuration"):
         train.run(other)
@@ -159,18 +177,3 @@ def test_torchrun_two_processes_on_cpu(synth: Path, tmp_path: Path) -> None:
     cfg = json.loads((run / "config.json").read_text())
     assert cfg["world_size"] == 2
     assert (run / "folds" / "fold1.json").exists() and (run / "students" / "fold1.pt").exists()
-
-
-def test_sweep_smoke(synth: Path, tmp_path: Path) -> None:
-    from evoke_training import sweep
-
-    out = tmp_path / "sweep"
-    args = ["--data", str(synth), "--epochs", "1", "--folds", "2", "--Ts", "1,2"]
-    args += ["--alphas", "0.25,1", "--out", str(out), "--cache", str(synth.parent / "cache")]
-    assert sweep.main(args) == 0
-    result = json.loads((out / "sweep.json").read_text())
-    assert list(result["T_sweep"]) == ["1.0", "2.0"] and list(result["alpha_sweep"]) == [
-        "0.25",
-        "1.0",
-    ]
-    assert (out / "fig4.png").stat().st_size > 0
