@@ -114,18 +114,30 @@ def sweep(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _panel(ax: Any, result: dict[str, Any], key: str, metric: str, scale: float) -> None:
-    """One panel: the student's curve with its ± std band, the references as lines."""
+    """One panel: the student's curve with its ± std band, the references as lines. The axis
+    spans the curve and the trained references; a reference far below it (the majority class,
+    usually) is named in the legend with its value instead of squashing the curves."""
     xs = [float(k) for k in result[key]]
     mean = np.array([v[metric]["mean"] for v in result[key].values()]) * scale
     std = np.array([v[metric]["std"] for v in result[key].values()]) * scale
     ax.plot(xs, mean, "o-", label="student, distilled")
     ax.fill_between(xs, mean - std, mean + std, alpha=0.2)
-    for who in REFERENCES:
-        ref = result["references"][who].get(metric)
-        if ref:
-            m, s = ref["mean"] * scale, ref["std"] * scale
-            ax.axhline(m, color=STYLES[who][0], ls=STYLES[who][1:], lw=1, label=LABELS[who])
-            ax.axhspan(m - s, m + s, color=STYLES[who][0], alpha=0.06)
+    low, high = float((mean - std).min()), float((mean + std).max())
+    refs = {w: r for w in REFERENCES if (r := result["references"][w].get(metric))}
+    for who, ref in refs.items():
+        if who != "majority":
+            low = min(low, (ref["mean"] - ref["std"]) * scale)
+            high = max(high, (ref["mean"] + ref["std"]) * scale)
+    pad = max(high - low, 1e-3 * scale) * 0.15
+    low, high = low - pad, high + pad
+    for who, ref in refs.items():
+        m, s = ref["mean"] * scale, ref["std"] * scale
+        label = LABELS[who]
+        if not low <= m <= high:
+            label += f" {m:.3g} (off the axis)"
+        ax.axhline(m, color=STYLES[who][0], ls=STYLES[who][1:], lw=1, label=label)
+        ax.axhspan(m - s, m + s, color=STYLES[who][0], alpha=0.06)
+    ax.set_ylim(low, high)
 
 
 def plot(result: dict[str, Any], path: Path) -> None:
