@@ -242,10 +242,24 @@ def _trial_stack(
             raise InputError(
                 f"trial {ks[int(starts.argmin())] + 1} has less than {settings.baseline_s:g} s before it"
             )
-        idx = starts[:, None] + np.arange(base + length)[None, :]
-        check = None if prep.check is None else prep.check[idx].transpose(0, 2, 1)
-        stacks.append((ks, prep.samples[idx].transpose(0, 2, 1), check))
+        span = base + length
+        check = None if prep.check is None else _rows(prep.check, starts, span).transpose(0, 2, 1)
+        stacks.append((ks, _rows(prep.samples, starts, span).transpose(0, 2, 1), check))
     return stacks
+
+
+def _rows(samples: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+    """(len(starts), length, channels): the rows from each start. A read-only view when the
+    starts are evenly spaced (DEAP's back-to-back trials: no copy of the subject), else a copy."""
+    steps = np.diff(starts)
+    even = len(steps) == 0 or bool((steps > 0).all() and (steps == steps[0]).all())
+    if not even or int(starts[-1]) + length > len(samples):  # the copy raises if out of range
+        return samples[starts[:, None] + np.arange(length)[None, :]]
+    rest = samples[int(starts[0]) :]
+    row, col = rest.strides
+    step = int(steps[0]) if len(steps) else 0
+    shape = (len(starts), length, samples.shape[1])
+    return np.lib.stride_tricks.as_strided(rest, shape, (step * row, row, col), writeable=False)
 
 
 def predict(

@@ -255,7 +255,10 @@ def trial_features(
     present = np.ones(N_ELECTRODES, dtype=bool) if present is None else np.asarray(present, bool)
     live = eeg if present.all() else eeg[:, present]  # no copy when every electrode is there
     starts = base_len + window_starts(eeg.shape[-1] - base_len, n, hop)
-    windows = np.lib.stride_tricks.sliding_window_view(live, n, axis=-1)[:, :, starts]
+    # the starts are evenly spaced: a strided slice keeps the windows a view (indexing by
+    # `starts` would copy every window of every trial at once)
+    at_starts = slice(base_len, base_len + hop * len(starts), hop)
+    windows = np.lib.stride_tricks.sliding_window_view(live, n, axis=-1)[:, :, at_starts]
     windows = windows.transpose(0, 2, 1, 3)  # (trials, windows, channels, n)
     base = baseline_signal(live[..., :base_len], settings)  # (trials, channels, n)
 
@@ -263,7 +266,7 @@ def trial_features(
         valid = window_validity(windows) & window_validity(base)[:, None]
     else:
         raw = check[:, present]
-        raw_windows = np.lib.stride_tricks.sliding_window_view(raw, n, axis=-1)[:, :, starts]
+        raw_windows = np.lib.stride_tricks.sliding_window_view(raw, n, axis=-1)[:, :, at_starts]
         # the baseline as live calibration judges it: every 1 s segment finite and lively
         base_ok = np.ones(raw.shape[0], dtype=bool)
         for signal in (raw, live):

@@ -33,6 +33,7 @@ import os
 import pickle
 import pickletools
 import stat
+import struct
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -77,6 +78,11 @@ class _Refuse(Exception):
     """A pickle asked for something outside the allowed set; `load_pickle` names the file."""
 
 
+def _text(value: object) -> object:
+    """A Python 2 str, which loads as bytes (see load_pickle), as text; anything else as is."""
+    return value.decode("latin1") if isinstance(value, bytes) else value
+
+
 def _number_dtype(spec: object) -> np.dtype[Any]:
     """A real numeric dtype from a type code ('f8', '<f4', 'b'), refusing anything else."""
     if isinstance(spec, _DtypeSpec):
@@ -106,11 +112,14 @@ class _DtypeSpec:
     def __setstate__(self, state: object) -> None:
         # numpy's dtype state: (version, byteorder, subarray, names, fields, elsize, align, flags
         # [, metadata]); only the byte order matters for a plain number type.
-        if not (isinstance(state, tuple) and len(state) >= 5 and isinstance(state[1], str)):
+        if not (isinstance(state, tuple) and len(state) >= 5):
             raise _Refuse("a dtype with an unexpected state")
-        if any(part is not None for part in state[2:5]) or state[1] not in ("<", ">", "=", "|"):
+        order = _text(state[1])
+        if not isinstance(order, str):
+            raise _Refuse("a dtype with an unexpected state")
+        if any(part is not None for part in state[2:5]) or order not in ("<", ">", "=", "|"):
             raise _Refuse("a structured or sub-array dtype")
-        self._order = state[1]
+        self._order = order
 
     def real(self) -> np.dtype[Any]:
         dtype = _number_dtype(self._code)
@@ -129,7 +138,7 @@ class _GuardedArray(np.ndarray):
             raise _Refuse("an array with an unexpected state")
         shape, spec, fortran, raw = state[-4:]  # (version,) shape, dtype, fortran, data
         dtype = _number_dtype(spec)
-        if isinstance(raw, str):  # Python 2 pickles store the bytes as str; latin-1 maps them back
+        if isinstance(raw, str):  # data written as text (latin-1 maps them back to bytes)
             raw = raw.encode("latin1")
         if not isinstance(raw, bytes | bytearray):
             raise _Refuse("an array whose data are not raw bytes (an object array?)")
@@ -237,8 +246,13 @@ _ALLOWED: dict[tuple[str, str], object] = {
 }
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    """pickle.Unpickler that resolves globals only from the allowed table."""
+class _RestrictedUnpickler(pickle._Unpickler):
+    """An unpickler that resolves globals only from the allowed table.
+
+    Python's own (pure Python) unpickler rather than the C one: the C unpickler copies a large
+    string out of the block it read, so a subject's samples would sit in memory twice while
+    loading; this one keeps the block read. DEAP's pickles hold a handful of opcodes, and
+    `_check_lengths` has walked every opcode in Python already, so it costs no more in time."""
 
     def find_class(self, module: str, name: str) -> object:
         allowed = _ALLOWED.get((module, name))
@@ -250,13 +264,41 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise _Refuse("a persistent id")
 
 
-def _check_lengths(f: io.BufferedReader) -> None:
+_OPCODES = {op.code.encode("latin-1"): op for op in pickletools.opcodes}
+# Arguments that carry their own length (strings, bytes): the length's struct format
+_LENGTH_PREFIX = {
+    pickletools.TAKEN_FROM_ARGUMENT1: "<B",
+    pickletools.TAKEN_FROM_ARGUMENT4: "<i",
+    pickletools.TAKEN_FROM_ARGUMENT4U: "<I",
+    pickletools.TAKEN_FROM_ARGUMENT8U: "<Q",
+}
+
+
+def _check_lengths(f: io.BufferedReader, size: int) -> None:
     """Walk the opcodes once: every claimed length must fit in the file (no huge allocations).
 
-    Reads the file as a stream: each argument is read, checked and dropped, so the file never
-    sits in memory beside what is built from it."""
-    for _ in pickletools.genops(f):
-        pass
+    Data arguments are skipped by their length, never read: the walk holds no copy of a
+    subject's samples (pickletools.genops would read and decode each, two copies at once)."""
+    while True:
+        code = f.read(1)
+        op = _OPCODES.get(code)
+        if op is None:
+            where = f"at byte {f.tell() - 1}, unknown opcode {code!r}"
+            raise ValueError(where if code else "the pickle ends before its STOP opcode")
+        arg = op.arg
+        if arg is not None and arg.n in _LENGTH_PREFIX:
+            fmt = _LENGTH_PREFIX[arg.n]
+            raw = f.read(struct.calcsize(fmt))
+            if len(raw) != struct.calcsize(fmt):
+                raise ValueError(f"{op.name}: the pickle ends inside a length")
+            (n,) = struct.unpack(fmt, raw)
+            if n < 0 or f.tell() + n > size:
+                raise ValueError(f"{op.name} claims {n} bytes, past the end of the file")
+            f.seek(n, io.SEEK_CUR)
+        elif arg is not None:
+            arg.reader(f)  # a fixed-size number, or one line of text
+        if code == b".":
+            return
 
 
 class _Plain:
@@ -294,8 +336,8 @@ class _Plain:
             if not dtype.isnative:  # as numpy's own unpickling: native byte order (a copy)
                 return array.astype(dtype.newbyteorder("="))
             return array
-        if isinstance(value, dict):
-            return {self(k, depth + 1): self(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, dict):  # Python 2's str keys ('data', 'labels') load as bytes
+            return {_text(self(k, depth + 1)): self(v, depth + 1) for k, v in value.items()}
         if isinstance(value, list):
             return [self(v, depth + 1) for v in value]
         if isinstance(value, tuple):
@@ -324,9 +366,11 @@ def load_pickle(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped after the check
                 raise InputError(f"{source}: not a regular file, so not a DEAP .dat file")
-            _check_lengths(f)
+            _check_lengths(f, size)
             f.seek(0)
-            value = _RestrictedUnpickler(f, encoding="latin1").load()
+            # Python 2's str loads as bytes: an array's data arrive as the bytes numpy wrote,
+            # held once (as latin-1 text they would be decoded, then encoded back: 2 copies)
+            value = _RestrictedUnpickler(f, encoding="bytes").load()
         return _Plain()(value)
     except _Refuse as exc:
         raise UnsafeFileError(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import subprocess
 import sys
 import tempfile
@@ -158,7 +157,21 @@ def _forward_figures() -> dict[str, Any]:
 
 _CHILD = """
 import importlib, json, resource, sys, time
-from evoke_tools.paths import ROOT
+
+
+def peak_mib():  # Linux: VmHWM, reset below; ru_maxrss would start at the parent's size
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # the high-water mark starts afresh at this process's own size
+except OSError:
+    pass
 t = time.perf_counter()
 runtime = importlib.import_module("inference")  # a fresh process: the package is top level here
 imported = time.perf_counter() - t
@@ -166,20 +179,22 @@ heavy = sorted(m for m in ("torch", "scipy", "bpy") if m in sys.modules)
 t = time.perf_counter()
 pred = runtime.predict(runtime.read_recording(sys.argv[1]), runtime.load_model())
 elapsed = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss = peak_mib()
 print(json.dumps({"import_s": imported, "predict_subject_s": elapsed, "peak_rss_mb": rss,
                   "heavy_modules_loaded": heavy, "windows": sum(len(t.t) for t in pred.timelines)}))
 """
 
 
 def _process_figures() -> dict[str, Any]:
-    """Import time and peak memory of a fresh process predicting one subject from a .dat file."""
+    """Import time and peak memory of a fresh process predicting one subject from a .dat file
+    in DEAP's own layout (float64 samples in a Python 2 style pickle: 98 MiB)."""
+    from evoke_tools.synthetic import write_dat
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s01.dat"
-        data = _noise_subject(2)
         labels = np.random.default_rng(3).uniform(1, 9, (40, 4))
-        with path.open("wb") as f:
-            pickle.dump({"data": data, "labels": labels}, f, protocol=2)
+        write_dat(path, _noise_subject(2).astype(np.float64), labels)
+        file_mib = path.stat().st_size / 2**20
         env = dict(os.environ)  # `inference` comes from the project's (editable) install
         out = subprocess.run(
             [sys.executable, "-c", _CHILD, str(path)],
@@ -189,6 +204,8 @@ def _process_figures() -> dict[str, Any]:
             check=True,
         )
     fig = json.loads(out.stdout.strip().splitlines()[-1])
+    fig["file_mb"] = file_mib
+    fig["peak_over_file"] = fig["peak_rss_mb"] / file_mib
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in fig.items()}
 
 

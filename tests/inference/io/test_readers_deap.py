@@ -131,7 +131,11 @@ def test_recording_holds_every_trial_back_to_back(
         assert (trial.onset, trial.stop) == (k * 8064 + 384, (k + 1) * 8064)
         assert trial.baseline_s == 3.0
         assert trial.ratings == tuple(labels[k])
-        np.testing.assert_array_equal(rec.samples[k * 8064 : (k + 1) * 8064], data[k].T)
+        # held in float32 (DEAP's files go to features in float32; half the memory)
+        np.testing.assert_array_equal(
+            rec.samples[k * 8064 : (k + 1) * 8064], data[k].T.astype(np.float32)
+        )
+    assert rec.samples.dtype == np.float32
 
 
 def test_trial_selection(folder: Path, subject1: tuple[np.ndarray, np.ndarray]) -> None:
@@ -140,12 +144,12 @@ def test_trial_selection(folder: Path, subject1: tuple[np.ndarray, np.ndarray]) 
     assert one.samples.shape == (8064, 40) and len(one.trials) == 1
     assert (one.trials[0].onset, one.trials[0].stop) == (384, 8064)
     assert one.trials[0].ratings == tuple(labels[1])
-    np.testing.assert_array_equal(one.samples, data[1].T)
+    np.testing.assert_array_equal(one.samples, data[1].T.astype(np.float32))
     two = deap_recording(folder / "s01.mat", trial=[3, 1])
     assert two.meta["trial_numbers"] == (3, 1)
     assert [t.number for t in two.trials] == [3, 1]
-    np.testing.assert_array_equal(two.samples[:8064], data[2].T)
-    np.testing.assert_array_equal(two.samples[8064:], data[0].T)
+    np.testing.assert_array_equal(two.samples[:8064], data[2].T.astype(np.float32))
+    np.testing.assert_array_equal(two.samples[8064:], data[0].T.astype(np.float32))
     assert two.trials[1].onset == 8064 + 384
     for bad in (0, 4, [1, 5]):
         with pytest.raises(InputError, match=r"out of range: the file holds 3 trials \(1\.\.3\)"):
@@ -162,7 +166,7 @@ def test_folder_lists_subjects_and_prefers_dat(folder: Path) -> None:
     assert data.shape == (N_TRIALS, 40, 8064)
     rec = deap.recording(2, trials=[1])
     assert rec.meta["subject"] == 2 and len(rec.trials) == 1
-    np.testing.assert_array_equal(rec.samples, data[0].T)
+    np.testing.assert_array_equal(rec.samples, data[0].T.astype(np.float32))
 
 
 def test_folder_of_mat_files_only(tmp_path: Path, folder: Path) -> None:
