@@ -5,9 +5,12 @@ conv1 4->64 3x3 same + ReLU, conv2 64->32 3x3 same + ReLU, flatten (C,H,W order)
 fc1 ->128 + ReLU, fc2 ->3 logits (valence, arousal, dominance).
 
 Speed: activations are kept channels-last. conv1 (4 channels) gathers its 3x3 patches with one
-`take` and runs one GEMM. conv2 multiplies by all nine taps at once (one GEMM with 9 x 32 output
-columns, which BLAS runs far better than 32) and then adds the nine shifted results: no im2col
-copy of 576-wide patches. Batches run in cache-sized chunks; buffers are reused.
+`take` and runs one GEMM. conv2 splits its 3x3 kernel by axis: the three x-neighbours of each
+position sit side by side in the GEMM's input (192 = 3 x 64 wide, three copies of conv1's output)
+and the three kernel rows in its output (96 = 3 x 32 columns, which BLAS runs far better than
+32), then three row-shifted adds sum the rows. Nine shifted adds of a 9-tap product (the previous
+way) cost more than the copies; a full 576-wide im2col costs more again. Batches run in
+cache-sized chunks; buffers are reused.
 """
 
 from __future__ import annotations
@@ -45,30 +48,12 @@ def _gather_index(cin: int) -> np.ndarray:
     return (((y + ky) * (GRID + 2) + (x + kx)) * cin + c).reshape(-1)
 
 
-def _tap_slices() -> list[tuple[int, tuple[slice, slice], tuple[slice, slice]]]:
-    """(tap, source y/x slices, destination y/x slices) of the eight off-centre 3x3 taps."""
-    out = []
-    for tap in range(9):
-        if tap == 4:
-            continue
-        dy, dx = tap // 3 - 1, tap % 3 - 1
-        src_y, dst_y = slice(max(0, dy), GRID + min(0, dy)), slice(max(0, -dy), GRID - max(0, dy))
-        src_x, dst_x = slice(max(0, dx), GRID + min(0, dx)), slice(max(0, -dx), GRID - max(0, dx))
-        out.append((tap, (src_y, src_x), (dst_y, dst_x)))
-    return out
-
-
-_TAP_SLICES = _tap_slices()
-
-
-def _shifted_sum(per_tap: np.ndarray, out: np.ndarray) -> None:
-    """out[y, x] = sum over taps of per_tap[y + dy, x + dx, tap], zero outside: a "same" 3x3 conv.
-
-    per_tap: (n, 9, 9, 9 taps, cout), the input times each tap's weights; out: (n, 9, 9, cout).
-    """
-    out[:] = per_tap[:, :, :, 4]  # the centre tap covers every output position
-    for tap, (src_y, src_x), (dst_y, dst_x) in _TAP_SLICES:  # shifted block adds, batched
-        out[:, dst_y, dst_x] += per_tap[:, src_y, src_x, tap]
+def _row_sum(per_row: np.ndarray, out: np.ndarray) -> None:
+    """out[y] = per_row[y - 1, row 0] + per_row[y, row 1] + per_row[y + 1, row 2], zero outside:
+    the kernel rows of a "same" 3x3 conv summed. per_row: (n, 9, 9, 3, cout); out: (n, 9, 9, cout)."""
+    out[:] = per_row[:, :, :, 1]
+    out[:, 1:] += per_row[:, :-1, :, 0]
+    out[:, :-1] += per_row[:, 1:, :, 2]
 
 
 def _gemm_bias_relu(
@@ -99,9 +84,9 @@ class StudentNet:
         self.weights = f32  # torch layout, kept for export and reference checks
         self.taps1 = np.ascontiguousarray(f32["conv1.weight"].transpose(2, 3, 1, 0).reshape(36, 64))
         self.bias1 = f32["conv1.bias"]
-        # conv2 as (cin, tap * cout): one product gives every tap's contribution side by side
+        # conv2 as (x-neighbour * cin, kernel row * cout): see the module's notes
         self.taps2 = np.ascontiguousarray(
-            f32["conv2.weight"].transpose(1, 2, 3, 0).reshape(64, 9 * 32)
+            f32["conv2.weight"].transpose(3, 1, 2, 0).reshape(3 * 64, 3 * 32)
         )
         self.bias2 = f32["conv2.bias"]
         # fc1 sees torch's (C, H, W) flattening; reorder its columns to our (H, W, C) layout.
@@ -123,20 +108,23 @@ class StudentNet:
                 np.empty((n, GRID, GRID, 64), np.float32),
                 np.empty((n, GRID, GRID, 32), np.float32),
                 np.empty((n, GRID, GRID, 9, 4), np.float32),  # conv1 patches
-                np.empty((n, GRID, GRID, 9, 32), np.float32),  # conv2 per-tap products
+                np.zeros((n, GRID, GRID, 3, 64), np.float32),  # conv2 input: x-neighbours
+                np.empty((n, GRID, GRID, 3, 32), np.float32),  # conv2 per-kernel-row products
             )
         return buffers[n]
 
     def _forward_chunk(self, x: np.ndarray) -> np.ndarray:
         n = x.shape[0]
-        pad_in, act1, act2, patches1, per_tap = self._buffers_for(n)
+        pad_in, act1, act2, patches1, sides, per_row = self._buffers_for(n)
         pad_in[:, 1:-1, 1:-1, :] = x.transpose(0, 2, 3, 1)  # borders stay zero: "same" padding
         np.take(pad_in.reshape(n, -1), self._gather1, axis=1, out=patches1.reshape(n, -1))
         _gemm_bias_relu(patches1, self.taps1, self.bias1, act1)
-        np.matmul(
-            act1.reshape(n * GRID * GRID, 64), self.taps2, out=per_tap.reshape(n * GRID * GRID, -1)
-        )
-        _shifted_sum(per_tap, act2)
+        sides[:, :, 1:, 0] = act1[:, :, :-1]  # the left neighbour (x = 0's stays zero)
+        sides[:, :, :, 1] = act1
+        sides[:, :, :-1, 2] = act1[:, :, 1:]  # the right neighbour (x = 8's stays zero)
+        rows = n * GRID * GRID
+        np.matmul(sides.reshape(rows, -1), self.taps2, out=per_row.reshape(rows, -1))
+        _row_sum(per_row, act2)
         act2 += self.bias2
         np.maximum(act2, 0.0, out=act2)
         hidden: np.ndarray = act2.reshape(n, -1) @ self.fc1
