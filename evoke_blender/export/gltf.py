@@ -24,7 +24,7 @@ from bpy.props import StringProperty
 
 from ..common import face_state
 from ..common.operators import OperatorResult
-from .ops import BakedFaceExport, baked_face
+from .ops import BakedFaceExport
 
 FORMATS = {".glb": "GLB", ".gltf": "GLTF_SEPARATE"}
 
@@ -68,14 +68,13 @@ class EVOKE_OT_export_gltf(BakedFaceExport, bpy.types.Operator):
     bl_idname = "evoke.export_gltf"
     bl_label = "Export glTF"
     suffix = ".glb"
+    kinds = ".glb or .gltf"
 
     filter_glob: StringProperty(default="*.glb;*.gltf", options={"HIDDEN"})  # type: ignore[valid-type]
 
-    def _export(self, context: Any) -> OperatorResult:
-        face = baked_face(context)
-        path = Path(bpy.path.abspath(self.filepath)) if self.filepath else Path()
-        if face is None or path.suffix.lower() not in FORMATS:
-            self.report({"ERROR"}, "Select a baked face and choose a .glb or .gltf file")
+    def _export(self, context: Any, face: Any, path: Path) -> OperatorResult:
+        if path.suffix.lower() not in FORMATS:
+            self.report({"ERROR"}, f"Choose a {self.kinds} file name")
             return {"CANCELLED"}
         ensure_exporter()
         chosen = [o for o in family(face) if o.name in context.view_layer.objects]

@@ -32,6 +32,7 @@ class BakedFaceExport:
     name beside the .blend (`suffix` picks the extension)."""
 
     suffix: ClassVar[str]
+    kinds: ClassVar[str]  # the file kinds, for messages: ".csv or .json"
     filepath: StringProperty(subtype="FILE_PATH", options={"SKIP_SAVE"})  # type: ignore[valid-type]
 
     @classmethod
@@ -50,9 +51,16 @@ class BakedFaceExport:
         return {"RUNNING_MODAL"}
 
     def execute(self, context: Any) -> OperatorResult:
-        return guarded(self, lambda: self._export(context))
+        return guarded(self, lambda: self._export_selected(context))
 
-    def _export(self, context: Any) -> OperatorResult:
+    def _export_selected(self, context: Any) -> OperatorResult:
+        face = baked_face(context)
+        if face is None or not self.filepath:
+            self.report({"ERROR"}, f"Select a baked face and choose a {self.kinds} file")  # type: ignore[attr-defined]
+            return {"CANCELLED"}
+        return self._export(context, face, Path(bpy.path.abspath(self.filepath)))
+
+    def _export(self, context: Any, face: Any, path: Path) -> OperatorResult:
         raise NotImplementedError
 
 
@@ -62,15 +70,11 @@ class EVOKE_OT_export_timeline(BakedFaceExport, bpy.types.Operator):
     bl_idname = "evoke.export_timeline"
     bl_label = "Export Timeline"
     suffix = ".csv"
+    kinds = ".csv or .json"
 
     filter_glob: StringProperty(default="*.csv;*.json", options={"HIDDEN"})  # type: ignore[valid-type]
 
-    def _export(self, context: Any) -> OperatorResult:
-        face = baked_face(context)
-        if face is None or not self.filepath:
-            self.report({"ERROR"}, "Select a baked face and choose a .csv or .json file")
-            return {"CANCELLED"}
-        path = Path(bpy.path.abspath(self.filepath))
+    def _export(self, context: Any, face: Any, path: Path) -> OperatorResult:
         text = timeline_export.render(baked_rows(face), timeline_export.format_of(path))
         path.write_text(text, encoding="utf-8", newline="")
         self.report({"INFO"}, f"Wrote {face.name}'s baked timeline to {path}")

@@ -33,7 +33,7 @@ from evoke_training import data as D
 from evoke_training import models, report
 from evoke_training import progress as bar
 from evoke_training import protocols as P
-from evoke_training.config import FINGERPRINT, Config, config_diff, parse_config
+from evoke_training.config import CHOICES, FINGERPRINT, Config, config_diff, parse_config
 from evoke_training.fitting import Env, barrier, save_atomic, setup_env
 from evoke_training.fold import fold_epochs, make_fold, train_fold
 from evoke_training.provenance import data_provenance
@@ -87,8 +87,8 @@ def _check(cfg: Config) -> None:
         raise SystemExit(
             f"unknown --protocol {cfg.protocol!r}; choose from {', '.join(P.PROTOCOLS)}"
         )
-    if cfg.final not in ("best-fold", "all", "none"):
-        raise SystemExit("--final must be best-fold, all or none")
+    if cfg.final not in CHOICES["final"]:
+        raise SystemExit(f"--final must be one of {', '.join(CHOICES['final'])}")
     if min(cfg.teacher_epochs, cfg.student_epochs) < 0:
         raise SystemExit("epochs cannot be negative (0: that model is not trained)")
 
