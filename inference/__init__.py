@@ -7,6 +7,7 @@ them into band features, `model` runs the student, `emotion` decides what to sho
 the same chunk by chunk; `predict` and `cli` are the applications.
 """
 
+from .calibration import BaselineChoice
 from .dsp.features import FeatureSettings
 from .emotion.smoothing import SmoothingSettings
 from .emotion.table import EmotionTable
@@ -18,6 +19,7 @@ from .predict import Prediction, PredictOptions, TrialTimeline, predict
 
 __version__ = "0.1.0"
 __all__ = [
+    "BaselineChoice",
     "EmotionTable",
     "EvokeError",
     "EvokeModel",

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .calibration import BaselineChoice, BaselinePlan, plan_baseline
+from .dsp.baseline import BaselineEstimate, estimate_baseline, estimate_pooled
 from .dsp.electrodes import (
     DEAP_EEG_CHANNELS,
     MIN_ELECTRODES,
@@ -14,14 +16,15 @@ from .dsp.electrodes import (
     describe_match,
     match_channels,
 )  # fmt: skip
-from .dsp.features import FLAT_VARIANCE, N_ELECTRODES, FeatureSettings, trial_features
+from .dsp.features import FLAT_VARIANCE, N_ELECTRODES, FeatureSettings
 from .dsp.preprocess import Preprocessor
 from .dsp.rates import check_rate
 from .dsp.resample import resample
+from .dsp.trials import hop_samples, relative_grid, window_features
 from .emotion.smoothing import SmoothingSettings, smooth_offline
 from .emotion.table import EmotionTable
 from .errors import InputError
-from .io.recording import Recording, Trial
+from .io.recording import Marker, Recording, Trial
 from .model.model_file import EvokeModel
 
 MODES = ("discrete", "blend")
@@ -32,6 +35,7 @@ class PredictOptions:
     hop_s: float = 1.0
     mode: str = "discrete"  # "discrete": one emotion at a time; "blend": octant probabilities
     smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
+    baseline: BaselineChoice = field(default_factory=BaselineChoice)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -51,6 +55,7 @@ class TrialTimeline:
     weights: np.ndarray  # (n, 8): one-hot (discrete) or octant probabilities (blend)
     valid: np.ndarray  # (n,) bool
     ratings: tuple[float, ...] = ()
+    onset_s: float = 0.0  # where t = 0 falls, in seconds from the recording's first sample
 
     def records(self, table: EmotionTable) -> list[dict[str, Any]]:
         return [
@@ -119,10 +124,12 @@ class Prepared:
     samples: np.ndarray  # (n, 32) preprocessed (referenced, band-passed), DEAP order
     check: np.ndarray | None  # (n, 32) before referencing and filtering: validity's input
     rate: float
-    trials: tuple[Trial, ...]
+    trials: tuple[Trial, ...]  # at the model's rate; empty for a recording without trials
+    markers: tuple[Marker, ...]  # at the model's rate
     match: ChannelMatch
     present: np.ndarray  # (32,) electrodes with a usable channel
     notes: list[str]
+    source: str
 
 
 def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
@@ -142,10 +149,10 @@ def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
     if abs(recording.rate - settings.rate) > 1e-6:
         notes.append(f"resampled from {recording.rate:g} Hz to {settings.rate:g} Hz")
     eeg, check = _condition(eeg, present, recording.rate, settings.rate, preprocessed, notes)
-    trials = _trials_at_model_rate(recording, settings, eeg.shape[0], notes)
+    trials, markers = _trials_at_model_rate(recording, settings, eeg.shape[0])
     return Prepared(eeg.astype(np.float32, copy=False),
                     None if check is None else check.astype(np.float32), settings.rate, trials,
-                    match, present, notes)  # fmt: skip
+                    markers, match, present, notes, recording.source)  # fmt: skip
 
 
 def _usable_electrodes(
@@ -194,9 +201,9 @@ def _condition(
 
 
 def _trials_at_model_rate(
-    recording: Recording, settings: FeatureSettings, n_out: int, notes: list[str]
-) -> tuple[Trial, ...]:
-    """The recording's trials in model-rate samples; without any, one after a resting baseline."""
+    recording: Recording, settings: FeatureSettings, n_out: int
+) -> tuple[tuple[Trial, ...], tuple[Marker, ...]]:
+    """The recording's trials and markers in samples at the model's rate."""
     ratio = settings.rate / recording.rate
     trials = tuple(
         Trial(
@@ -208,18 +215,8 @@ def _trials_at_model_rate(
         )  # fmt: skip
         for t in recording.trials
     )
-    if trials:
-        return trials
-    onset = round(settings.baseline_s * settings.rate)
-    if n_out < onset + settings.window_samples:
-        raise InputError(
-            f"{recording.source}: {recording.duration_s:.1f} s is too short: need "
-            f"{settings.baseline_s:g} s of baseline and a {settings.window_s:g} s window"
-        )
-    notes.append(
-        f"no trial markers: the first {settings.baseline_s:g} s serve as the resting baseline"
-    )
-    return (Trial(onset, n_out, settings.baseline_s),)
+    markers = tuple(Marker(min(round(m.sample * ratio), n_out), m.label) for m in recording.markers)
+    return trials, markers
 
 
 def _reader_notes(recording: Recording) -> list[str]:
@@ -227,25 +224,57 @@ def _reader_notes(recording: Recording) -> list[str]:
     return [str(n) for n in notes] if isinstance(notes, list | tuple) else []
 
 
-def _trial_stack(
-    prep: Prepared, settings: FeatureSettings
-) -> list[tuple[list[int], np.ndarray, np.ndarray | None]]:
-    """Group trials of equal length into (trial indices, (k, 32, samples), check or None)."""
+def _baselines(
+    prep: Prepared, plan: BaselinePlan, settings: FeatureSettings, reject_z: float
+) -> BaselineEstimate:
+    """The baseline: one pooled over the plan's spans, or one per trial (its own pre-trial
+    seconds; the estimate's leading axis is then the trial)."""
+    present = prep.present
+
+    def span(samples: np.ndarray, a: int, b: int) -> np.ndarray:
+        return samples[a:b, present].T
+
+    if plan.pooled is not None:
+        checks = None if prep.check is None else [span(prep.check, a, b) for a, b in plan.pooled]
+        est = estimate_pooled([span(prep.samples, a, b) for a, b in plan.pooled], settings,
+                              checks=checks, reject_z=reject_z)  # fmt: skip
+        return est
     base = round(settings.baseline_s * prep.rate)
+    starts = np.array([t.onset - base for t in plan.trials])
+    rows = _trial_rows(prep.samples, starts, base, present)
+    check = None if prep.check is None else _trial_rows(prep.check, starts, base, present)
+    return estimate_baseline(rows, settings, check=check, reject_z=reject_z)
+
+
+def _check_pretrial_seconds(
+    prep: Prepared, trials: tuple[Trial, ...], settings: FeatureSettings, model_source: str
+) -> None:
+    base = round(settings.baseline_s * prep.rate)
+    short = [k for k, t in enumerate(trials) if t.onset < base]
+    if short:
+        k = short[0]
+        raise InputError(
+            f"{prep.source}: trial {trials[k].number or k + 1} has "
+            f"{trials[k].onset / prep.rate:g} s before it, but {model_source} needs a "
+            f"{settings.baseline_s:g} s baseline"
+        )
+
+
+def _same_length(trials: tuple[Trial, ...]) -> list[list[int]]:
+    """Trial indices grouped by length: each group's windows are computed at once."""
     groups: dict[int, list[int]] = {}
-    for k, t in enumerate(prep.trials):
+    for k, t in enumerate(trials):
         groups.setdefault(t.stop - t.onset, []).append(k)
-    stacks = []
-    for length, ks in groups.items():
-        starts = np.array([prep.trials[k].onset - base for k in ks])
-        if starts.min() < 0:
-            raise InputError(
-                f"trial {ks[int(starts.argmin())] + 1} has less than {settings.baseline_s:g} s before it"
-            )
-        span = base + length
-        check = None if prep.check is None else _rows(prep.check, starts, span).transpose(0, 2, 1)
-        stacks.append((ks, _rows(prep.samples, starts, span).transpose(0, 2, 1), check))
-    return stacks
+    return list(groups.values())
+
+
+def _trial_rows(
+    samples: np.ndarray, starts: np.ndarray, length: int, present: np.ndarray
+) -> np.ndarray:
+    """(trials, present electrodes, length) from each start: a view unless electrodes are
+    missing (then only those present are copied)."""
+    rows = _rows(samples, starts, length).transpose(0, 2, 1)
+    return rows if present.all() else rows[:, present]
 
 
 def _rows(samples: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
@@ -268,23 +297,28 @@ def predict(
     """Run the whole runtime over a recording: features, student, smoothing, emotions."""
     options = options or PredictOptions()
     settings = model.features
+    hop_samples(options.hop_s, settings.rate)
     prep = prepare(recording, settings)
-    base = round(settings.baseline_s * prep.rate)
-    short = [k for k, t in enumerate(prep.trials) if t.onset < base]
-    if short:
-        k = short[0]
-        raise InputError(
-            f"{recording.source}: trial {prep.trials[k].number or k + 1} has "
-            f"{prep.trials[k].onset / prep.rate:g} s before it, but {model.source} needs a "
-            f"{settings.baseline_s:g} s baseline"
-        )
-    timelines: list[TrialTimeline | None] = [None] * len(prep.trials)
-    skipped = total = 0
+    plan = plan_baseline(options.baseline, prep.trials, prep.markers, len(prep.samples),
+                         settings, recording.source)  # fmt: skip
+    if plan.pooled is None:
+        _check_pretrial_seconds(prep, plan.trials, settings, model.source)
+    baseline = _baselines(prep, plan, settings, options.baseline.reject_z)
     notes = prep.notes
-    for ks, eeg, check in _trial_stack(prep, settings):
-        grid, valid, times = trial_features(
-            eeg, settings, hop_s=options.hop_s, present=prep.present, check=check
-        )
+    notes.append(_baseline_note(plan, baseline))
+    timelines: list[TrialTimeline | None] = [None] * len(plan.trials)
+    skipped = total = 0
+    for ks in _same_length(plan.trials):
+        starts = np.array([plan.trials[k].onset for k in ks])
+        length = plan.trials[ks[0]].stop - plan.trials[ks[0]].onset
+        body = _trial_rows(prep.samples, starts, length, prep.present)
+        check = None
+        if prep.check is not None:
+            check = _trial_rows(prep.check, starts, length, prep.present)
+        feats, valid, first = window_features(body, settings, hop_s=options.hop_s, check=check)
+        est = baseline if plan.pooled is not None else _subset(baseline, ks)
+        grid, valid = relative_grid(feats, valid, est, prep.present)
+        times = first / settings.rate
         n_trials, n_win = valid.shape
         raw = model.probabilities(grid.reshape(n_trials * n_win, *grid.shape[2:])).reshape(
             n_trials, n_win, 3
@@ -295,8 +329,9 @@ def predict(
         for j, k in enumerate(ks):  # per trial: a handful of recursions over that trial's timeline
             sm = smooth_offline(raw[j], valid[j], options.hop_s, options.smoothing)
             weights = sm.weights if options.mode == "blend" else np.eye(8)[sm.emotion]
+            trial = plan.trials[k]
             timelines[k] = TrialTimeline(
-                prep.trials[k].number or k + 1,
+                trial.number or k + 1,
                 times,
                 raw[j],
                 sm.probs,
@@ -304,11 +339,16 @@ def predict(
                 sm.confidence,
                 weights,
                 valid[j],
-                prep.trials[k].ratings,
+                trial.ratings,
+                trial.onset / prep.rate,
             )
     if total == 0:
         raise InputError(
             f"{recording.source}: too short for even one {settings.window_s:g} s window after the baseline"
+        )
+    if not baseline.ok.any():
+        raise InputError(
+            f"{recording.source}: no usable baseline: {_baseline_note(plan, baseline)}"
         )
     if skipped == total:
         raise InputError(
@@ -316,8 +356,28 @@ def predict(
         )
     if skipped:
         notes.append(
-            f"{skipped} of {total} windows skipped (NaN/Inf samples or a flat electrode); "
-            "the emotion holds its last valid state there"
+            f"{skipped} of {total} windows skipped (NaN/Inf samples, a flat electrode or an "
+            "unusable baseline); the emotion holds its last valid state there"
         )
     done = [t for t in timelines if t is not None]
     return Prediction(recording.source, done, prep.match, notes, model.describe())
+
+
+def _subset(est: BaselineEstimate, index: list[int]) -> BaselineEstimate:
+    at = np.array(index, dtype=np.intp)
+    return BaselineEstimate(
+        est.de[at], est.ok[at], est.windows[at], est.invalid[at], est.outliers[at]
+    )
+
+
+def _baseline_note(plan: BaselinePlan, est: BaselineEstimate) -> str:
+    if plan.pooled is not None:
+        return f"baseline: {plan.what}, {est.describe()}"
+    bad = int((~est.ok).sum())
+    rejected = int((est.invalid + est.outliers).sum())
+    parts = [f"baseline: {plan.what}"]
+    if rejected:
+        parts.append(f"{rejected} of {int(est.windows.sum())} baseline windows rejected")
+    if bad:
+        parts.append(f"{bad} of {len(est.ok)} trials without a usable baseline")
+    return "; ".join(parts)

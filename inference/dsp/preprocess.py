@@ -40,6 +40,18 @@ _RESAMPLE_ROWS = 64
 _RESAMPLE_KEPT = 128
 
 
+def local_product(matrix: np.ndarray, block: np.ndarray) -> np.ndarray:
+    """matrix @ block, where a NaN/Inf input spoils only the outputs whose filter taps reach it
+    (a plain product spreads it to every output of the block: NaN * 0 is NaN)."""
+    finite = np.isfinite(block)
+    if finite.all():
+        return matrix @ block
+    out = matrix @ np.where(finite, block, 0.0)
+    reached = (matrix != 0).astype(np.float64) @ (~finite).astype(np.float64)
+    out[reached > 0] = np.nan
+    return out
+
+
 class StreamResampler:
     """`inference.resample.resample` as a stream: history carried between chunks.
 
@@ -103,8 +115,8 @@ class StreamResampler:
             span = self._base(j0 + b - 1) - self._base(j0) + self.taps
             first_input = self._base(j0) - (self.taps - 1) - self._start
             matrix = self._block(j0 % self.up)[:b, :span]
-            out[j0 - self._next : j0 - self._next + b] = (
-                matrix @ buffer[first_input : first_input + span]
+            out[j0 - self._next : j0 - self._next + b] = local_product(
+                matrix, buffer[first_input : first_input + span]
             )
         self._next = end
         keep_from = self._base(end) - (self.taps - 1)
@@ -157,7 +169,9 @@ class StreamFIR:
         out = np.empty(x.shape)
         for s in range(0, x.shape[0], _BLOCK):  # blocks of outputs, not samples
             b = min(_BLOCK, x.shape[0] - s)
-            out[s : s + b] = self.toeplitz[:b, : b + taps - 1] @ ext[s : s + b + taps - 1]
+            out[s : s + b] = local_product(
+                self.toeplitz[:b, : b + taps - 1], ext[s : s + b + taps - 1]
+            )
         self._history = ext[ext.shape[0] - (taps - 1) :]
         return out
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .baseline import REJECT_Z, BaselineEstimate, estimate_baseline
 from .features import (
     N_ELECTRODES,
     FeatureSettings,
-    band_features,
     band_rows,
-    baseline_signal,
     grid_cells,
     to_grid,
     window_validity,
@@ -89,15 +88,25 @@ class StreamingFeatures:
         self.windows_done = 0
         self.last_nonfinite = np.zeros(0, bool)  # per window of the last push: NaN/Inf seen
 
-    def set_baseline(self, rest: np.ndarray) -> None:
-        """Rest recording, (baseline_s * rate, 32) samples: averaged into one window, like DEAP."""
+    def set_baseline(
+        self, rest: np.ndarray, check: np.ndarray | None = None, *, reject_z: float = REJECT_Z
+    ) -> BaselineEstimate:
+        """Rest recording, (samples, 32), at least the model's baseline_s: the robust baseline
+        estimate of `inference.dsp.baseline` (DEAP's own on exactly 3 s). check: the same
+        samples before re-referencing and filtering, for validity."""
         need = self.n * self.settings.baseline_segments
         rest = np.asarray(rest, dtype=np.float32)
-        if rest.shape != (need, N_ELECTRODES):
-            raise ValueError(f"baseline must be ({need}, {N_ELECTRODES}) samples, got {rest.shape}")
-        base = baseline_signal(rest.T[self.present], self.settings)  # (channels, n)
-        self._baseline_ok = bool(window_validity(base))
-        self._baseline_de = band_features(base, self.settings)
+        if rest.ndim != 2 or rest.shape[1] != N_ELECTRODES or rest.shape[0] < need:
+            raise ValueError(
+                f"baseline must be (>= {need}, {N_ELECTRODES}) samples, got {rest.shape}"
+            )
+        raw = None if check is None else np.asarray(check, np.float32).T[self.present]
+        estimate = estimate_baseline(
+            rest.T[self.present], self.settings, check=raw, reject_z=reject_z
+        )
+        self._baseline_ok = bool(estimate.ok)
+        self._baseline_de = estimate.de
+        return estimate
 
     def push(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Append (k, 32) samples; return (grid (w, bands, 9, 9), valid (w,)) of completed windows."""

@@ -12,9 +12,11 @@ carrying its state across chunks so that splitting the input differently never c
 3. `Preprocessor`: resampling to 128 Hz, common average reference over the matched electrodes,
    the 4-45 Hz band-pass, aligned to signal time: the same object a recording goes through
    offline (`inference.preprocess`), so a file and its replay give the same windows.
-4. Calibration: the first `calibration_s` seconds of the stream become the resting baseline
-   (its last `baseline_s` = 3 s, averaged per second as in DEAP; `StreamingFeatures.set_baseline`),
-   as the first 3 s of a recording without trials do offline. `recalibrate()` collects a new one.
+4. Calibration: the first `calibration_s` seconds of the stream (default 30) become the resting
+   baseline, estimated robustly (`inference.dsp.baseline`: DEAP's statistic over every 3 s of
+   accepted windows, blinks and other amplitude outliers rejected, the median kept), as the first
+   seconds of a recording without trials are offline. `recalibrate()` collects a new one;
+   `calibration_progress` says how far it is.
 5. `StreamingFeatures.push` -> `model.probabilities` (all windows of a chunk in one batch) ->
    `StreamingSmoother.update` per window.
 
@@ -40,8 +42,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..calibration import CALIBRATION_S, MAX_CALIBRATION_S
+from ..dsp.baseline import REJECT_Z
 from ..dsp.electrodes import DEAP_EEG_CHANNELS, match_channels
-from ..dsp.features import N_ELECTRODES, window_validity
+from ..dsp.features import N_ELECTRODES
 from ..dsp.preprocess import Preprocessor
 from ..dsp.rates import check_rate
 from ..dsp.streaming import StreamingFeatures
@@ -81,6 +85,7 @@ class LiveStats:
     typical_step_uv: float = float("nan")  # typical sample step of the calibration, microvolts
     calibrated: bool = False
     baseline_valid: bool = False  # False: the calibration itself had NaN or a flat electrode
+    baseline_note: str = ""  # how many calibration windows the baseline used and rejected
     latency_ms: float = float("nan")  # the last push, entry to return
     recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_RING))
 
@@ -118,8 +123,9 @@ class LiveProcessor:
         rate: float,
         hop_s: float = 0.25,
         smoothing: SmoothingSettings | None = None,
-        calibration_s: float = 3.0,
+        calibration_s: float = CALIBRATION_S,
         *,
+        reject_z: float = REJECT_Z,
         common_average: bool = True,
         bandpass: bool = True,
         source: str = "live stream",
@@ -149,10 +155,16 @@ class LiveProcessor:
             raise ValueError(f"hop {hop_s} s is not a whole number of samples at 128 Hz")
         self.baseline_samples = self.settings.window_samples * self.settings.baseline_segments
         self.calibration_samples = round(calibration_s * self.settings.rate)
-        if self.calibration_samples < self.baseline_samples:
+        if (
+            not self.baseline_samples
+            <= self.calibration_samples
+            <= MAX_CALIBRATION_S * self.settings.rate
+        ):
             raise ValueError(
-                f"calibration_s must be at least the model's baseline ({self.settings.baseline_s:g} s)"
+                f"calibration must be {self.settings.baseline_s:g}-{MAX_CALIBRATION_S:g} s "
+                "(at least the model's baseline)"
             )
+        self.reject_z = reject_z
         self.preprocessor = Preprocessor(
             self.rate,
             self.settings.rate,
@@ -178,6 +190,13 @@ class LiveProcessor:
         self.stats.calibrated = False
         self.stats.baseline_valid = False
         self._restart_windows()
+
+    @property
+    def calibration_progress(self) -> float:
+        """0..1: how much of the calibration has been collected (1 once calibrated)."""
+        if self.stats.calibrated:
+            return 1.0
+        return self._collected / self.calibration_samples
 
     def reset_stream(self) -> None:
         """Forget the signal history after a dropout; keeps the calibration (and the smoother)."""
@@ -247,8 +266,8 @@ class LiveProcessor:
         self._collected += take
         if self._collected < self.calibration_samples:
             return raw[:0], y[:0]
-        rest = np.concatenate(self._calibration)[-self.baseline_samples :]
-        rest_raw = np.concatenate(self._calibration_raw)[-self.baseline_samples :]
+        rest = np.concatenate(self._calibration)
+        rest_raw = np.concatenate(self._calibration_raw)
         if self.guess_unit:  # every stage is linear: scaling now equals scaling the input
             factor, unit = guess_scale(rest_raw)
             self.stats.unit_note = guess_note(unit, typical_step(rest_raw))
@@ -257,20 +276,16 @@ class LiveProcessor:
             y, raw = y * factor, raw * factor
             self.guess_unit = False
         self.stats.typical_step_uv = typical_step(rest_raw)
-        full = np.zeros((self.baseline_samples, N_ELECTRODES))
-        full[:, self.present] = rest
-        self.features.set_baseline(full)
-        self.stats.baseline_valid = self._segments_valid(rest) and self._segments_valid(rest_raw)
+        full = np.zeros((len(rest), N_ELECTRODES))
+        full_raw = np.zeros((len(rest), N_ELECTRODES))
+        full[:, self.present], full_raw[:, self.present] = rest, rest_raw
+        estimate = self.features.set_baseline(full, full_raw, reject_z=self.reject_z)
+        self.stats.baseline_valid = bool(estimate.ok)
+        self.stats.baseline_note = estimate.describe()
         self.stats.calibrated = True
         self._calibration, self._calibration_raw = [], []
         self._origin = self._produced - (y.shape[0] - take)
         return raw[take:], y[take:]
-
-    def _segments_valid(self, x: np.ndarray) -> bool:
-        """(segments * n, ch) -> True when every 1 s segment is finite and lively everywhere."""
-        n = self.settings.window_samples
-        segments = x.T.reshape(x.shape[1], -1, n).transpose(1, 0, 2)
-        return bool(window_validity(segments).all())
 
     def _times(self, ends: np.ndarray) -> np.ndarray:
         """Model-rate sample indices -> input-clock time of the signal those samples show.

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from inference.dsp.features import FeatureSettings, trial_features
+from inference.dsp.features import FeatureSettings
+from inference.dsp.trials import trial_features
 from inference.model.model_file import load_model
 
 DEAP_SUBJECTS = 32

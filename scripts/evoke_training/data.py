@@ -1,6 +1,6 @@
 """DEAP folder -> labelled 1 s windows for training, through the runtime's own feature code.
 
-Features come from inference.dsp.features.trial_features (the function the add-on runs), labels from
+Features come from inference.dsp.trials.trial_features (the function the add-on runs), labels from
 inference.emotion.labels.vad_bits, so a trained model sees exactly what it will see in Blender. Features
 are cached per subject as .npz; the cache key covers the FeatureSettings, the hop and the source
 file's name, size and mtime, so a changed file or setting recomputes and nothing else does.
@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from inference.deap import SUBJECT_FILE
-from inference.dsp.features import N_ELECTRODES, FeatureSettings, trial_features
+from inference.dsp.features import N_ELECTRODES, FeatureSettings
+from inference.dsp.trials import trial_features
 from inference.emotion.labels import vad_bits
 from inference.errors import InputError
 

@@ -7,8 +7,9 @@ import pytest
 from scipy import signal
 
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS, GRID_LAYOUT
-from inference.dsp.features import FeatureSettings, band_features, to_grid, trial_features
+from inference.dsp.features import FeatureSettings, band_features, to_grid
 from inference.dsp.filters import butter_bandpass
+from inference.dsp.trials import trial_features
 
 SETTINGS = FeatureSettings()
 TOL = 1e-4  # the bound on |ours - scipy| for DE values

@@ -9,7 +9,7 @@ import pytest
 from evoke_tools.artefacts import ARTEFACTS, add_artefact, artefact_shares, raw_trials
 from scipy.signal import lfilter
 
-from inference import PredictOptions, Recording, load_model, predict
+from inference import BaselineChoice, PredictOptions, Recording, load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.dsp.preprocess import Preprocessor, StreamFIR, bandpass_fir
 from inference.errors import InputError
@@ -53,8 +53,11 @@ def test_a_recording_whole_and_streamed_give_the_same_windows() -> None:
     x = add_artefact(x, "all", rate, np.random.default_rng(1))
     model = load_model()
     rec = Recording(x, DEAP_EEG_CHANNELS, rate, "raw", (), {"unit": "uV"})
-    offline = predict(rec, model, PredictOptions(hop_s=0.25, mode="blend")).timelines[0]
-    live = LiveProcessor(model, DEAP_EEG_CHANNELS, rate, hop_s=0.25)
+    # a 10 s calibration both ways: the robust baseline, outlier rejection included
+    first_10s = BaselineChoice("first", seconds=10.0)
+    options = PredictOptions(hop_s=0.25, mode="blend", baseline=first_10s)
+    offline = predict(rec, model, options).timelines[0]
+    live = LiveProcessor(model, DEAP_EEG_CHANNELS, rate, hop_s=0.25, calibration_s=10.0)
     rng = np.random.default_rng(2)
     cuts = np.cumsum(rng.integers(1, 90, size=len(x)))
     updates = [u for chunk in np.split(x, cuts[cuts < len(x)]) for u in live.push(chunk)]
@@ -64,9 +67,11 @@ def test_a_recording_whole_and_streamed_give_the_same_windows() -> None:
     assert np.abs(raw_live - offline.raw_probs[:n]).max() < 1e-4
     assert np.abs(np.array([u.probs for u in updates]) - offline.probs[:n]).max() < 1e-4
     assert [u.emotion for u in updates] == offline.emotion[:n].tolist()
-    # on the signal's clock: live t is the window's last sample, offline t its start after 3 s
+    # on the signal's clock: live t is the window's last sample, offline t its start after the
+    # calibration (onset_s)
     live_t = np.array([u.t for u in updates])
-    np.testing.assert_allclose(live_t, offline.t[:n] + 3.0 + 127 / 128, atol=1e-6)
+    assert offline.onset_s == 10.0
+    np.testing.assert_allclose(live_t, offline.t[:n] + 10.0 + 127 / 128, atol=1e-6)
 
 
 def test_amplifier_artefacts_change_fewer_than_a_tenth_of_the_emotions() -> None:
@@ -103,3 +108,19 @@ def test_implausible_rates_are_refused_before_anything_is_built(rate: float) -> 
     object.__setattr__(rec, "rate", rate)
     with pytest.raises(InputError, match="sampling rate"):
         predict(rec, load_model())
+
+
+@pytest.mark.parametrize("rate", [128.0, 512.0, 250.0])
+def test_a_nan_spoils_only_the_outputs_whose_taps_reach_it(rate: float) -> None:
+    """A one-sample glitch is lost for the band-pass's (and resampler's) reach around it, not
+    for the whole block a matrix product computes at once (NaN * 0 is NaN)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((round(rate * 8), 3))
+    at = round(rate * 4)
+    x[at, 1] = np.nan
+    raw, y = Preprocessor(rate, 128.0, 3).process(x)
+    bad = np.flatnonzero(~np.isfinite(y).all(axis=1)) / 128.0
+    reach = 0.375 + (0.0 if rate == 128.0 else 0.2)  # the FIR's half length (+ the resampler's)
+    assert bad.size > 0 and bad.min() >= 4.0 - reach and bad.max() <= 4.0 + reach
+    assert np.isfinite(y[: round(128 * (4.0 - reach)) - 1]).all()
+    assert np.isfinite(y[round(128 * (4.0 + reach)) + 1 :]).all()

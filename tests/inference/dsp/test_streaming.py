@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.dsp.features import FeatureSettings, trial_features
+from inference.dsp.features import FeatureSettings
 from inference.dsp.streaming import StreamingFeatures
+from inference.dsp.trials import trial_features
 
 SETTINGS = FeatureSettings()
 

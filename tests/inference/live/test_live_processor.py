@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from inference import EvokeModel, load_model
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
-from inference.dsp.features import trial_features
 from inference.dsp.preprocess import StreamFIR, StreamResampler, bandpass_fir
 from inference.dsp.resample import resample
+from inference.dsp.trials import trial_features
 from inference.errors import InputError
 from inference.io.deap_files import read_recording
 from inference.live.processor import LiveProcessor
@@ -22,6 +24,11 @@ EPOC = ("AF3", "F7", "F3", "FC5", "T7", "P7", "O1", "O2", "P8", "T8", "FC6", "F4
 @pytest.fixture(scope="module")
 def model() -> EvokeModel:
     return load_model()
+
+
+def _live(model: EvokeModel, labels: Sequence[str], rate: float, **kwargs: Any) -> LiveProcessor:
+    """A processor with a 3 s calibration (DEAP's own baseline length): the test signals are short."""
+    return LiveProcessor(model, labels, rate, calibration_s=3.0, **kwargs)
 
 
 def _chunks(x: np.ndarray, rng: np.random.Generator, high: int = 40) -> list[np.ndarray]:
@@ -68,7 +75,7 @@ def test_live_features_equal_offline_trial_features(
 ) -> None:
     rec = read_recording(deap_two_trials, trial=1)
     eeg = rec.samples[:, :32]  # 128 Hz, DEAP order: no resampling
-    live = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0, common_average=False, bandpass=False)
+    live = _live(model, DEAP_EEG_CHANNELS, 128.0, common_average=False, bandpass=False)
     rng = np.random.default_rng(2)
     grids, valids = [], []
     for chunk in _chunks(eeg[: 384 + 128 * 20], rng, high=100):
@@ -88,9 +95,9 @@ def test_random_chunks_equal_one_big_push(model: EvokeModel) -> None:
     x = _noise(rng, round(rate * seconds), len(labels)) + rng.uniform(-50, 50, len(labels))
     stamps = 500.0 + np.arange(len(x)) / rate
 
-    one = LiveProcessor(model, labels, rate)
+    one = _live(model, labels, rate)
     big = one.push(x, stamps)
-    many = LiveProcessor(model, labels, rate)
+    many = _live(model, labels, rate)
     small = []
     start = 0
     for chunk in _chunks(x, rng, high=30):
@@ -117,7 +124,7 @@ def test_nan_chunk_is_skipped_and_processing_continues(model: EvokeModel) -> Non
     rng = np.random.default_rng(4)
     x = _noise(rng, 128 * 12, 32)
     x[128 * 6 : 128 * 6 + 10, 5] = np.nan
-    live = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0)
+    live = _live(model, DEAP_EEG_CHANNELS, 128.0)
     updates = []
     for chunk in np.array_split(x, 48):
         updates += live.push(chunk)
@@ -132,14 +139,14 @@ def test_flat_channel_is_skipped_even_with_common_average(model: EvokeModel) -> 
     rng = np.random.default_rng(5)
     x = _noise(rng, 128 * 8, 32)
     x[128 * 5 :, 3] = 12.0  # the electrode goes flat after the calibration
-    live = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0)
+    live = _live(model, DEAP_EEG_CHANNELS, 128.0)
     updates = live.push(x)
     assert not updates[-1].valid and live.stats.windows_skipped > 0 and updates[0].valid
 
 
 def test_epoc_layout_and_reset_stream(model: EvokeModel) -> None:
     rng = np.random.default_rng(6)
-    live = LiveProcessor(model, EPOC, 128.0, hop_s=0.5)
+    live = _live(model, EPOC, 128.0, hop_s=0.5)
     assert len(live.stats.missing) == 18 and set(live.stats.matched) == set(EPOC)
     first = live.push(_noise(rng, 128 * 6, 14))  # 3 s calibration, then 2.625 s have an output
     assert live.stats.calibrated and len(first) == 4 and all(u.valid for u in first)
@@ -157,7 +164,7 @@ def test_muse_is_refused_clearly(model: EvokeModel) -> None:
 
 
 def test_wrong_chunk_shape_is_refused(model: EvokeModel) -> None:
-    live = LiveProcessor(model, EPOC, 128.0)
+    live = _live(model, EPOC, 128.0)
     with pytest.raises(InputError, match=r"expected \(samples, 14\)"):
         live.push(np.zeros((4, 13)))
 
@@ -167,8 +174,8 @@ def test_a_volts_stream_is_guessed_and_drives_like_microvolts(model: EvokeModel)
     same signal in microvolts, and says how its unit was found."""
     rng = np.random.default_rng(8)
     x = _noise(rng, 128 * 10, 32) + rng.uniform(-3000, 3000, 32)
-    micro = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0).push(x)
-    guessed = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0, unit_scale=None)
+    micro = _live(model, DEAP_EEG_CHANNELS, 128.0).push(x)
+    guessed = _live(model, DEAP_EEG_CHANNELS, 128.0, unit_scale=None)
     volts = guessed.push(x * 1e-6)
     assert "read as V" in guessed.stats.unit_note and len(volts) == len(micro) > 5
     assert all(v.valid for v in volts)
@@ -178,22 +185,20 @@ def test_a_volts_stream_is_guessed_and_drives_like_microvolts(model: EvokeModel)
 def test_skipped_windows_say_why(model: EvokeModel) -> None:
     rng = np.random.default_rng(9)
     x = _noise(rng, 128 * 8, 32)
-    wrong = LiveProcessor(
-        model, DEAP_EEG_CHANNELS, 128.0, unit_scale=1.0
-    )  # "microvolts", but volts
+    wrong = _live(model, DEAP_EEG_CHANNELS, 128.0, unit_scale=1.0)  # "microvolts", but volts
     wrong.push(x * 1e-6)
     assert wrong.stats.windows_skipped == wrong.stats.windows > 0
     assert "look like volts" in wrong.stats.skip_reason()
     nan = x.copy()
     nan[128 * 4 :, 2] = np.nan
-    lost = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0)
+    lost = _live(model, DEAP_EEG_CHANNELS, 128.0)
     lost.push(nan)
     assert lost.stats.skipped_nonfinite > 0 and "NaN" in lost.stats.skip_reason()
     flat = x.copy()
     flat[128 * 4 :, 2] = 7.0
-    dead = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0)
+    dead = _live(model, DEAP_EEG_CHANNELS, 128.0)
     dead.push(flat)
     assert dead.stats.skipped_flat > 0 and "flat" in dead.stats.skip_reason()
-    fine = LiveProcessor(model, DEAP_EEG_CHANNELS, 128.0)
+    fine = _live(model, DEAP_EEG_CHANNELS, 128.0)
     fine.push(x)
     assert fine.stats.windows > 0 and fine.stats.skip_reason() == ""

@@ -13,7 +13,7 @@ import pylsl
 from evoke_tools.artefacts import add_artefact, raw_trials
 from evoke_tools.writers import start_player_lsl, write_fif
 
-from inference import PredictOptions, Recording, load_model, predict
+from inference import BaselineChoice, PredictOptions, Recording, load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.io.formats import read_recording
 from inference.live.processor import LiveProcessor
@@ -56,7 +56,8 @@ def test_playerlsl_in_volts_gives_what_the_file_gives_offline(tmp_path: Path) ->
     assert scale == 1e6 and "description" in note  # MNE-LSL writes "0": volts
 
     model = load_model()
-    live = LiveProcessor(model, described.labels, described.rate, hop_s=0.25, unit_scale=scale)
+    live = LiveProcessor(model, described.labels, described.rate, hop_s=0.25, unit_scale=scale,
+                         calibration_s=5.0)  # fmt: skip
     updates = [u for chunk in chunks for u in live.push(chunk)]
     assert len(updates) >= 30 and all(u.valid for u in updates)
 
@@ -73,7 +74,7 @@ def test_playerlsl_in_volts_gives_what_the_file_gives_offline(tmp_path: Path) ->
     offline = predict(
         Recording(span, whole.channels, whole.rate, str(path), (), dict(whole.meta)),
         model,
-        PredictOptions(hop_s=0.25, mode="blend"),
+        PredictOptions(hop_s=0.25, mode="blend", baseline=BaselineChoice("first", seconds=5.0)),
     ).timelines[0]
     n = len(updates)
     assert np.abs(np.array([u.raw for u in updates]) - offline.raw_probs[:n]).max() < 1e-4

@@ -22,7 +22,7 @@ from evoke_tools.paths import LOOPBACK_CONFIG as CONFIG
 from evoke_tools.paths import ROOT
 
 from inference.dsp.electrodes import DEAP_ALL_CHANNELS
-from inference.dsp.features import trial_features
+from inference.dsp.trials import trial_features
 from inference.io.formats import read_recording
 from inference.live.player import play, playback_samples
 from inference.live.processor import LiveProcessor
@@ -143,7 +143,9 @@ def test_live_features_over_lsl_equal_offline_features(
     proc = outlets.start(deap_two_trials, name, "--loop", "--speed", "4", "--max-seconds", "20")
     model = load_model()
     # DEAP files are already re-referenced and band-passed: the offline definition uses them as is
-    live = LiveProcessor(model, DEAP_ALL_CHANNELS, RATE, common_average=False, bandpass=False)
+    # a 3 s calibration: DEAP's own baseline, which trial_features takes before each trial
+    live = LiveProcessor(model, DEAP_ALL_CHANNELS, RATE, calibration_s=3.0, common_average=False,
+                         bandpass=False)  # fmt: skip
     inlet = None
     try:
         inlet = pylsl.StreamInlet(_resolve(name), recover=True)
