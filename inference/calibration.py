@@ -112,8 +112,23 @@ def plan_baseline(
         raise InputError(
             f"{source}: the baseline span {what} is longer than {MAX_CALIBRATION_S:g} s"
         )
+    _outside_trials((start, stop), what, trials, rate, source)
     timeline = trials or (Trial(0, n_samples, 0.0),)
     return BaselinePlan(timeline, ((start, stop),), what)
+
+
+def _outside_trials(
+    span: tuple[int, int], what: str, trials: tuple[Trial, ...], rate: float, source: str
+) -> None:
+    """A baseline is rest: refuse a span that overlaps a trial (DEAP's files are trials back to
+    back, so their 'first seconds' are a stimulus)."""
+    for k, t in enumerate(trials):
+        if span[0] < t.stop and t.onset < span[1]:
+            raise InputError(
+                f"{source}: the baseline {what} overlaps trial {t.number or k + 1} "
+                f"({t.onset / rate:.1f}-{t.stop / rate:.1f} s): a baseline must be rest (for "
+                "DEAP's files use each trial's own seconds, or --session-baseline)"
+            )
 
 
 def _first_seconds(
@@ -143,6 +158,7 @@ def _first_seconds(
             )
         what = f"the first {seconds:g} s (the recording is too short for {choice.seconds:g} s)"
     span = (0, round(seconds * rate))
+    _outside_trials(span, what, trials, rate, source)
     timeline = trials or (Trial(span[1], n_samples, 0.0),)
     return BaselinePlan(timeline, (span,), what)
 

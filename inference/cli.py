@@ -10,9 +10,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .calibration import CALIBRATION_S, MAX_CALIBRATION_S, BaselineChoice
+from .dsp.baseline import REJECT_Z
 from .dsp.montages import MONTAGES
 from .dsp.rates import MAX_RATE_HZ, MIN_RATE_HZ
-from .emotion.smoothing import SmoothingSettings
+from .emotion.smoothing import METHODS, SmoothingSettings
 from .emotion.table import EmotionTable
 from .emotion.timeline_export import to_csv, to_json
 from .errors import EvokeError
@@ -48,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser("predict", help="print the emotion timeline of a recording")
     _recording_arguments(pr)
+    _baseline_arguments(pr)
     _decoding_arguments(pr)
     out = pr.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print a JSON list of windows")
@@ -98,6 +101,62 @@ def _recording_arguments(pr: argparse.ArgumentParser) -> None:
     )
 
 
+def _baseline_arguments(pr: argparse.ArgumentParser) -> None:
+    """Which seconds are the person at rest (inference.calibration)."""
+    group = pr.add_argument_group(
+        "baseline",
+        "the resting span every window is compared with; default: DEAP's 3 s before each "
+        f"trial, or the first {CALIBRATION_S:g} s of a recording without trials",
+    )
+    where = group.add_mutually_exclusive_group()
+    where.add_argument(
+        "--calibration",
+        type=_number(1, MAX_CALIBRATION_S),
+        metavar="SECONDS",
+        help="the first SECONDS of the recording are rest (the timeline starts after them)",
+    )
+    where.add_argument(
+        "--calibration-span",
+        nargs=2,
+        type=_number(0, 1e7),
+        metavar=("FROM", "TO"),
+        help="seconds FROM..TO of the recording are rest",
+    )
+    where.add_argument(
+        "--calibration-markers",
+        nargs=2,
+        type=int,
+        metavar=("FIRST", "LAST"),
+        help="the span between two markers (numbers as --markers lists them) is rest",
+    )
+    where.add_argument(
+        "--session-baseline",
+        action="store_true",
+        help="one baseline for all trials, from their pre-trial seconds pooled (as a live "
+        "session's one calibration)",
+    )
+    group.add_argument(
+        "--outlier-z",
+        type=_number(0, 100),
+        default=REJECT_Z,
+        help=f"reject rest windows whose amplitude is this many robust SDs above the median "
+        f"(blinks, movement); 0 = keep all (default {REJECT_Z:g})",
+    )
+
+
+def _baseline_choice(args: argparse.Namespace) -> BaselineChoice:
+    z = args.outlier_z
+    if args.calibration is not None:
+        return BaselineChoice("first", seconds=args.calibration, reject_z=z)
+    if args.calibration_span is not None:
+        return BaselineChoice("span", span_s=tuple(args.calibration_span), reject_z=z)
+    if args.calibration_markers is not None:
+        return BaselineChoice("markers", markers=tuple(args.calibration_markers), reject_z=z)
+    if args.session_baseline:
+        return BaselineChoice("session", reject_z=z)
+    return BaselineChoice(reject_z=z)
+
+
 def _decoding_arguments(pr: argparse.ArgumentParser) -> None:
     """The model, the windows and the decoder's smoothing."""
     pr.add_argument("--model", help="model file (.npz); default: the bundled model")
@@ -108,19 +167,52 @@ def _decoding_arguments(pr: argparse.ArgumentParser) -> None:
         help="seconds between windows (default 1.0; a whole number of samples at 128 Hz)",
     )
     pr.add_argument("--mode", choices=MODES, default="discrete")
-    pr.add_argument(
-        "--tau", type=_number(0, 3600), default=1.0, help="EMA time constant in s (0 = off)"
+    pr.add_argument("--emotions", help="emotion table JSON (default: the model's)")
+    d = SmoothingSettings()  # the defaults' one home
+    sm = pr.add_argument_group("smoothing", "how the shown emotion follows the windows")
+    sm.add_argument(
+        "--smoother",
+        choices=METHODS,
+        default=d.method,
+        help=f"hmm: a Bayesian filter over the eight emotions; ema: moving average, hysteresis "
+        f"and dwell (default {d.method})",
     )
-    pr.add_argument(
+    sm.add_argument(
+        "--switch",
+        type=_number(0.1, 3600),
+        default=d.switch_s,
+        help=f"hmm: expected seconds between changes of emotion (default {d.switch_s:g})",
+    )
+    sm.add_argument(
+        "--evidence",
+        type=_number(0.01, 100),
+        default=d.evidence,
+        help=f"hmm: windows' worth of belief per second (default {d.evidence:g})",
+    )
+    sm.add_argument(
+        "--confidence",
+        type=_number(0.5, 1, low_open=True, high_open=True),
+        default=d.confidence,
+        help=f"hmm: how sure the filter must be before a new emotion shows (default {d.confidence:g})",
+    )
+    sm.add_argument(
+        "--tau",
+        type=_number(0, 3600),
+        default=d.tau_s,
+        help=f"ema: time constant in s, 0 = off (default {d.tau_s:g})",
+    )
+    sm.add_argument(
         "--hysteresis",
         type=_number(0, 0.5, high_open=True),
-        default=0.1,
-        help="bits flip at 0.5 +- this",
+        default=d.hysteresis,
+        help=f"ema: bits flip at 0.5 +- this (default {d.hysteresis:g})",
     )
-    pr.add_argument(
-        "--dwell", type=_number(0, 3600), default=0.5, help="seconds a new emotion must persist"
+    sm.add_argument(
+        "--dwell",
+        type=_number(0, 3600),
+        default=d.min_dwell_s,
+        help=f"seconds a new emotion must persist (default {d.min_dwell_s:g})",
     )
-    pr.add_argument("--emotions", help="emotion table JSON (default: the model's)")
 
 
 def _print_text(pred: Prediction, table: EmotionTable) -> None:
@@ -163,11 +255,14 @@ def _predict(args: argparse.Namespace) -> int:
         print("\n".join(lines) if lines else f"{recording.source}: no markers")
         return 0
     smoothing = SmoothingSettings(
-        tau_s=args.tau, hysteresis=args.hysteresis, min_dwell_s=args.dwell
+        tau_s=args.tau, hysteresis=args.hysteresis, min_dwell_s=args.dwell,
+        method=args.smoother, switch_s=args.switch, evidence=args.evidence,
+        confidence=args.confidence,
+    )  # fmt: skip
+    options = PredictOptions(
+        hop_s=args.hop, mode=args.mode, smoothing=smoothing, baseline=_baseline_choice(args)
     )
-    pred = predict(
-        recording, model, PredictOptions(hop_s=args.hop, mode=args.mode, smoothing=smoothing)
-    )
+    pred = predict(recording, model, options)
     for note in pred.notes:
         print(f"note: {note}", file=sys.stderr)
     if not model.provenance.get("trained", False):

@@ -1,11 +1,20 @@
-"""Temporal smoothing so a steady input never flickers the face.
+"""Temporal smoothing so a steady input never flickers the face, and a change still shows.
 
-Three stages, each documented in the README:
+Two methods, each documented in the README (scripts/bench_smoothing.py draws their curves):
+
+`ema` (EMA + hysteresis + dwell):
 1. EMA of the three VAD probabilities with time constant `tau_s` (0 = off).
 2. Hysteresis per dimension: a bit turns on above 0.5 + h and off below 0.5 - h.
 3. Dwell: a new emotion is shown only after it has been the candidate for `min_dwell_s`.
 Invalid windows (NaN input, flat channels) repeat the last valid probabilities; before the first
 valid window the probabilities are 0.5 (undecided) and the emotion is the table's all-low octant.
+
+`hmm` (a Bayesian filter over the eight octants, `inference.emotion.octant_filter`): the
+posterior after each window, with a switching prior of one change per `switch_s` seconds and
+`evidence` windows' worth of belief per second. The candidate emotion is the posterior's best
+octant once its probability reaches `confidence` (else the last one: the all-low octant before
+any), then the same dwell. The probabilities shown are the posterior's marginals, the blend
+weights the posterior itself. It forgets its start, so when a session began does not matter.
 
 `smooth_offline` handles a whole timeline with array operations; `StreamingSmoother` is the same
 recursion one window at a time for live use. Tests hold the two equal.
@@ -18,24 +27,44 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .table import EmotionTable
+from .octant_filter import OctantFilter, marginals, posteriors
+from .table import OCTANT_BITS, EmotionTable
 
 _BLOCK = 64  # EMA runs as a matrix product per block of windows
+METHODS = ("ema", "hmm")
 
 
 @dataclass(frozen=True)
 class SmoothingSettings:
-    tau_s: float = 1.0
-    hysteresis: float = 0.1
-    min_dwell_s: float = 0.5
+    # Defaults from scripts/bench_smoothing.py's curve: of every setting whose face changes at
+    # most once a minute on steady trials, the one that follows a switch fastest.
+    tau_s: float = 1.0  # ema
+    hysteresis: float = 0.1  # ema
+    min_dwell_s: float = 0.5  # both
+    method: str = "hmm"
+    switch_s: float = 20.0  # hmm: expected seconds between changes of emotion
+    evidence: float = 1.5  # hmm: windows' worth of belief per second
+    confidence: float = 0.7  # hmm: posterior a new emotion needs before it is a candidate
 
     def __post_init__(self) -> None:
-        for name, value, high in (("tau", self.tau_s, 3600.0), ("dwell", self.min_dwell_s, 3600.0)):
-            if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= high):
-                raise ValueError(f"{name} must be a number of seconds in 0..{high:g}, got {value}")
+        if self.method not in METHODS:
+            raise ValueError(f"smoothing must be one of {METHODS}, got {self.method!r}")
+        for name, value, low, high in (
+            ("tau", self.tau_s, 0.0, 3600.0),
+            ("dwell", self.min_dwell_s, 0.0, 3600.0),
+            ("switch time", self.switch_s, 0.1, 3600.0),
+            ("evidence", self.evidence, 0.01, 100.0),
+        ):
+            if not (
+                isinstance(value, int | float) and math.isfinite(value) and low <= value <= high
+            ):
+                raise ValueError(f"{name} must be a number in {low:g}..{high:g}, got {value}")
         h = self.hysteresis
         if not (isinstance(h, int | float) and math.isfinite(h) and 0 <= h < 0.5):
             raise ValueError(f"hysteresis must be a number in [0, 0.5), got {h}")
+        c = self.confidence
+        if not (isinstance(c, int | float) and math.isfinite(c) and 0.5 < c < 1):
+            raise ValueError(f"confidence must be a number in (0.5, 1), got {c}")
 
     def ema_gain(self, dt: float) -> float:
         return 1.0 if self.tau_s == 0 else float(1.0 - np.exp(-dt / self.tau_s))
@@ -110,6 +139,16 @@ def _finish(probs: np.ndarray, emotion: np.ndarray) -> Smoothed:
     return Smoothed(probs, emotion, confidence, weights)
 
 
+def _confident(posterior: np.ndarray, confidence: float) -> np.ndarray:
+    """The best octant wherever its posterior reaches `confidence`, else the last such one (the
+    all-low octant before any)."""
+    best = posterior.argmax(axis=1)
+    sure = posterior.max(axis=1) >= confidence
+    idx = np.where(sure, np.arange(len(best)), -1)
+    np.maximum.accumulate(idx, out=idx)
+    return np.where(idx >= 0, best[np.clip(idx, 0, None)], 0)
+
+
 def smooth_offline(
     probs: np.ndarray, valid: np.ndarray, dt: float, settings: SmoothingSettings
 ) -> Smoothed:
@@ -119,6 +158,11 @@ def smooth_offline(
         empty = np.zeros(0, dtype=np.intp)
         return Smoothed(p, empty, np.zeros(0), np.zeros((0, 8)))
     v = np.asarray(valid, dtype=bool) & np.isfinite(p).all(axis=1)
+    if settings.method == "hmm":
+        post = posteriors(p, v, dt, settings.switch_s, settings.evidence)
+        emotion = _dwell(_confident(post, settings.confidence), settings.dwell_windows(dt))
+        confidence = np.take_along_axis(post, emotion[:, None], axis=1)[:, 0]
+        return Smoothed(marginals(post), emotion, confidence, post)
     smoothed = _ema(_hold_invalid(p, v), settings.ema_gain(dt))
     bits = _schmitt(smoothed, settings.hysteresis)
     emotion = _dwell(EmotionTable.index_of_bits(bits), settings.dwell_windows(dt))
@@ -135,6 +179,7 @@ class StreamingSmoother:
         self.settings = settings
         self.gain = settings.ema_gain(dt)
         self.dwell = settings.dwell_windows(dt)
+        self.filter = OctantFilter(dt, settings.switch_s, settings.evidence)
         self.reset()
 
     def reset(self) -> None:
@@ -143,11 +188,39 @@ class StreamingSmoother:
         self.bits = [False, False, False]
         self.shown = 0
         self.candidate = -1
+        self.sure = 0  # hmm: the last confident octant
         self.run = 0
+        self.filter.reset()
+
+    def _show(self, candidate: int, first: bool) -> None:
+        """Dwell: a new emotion shows once it has been the candidate for `dwell` windows."""
+        self.run = self.run + 1 if candidate == self.candidate else 1
+        self.candidate = candidate
+        if first or self.run >= self.dwell:
+            self.shown = candidate
+
+    def _update_hmm(self, p: list[float], usable: bool) -> Smoothed:
+        post = self.filter.update(p if usable else None)
+        best = max(range(8), key=post.__getitem__)
+        if post[best] >= self.settings.confidence:
+            self.sure = best
+        first = self.value is None
+        self.value = [sum(x for x, bits in zip(post, OCTANT_BITS, strict=True) if bits[k])
+                      for k in range(3)]  # fmt: skip
+        self._show(self.sure, first)
+        return Smoothed(
+            np.array([self.value]),
+            np.array([self.shown], dtype=np.intp),
+            np.array([post[self.shown]]),
+            np.array([post]),
+        )
 
     def update(self, probs: np.ndarray, valid: bool = True) -> Smoothed:
         p = np.asarray(probs, dtype=np.float64).reshape(3).tolist()
-        if valid and all(map(math.isfinite, p)):
+        usable = valid and all(map(math.isfinite, p))
+        if self.settings.method == "hmm":
+            return self._update_hmm(p, usable)
+        if usable:
             self.last_valid = p
         first = self.value is None
         if self.value is None:
@@ -160,11 +233,7 @@ class StreamingSmoother:
         self.bits = [
             x > high or (x >= low and b) for x, b in zip(self.value, self.bits, strict=True)
         ]
-        candidate = EmotionTable.index_of(*self.bits)
-        self.run = self.run + 1 if candidate == self.candidate else 1
-        self.candidate = candidate
-        if first or self.run >= self.dwell:
-            self.shown = candidate
+        self._show(EmotionTable.index_of(*self.bits), first)
         weights = EmotionTable.octant_probabilities_of(*self.value)
         return Smoothed(
             np.array([self.value]),

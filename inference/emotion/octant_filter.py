@@ -1,0 +1,103 @@
+"""A Bayesian (hidden Markov) filter over the eight emotions, with the model as its evidence.
+
+The person is in one of eight octants and moves to another at a rate of one change per
+`switch_s` seconds (a switching prior, uniform over the other seven: probability rho per window).
+Each window's model probabilities give the octant probabilities q (dimensions independent, as
+the table treats them), raised to `evidence * dt`: `evidence` full windows' worth of belief per
+second, since windows a hop of 0.25 s apart share three quarters of their samples and are far
+from independent. The posterior after each window:
+
+    pi_t  proportional to  q_t ** (evidence * dt)  *  ((1 - rho) pi_{t-1} + rho / 8)
+
+Invalid windows bring no evidence (the prior only). Unlike an EMA with hysteresis, the filter
+forgets where it started at the rate the switching prior sets, so a session started at any
+moment converges to the same posterior.
+
+`posteriors` runs a whole timeline as products of 8x8 matrices, a block of windows at a time (a
+prefix scan: log2(block) batched products, no loop over windows); `OctantFilter` is the same
+recursion one window at a time for live use. Tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .table import OCTANT_BITS, EmotionTable
+
+N_OCTANTS = 8
+_BLOCK = 256  # windows per prefix scan: log2(256) = 8 batched products each
+_FLOOR = 1e-6  # octant probabilities below this count as this: one wrong window is not proof
+
+
+def switch_probability(dt: float, switch_s: float) -> float:
+    """rho: the chance of a change between two windows dt apart."""
+    return 1.0 - math.exp(-dt / switch_s)
+
+
+def evidence_power(dt: float, evidence: float) -> float:
+    return evidence * dt
+
+
+def posteriors(
+    probs: np.ndarray, valid: np.ndarray, dt: float, switch_s: float, evidence: float
+) -> np.ndarray:
+    """(n, 3) VAD probabilities, (n,) validity -> (n, 8) posterior over the octants."""
+    n = len(probs)
+    q = EmotionTable.octant_probabilities(np.where(valid[:, None], probs, 0.5))
+    power = evidence_power(dt, evidence)
+    e = np.where(valid[:, None], np.maximum(q, _FLOOR) ** power, 1.0)  # (n, 8)
+    rho = switch_probability(dt, switch_s)
+    mix = (1.0 - rho) * np.eye(N_OCTANTS) + rho / N_OCTANTS  # symmetric: rows and columns sum to 1
+    out = np.empty((n, N_OCTANTS))
+    alpha = np.full(N_OCTANTS, 1.0 / N_OCTANTS)
+    for start in range(0, n, _BLOCK):  # blocks, not windows: n / 256 scans
+        steps = e[start : start + _BLOCK, :, None] * mix[None]  # M_t = diag(e_t) @ mix
+        prefix = _prefix_products(steps)  # P_t = M_t ... M_start
+        block = prefix @ alpha
+        block /= block.sum(axis=1, keepdims=True)
+        out[start : start + len(block)] = block
+        alpha = block[-1]
+    return out
+
+
+def _prefix_products(m: np.ndarray) -> np.ndarray:
+    """(k, 8, 8) -> P with P_t = m_t @ m_{t-1} @ ... @ m_0 (Hillis-Steele scan), each scaled
+    to a maximum of 1 (the posterior is a direction; the scale would underflow)."""
+    p = m / m.max(axis=(1, 2), keepdims=True)
+    d = 1
+    while d < len(p):
+        joined = p[d:] @ p[:-d]
+        joined /= joined.max(axis=(1, 2), keepdims=True)
+        p = np.concatenate([p[:d], joined])
+        d *= 2
+    return p
+
+
+def marginals(posterior: np.ndarray) -> np.ndarray:
+    """(..., 8) octant posterior -> (..., 3) P(valence), P(arousal), P(dominance) high."""
+    return posterior @ np.array(OCTANT_BITS, dtype=np.float64)
+
+
+class OctantFilter:
+    """`posteriors`, one window at a time: eight floats a step, plain Python (see smoothing)."""
+
+    def __init__(self, dt: float, switch_s: float, evidence: float) -> None:
+        self.rho = switch_probability(dt, switch_s)
+        self.power = evidence_power(dt, evidence)
+        self.reset()
+
+    def reset(self) -> None:
+        self.posterior = [1.0 / N_OCTANTS] * N_OCTANTS
+
+    def update(self, probs: list[float] | None) -> list[float]:
+        """probs: the window's (V, A, D), or None for an invalid window. Returns the posterior."""
+        keep, spread = 1.0 - self.rho, self.rho / N_OCTANTS
+        prior = [keep * x + spread for x in self.posterior]
+        if probs is not None:
+            q = EmotionTable.octant_probabilities_of(*probs)
+            prior = [x * max(y, _FLOOR) ** self.power for x, y in zip(prior, q, strict=True)]
+        total = sum(prior)
+        self.posterior = [x / total for x in prior]
+        return self.posterior
