@@ -14,9 +14,9 @@ every choice).
 | `markers` | the span between two markers | the trials, else the whole recording |
 | `session` | every trial's pre-trial seconds pooled: one baseline for the session | the trials |
 
-Why 30 s by default: a median over ten independent 3 s baselines, enough that one blink or alpha
-burst moves nothing, short enough to ask of a user at rest (`scripts/bench_baseline.py` draws the
-agreement against the calibration's length).
+Why 30 s by default: the middle of about a hundred 3 s baselines, enough that blinks and an alpha
+burst move nothing and a session started seconds later agrees in over 90 % of its windows, short
+enough to ask of a user at rest (`scripts/bench_baseline.py` draws agreement against length).
 """
 
 from __future__ import annotations
