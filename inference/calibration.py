@@ -7,7 +7,7 @@ every choice).
 
 | kind | baseline | timeline |
 | --- | --- | --- |
-| `auto` | DEAP's trials: `trial`; recordings without trials: `first` | |
+| `auto` | trials: as the model was trained (`trial`, or `session`); no trials: `first` | |
 | `trial` | each trial's own pre-trial seconds (DEAP: 3 s; the paper's protocol) | the trials |
 | `first` | the first `seconds` of the recording (default 30 s), as a live calibration | after it |
 | `span` | `span_s` = (from, to) seconds of the recording | the trials, else the whole recording |
@@ -74,8 +74,8 @@ def plan_baseline(
     samples too)."""
     rate, window = settings.rate, settings.window_samples
     kind = choice.kind
-    if kind == "auto":
-        kind = "trial" if trials else "first"
+    if kind == "auto":  # trials follow the model's training: its own pre-trial seconds, or pooled
+        kind = settings.baseline if trials else "first"
     if kind == "trial":
         if not trials:
             raise InputError(

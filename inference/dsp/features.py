@@ -29,6 +29,7 @@ DEFAULT_BANDS: tuple[tuple[float, float], ...] = (
     (31.0, 49.0),
 )
 N_ELECTRODES = 32
+BASELINES = ("trial", "session")  # FeatureSettings.baseline
 # A window whose raw variance is below this (microvolts^2) on some electrode is "flat".
 FLAT_VARIANCE = 1e-10
 _ROWS_PER_CHUNK = (
@@ -46,10 +47,16 @@ class FeatureSettings:
     bands: tuple[tuple[float, float], ...] = DEFAULT_BANDS
     filter_order: int = 5
     baseline_s: float = 3.0  # pre-trial seconds, cut into window-long segments and averaged
+    # which baseline training took: "trial", each trial's own pre-trial seconds (the paper's);
+    # "session", one per subject from every trial's pre-trial seconds pooled, estimated as a
+    # live calibration is (inference.dsp.baseline). At run time, DEAP files follow it.
+    baseline: str = "trial"
 
     def __post_init__(self) -> None:
         if self.kind not in ("de", "psd"):
             raise ValueError(f"feature kind must be 'de' or 'psd', got {self.kind!r}")
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {BASELINES}, got {self.baseline!r}")
         n = self.window_samples
         if abs(n - self.window_s * self.rate) > 1e-9 or n < 8:
             raise ValueError("window_s * rate must be a whole number of samples (>= 8)")
@@ -71,9 +78,8 @@ class FeatureSettings:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FeatureSettings:
-        known = {
-            k: d[k] for k in ("kind", "rate", "window_s", "filter_order", "baseline_s") if k in d
-        }
+        keys = ("kind", "rate", "window_s", "filter_order", "baseline_s", "baseline")
+        known = {k: d[k] for k in keys if k in d}
         bands = tuple((float(lo), float(hi)) for lo, hi in d.get("bands", DEFAULT_BANDS))
         return cls(bands=bands, **known)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .baseline import BaselineEstimate, estimate_baseline
+from .baseline import BaselineEstimate, estimate_baseline, estimate_pooled
 from .features import (
     N_ELECTRODES,
     FeatureSettings,
@@ -89,7 +89,9 @@ def trial_features(
     present: np.ndarray | None = None,
     check: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Grid features of equal-length trials with their pre-trial baselines, all at once.
+    """Grid features of equal-length trials with their pre-trial baselines, all at once: each
+    trial's own (settings.baseline "trial", DEAP's protocol) or one from all of them pooled
+    ("session").
 
     eeg: (n_trials, 32, baseline + trial samples), DEAP electrode order, at settings.rate; the
     first settings.baseline_s seconds are each trial's baseline (DEAP's protocol).
@@ -104,9 +106,14 @@ def trial_features(
     present = np.ones(N_ELECTRODES, dtype=bool) if present is None else np.asarray(present, bool)
     live = eeg if present.all() else eeg[:, present]  # no copy when every electrode is there
     raw = None if check is None else (check if present.all() else check[:, present])
-    baseline = estimate_baseline(
-        live[..., :base_len], settings, check=None if raw is None else raw[..., :base_len]
-    )
+    pre = live[..., :base_len]
+    pre_raw = None if raw is None else raw[..., :base_len]
+    if settings.baseline == "session":
+        baseline = estimate_pooled(
+            list(pre), settings, checks=None if pre_raw is None else list(pre_raw)
+        )
+    else:
+        baseline = estimate_baseline(pre, settings, check=pre_raw)
     feats, valid, starts = window_features(
         live[..., base_len:], settings, hop_s=hop_s,
         check=None if raw is None else raw[..., base_len:],

@@ -6,7 +6,8 @@ uint8 array) holding:
 
 - format, format_version
 - architecture: {"name": "evoke-student", "outputs": ["valence", "arousal", "dominance"]}
-- features: FeatureSettings.to_dict() -- the runtime refuses to run with other settings
+- features: FeatureSettings.to_dict() -- the runtime refuses to run with other settings;
+  "baseline" ("trial" or "session", optional: "trial") says which baseline training took
 - labels: {"threshold": 5.0, "rule": ">"} -- a rating above 5.0 counts as high
 - emotion_table: EmotionTable.to_dict()
 - provenance: {"trained": bool, "synthetic_data": bool, "data": str, "protocol": str,
@@ -32,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..dsp.features import FeatureSettings
+from ..dsp.features import BASELINES, FeatureSettings
 from ..emotion.labels import THRESHOLD
 from ..emotion.table import EmotionTable
 from ..errors import InputError, ModelError
@@ -317,6 +318,10 @@ def _check_features(f: dict[str, Any], src: str) -> None:
             raise ModelError(f"{src}: metadata features.{key} must be a number, got {value!r}")
     if kind not in ("de", "psd"):
         raise ModelError(f"{src}: metadata features.kind must be 'de' or 'psd', got {kind!r}")
+    if f.get("baseline", "trial") not in BASELINES:
+        raise ModelError(
+            f"{src}: metadata features.baseline must be one of {BASELINES}, got {f['baseline']!r}"
+        )
     if not 64 <= rate <= 1024:
         raise ModelError(f"{src}: metadata features.rate {rate} Hz is outside 64-1024 Hz")
     if not 0.25 <= window_s <= 4 or abs(window_s * rate - round(window_s * rate)) > 1e-9:

@@ -11,16 +11,19 @@ from typing import Any
 from evoke_training import protocols as P
 from evoke_training import selection
 from evoke_training.provenance import DECLARABLE
+from inference.dsp.features import BASELINES
 
 # Settings that change the numbers: a checkpoint made under others must not be resumed.
 FINGERPRINT = (
-    "data", "protocol", "scope", "folds", "teacher_epochs", "student_epochs", "features", "hop",
+    "data", "protocol", "scope", "folds", "teacher_epochs", "student_epochs", "features",
+    "baseline", "hop",
     "T", "alpha", "batch", "lr", "seed", "subjects", "val_fraction", "final", "select",
 )  # fmt: skip
 CHOICES: dict[str, tuple[str, ...]] = {
     "protocol": P.PROTOCOLS,
     "scope": P.SCOPES,
     "features": ("de", "psd"),
+    "baseline": BASELINES,
     "final": ("best-fold", "all", "none"),
     "device": ("auto", "cpu", "cuda"),
     "data_kind": DECLARABLE,
@@ -38,6 +41,8 @@ HELP = {
     "teacher_epochs": "teacher epochs; 0: no teacher, the student learns the labels alone",
     "student_epochs": "student epochs; 0: the untrained student",
     "features": "band features: differential entropy or power",
+    "baseline": "each trial's 3 s before it (the paper's), or one per subject from every "
+    "trial's pre-trial seconds pooled, estimated robustly as a live calibration is",
     "hop": "window hop in seconds",
     "T": "distillation temperature",
     "alpha": "weight of the soft-target loss",
@@ -73,6 +78,7 @@ class Config:
     teacher_epochs: int = 100
     student_epochs: int = 100
     features: str = "de"
+    baseline: str = "trial"
     hop: float = 1.0
     T: float = 1.25
     alpha: float = 0.25

@@ -145,9 +145,12 @@ def load_features(
     hop_s: float = 1.0,
     subjects: list[int] | None = None,
     cache_dir: str | Path | None = None,
+    baseline: str = "trial",
 ) -> WindowSet:
-    """Band-feature windows (DE or PSD) of the chosen subjects, computed once and cached."""
-    settings = FeatureSettings(kind=kind)
+    """Band-feature windows (DE or PSD) of the chosen subjects, computed once and cached.
+
+    baseline: each trial's own pre-trial seconds ("trial"), or a subject's pooled ("session")."""
+    settings = FeatureSettings(kind=kind, baseline=baseline)
     cache = Path(cache_dir) if cache_dir else default_cache(data_dir)
     rows = []
     for s, path in subject_files(data_dir, subjects).items():

@@ -46,10 +46,10 @@ log = logging.getLogger("evoke.train")
 def _load(cfg: Config, env: Env) -> D.WindowSet:
     """Rank 0 fills the feature cache first; the others then read it."""
     if env.main:
-        ws = D.load_features(cfg.data, cfg.features, cfg.hop, cfg.subjects, cfg.cache)
+        ws = D.load_features(cfg.data, cfg.features, cfg.hop, cfg.subjects, cfg.cache, cfg.baseline)
     barrier(env)
     if not env.main:
-        ws = D.load_features(cfg.data, cfg.features, cfg.hop, cfg.subjects, cfg.cache)
+        ws = D.load_features(cfg.data, cfg.features, cfg.hop, cfg.subjects, cfg.cache, cfg.baseline)
     return ws
 
 
@@ -137,7 +137,7 @@ def _write_config(run_dir: Path, cfg: Config, ws: D.WindowSet, splits: list[P.Sp
     meta = {
         **asdict(cfg),
         "dataset": {**dataset, "n_windows": len(ws)},
-        "feature_settings": D.FeatureSettings(kind=cfg.features).to_dict(),
+        "feature_settings": D.FeatureSettings(kind=cfg.features, baseline=cfg.baseline).to_dict(),
         "n_windows": len(ws),
         "subjects_used": sorted(int(s) for s in np.unique(ws.subject)),
         "splits": [s.name for s in splits],

@@ -177,3 +177,36 @@ def test_torchrun_two_processes_on_cpu(synth: Path, tmp_path: Path) -> None:
     cfg = json.loads((run / "config.json").read_text())
     assert cfg["world_size"] == 2
     assert (run / "folds" / "fold1.json").exists() and (run / "students" / "fold1.pt").exists()
+
+
+def test_a_session_baseline_is_trained_recorded_and_followed_at_run_time(
+    synth: Path, tmp_path: Path
+) -> None:
+    """--baseline session: features relative to each subject's pooled pre-trial seconds, the
+    model file says so, and the runtime then takes DEAP files' baselines the same way."""
+    from inference import PredictOptions, predict
+    from inference.dsp.baseline import estimate_pooled
+    from inference.dsp.features import FeatureSettings
+    from inference.dsp.trials import window_features
+    from inference.io.deap_files import read_recording
+
+    pooled = D.load_features(synth, hop_s=1.0, subjects=[1], cache_dir=tmp_path / "c",
+                             baseline="session")  # fmt: skip
+    own = D.load_features(synth, hop_s=1.0, subjects=[1], cache_dir=tmp_path / "c")
+    data, _ = D.read_subject(synth / "s01.dat")
+    eeg = data[:, :32]
+    settings = FeatureSettings(baseline="session")
+    base = estimate_pooled(list(eeg[:, :, :384]), settings)
+    feats, _, _ = window_features(eeg[:, :, 384:], settings)
+    expected = (feats - base.de)[0, 0]  # trial 1, window 1: (32 electrodes, 4 bands)
+    grid = pooled.x[0]  # (4, 9, 9); Fp1 sits at row 0, column 3
+    assert grid[:, 0, 3] == pytest.approx(expected[0], abs=1e-5)
+    assert not np.allclose(pooled.x, own.x)
+
+    run = tmp_path / "run"
+    train.run(_cfg(synth, run, baseline="session", teacher_epochs=0))
+    model = load_model(export_model.export(run, tmp_path / "session.npz"))
+    assert model.features.baseline == "session"
+    assert model.metadata["features"]["baseline"] == "session"
+    pred = predict(read_recording(synth / "s01.dat"), model, PredictOptions())
+    assert any("3 trials' pre-trial seconds pooled" in note for note in pred.notes)
