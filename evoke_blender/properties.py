@@ -15,6 +15,12 @@ from bpy.props import (
     StringProperty,
 )
 
+from ..inference.calibration import CALIBRATION_S as _CALIBRATION_S
+from ..inference.calibration import MAX_CALIBRATION_S as _MAX_CALIBRATION_S
+from ..inference.dsp.baseline import REJECT_Z as _REJECT_Z
+from ..inference.emotion.smoothing import SmoothingSettings
+
+_SMOOTHING = SmoothingSettings()  # the defaults' one home
 _emotion_items: list[tuple[str, str, str]] = []  # kept alive: Blender holds only pointers
 
 
@@ -157,20 +163,83 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
         ),
         default="discrete",
     )
+    smoother: EnumProperty(  # type: ignore[valid-type]
+        name="Smoothing",
+        items=(
+            (
+                "hmm",
+                "Bayesian",
+                "A filter over the eight emotions: steady faces, forgets when "
+                "the session started (the default)",
+            ),
+            ("ema", "Moving average", "Moving average of the probabilities, hysteresis, dwell"),
+        ),  # fmt: skip
+        default=_SMOOTHING.method,
+    )
+    switch_s: FloatProperty(  # type: ignore[valid-type]
+        name="Switch time (s)",
+        min=0.5,
+        max=600.0,
+        default=_SMOOTHING.switch_s,
+        description="How often the emotion is expected to change: longer holds the face steadier",
+    )
+    evidence: FloatProperty(  # type: ignore[valid-type]
+        name="Evidence",
+        min=0.1,
+        max=20.0,
+        default=_SMOOTHING.evidence,
+        description="Windows' worth of belief per second: higher follows the model faster",
+    )
+    confidence: FloatProperty(  # type: ignore[valid-type]
+        name="Confidence",
+        min=0.51,
+        max=0.99,
+        default=_SMOOTHING.confidence,
+        description="How sure the filter must be before a new emotion shows",
+    )
     tau: FloatProperty(  # type: ignore[valid-type]
         name="Smoothing (s)",
         min=0.0,
         max=10.0,
-        default=1.0,
+        default=_SMOOTHING.tau_s,
         description="EMA time constant; 0 = off",
     )
-    hysteresis: FloatProperty(name="Hysteresis", min=0.0, max=0.49, default=0.1)  # type: ignore[valid-type]
+    hysteresis: FloatProperty(name="Hysteresis", min=0.0, max=0.49, default=_SMOOTHING.hysteresis)  # type: ignore[valid-type]
     dwell: FloatProperty(  # type: ignore[valid-type]
         name="Dwell (s)",
         min=0.0,
         max=10.0,
-        default=0.5,
+        default=_SMOOTHING.min_dwell_s,
         description="How long a new emotion must persist before it shows",
+    )
+    baseline: EnumProperty(  # type: ignore[valid-type]
+        name="Baseline",
+        items=(
+            (
+                "auto",
+                "Automatic",
+                "DEAP's trials: as the model was trained (each trial's 3 s); "
+                "other recordings: the first seconds (Calibration)",
+            ),
+            ("first", "First seconds", "The first seconds of the recording (Calibration) are rest"),
+            ("span", "Seconds", "A span of the recording, in seconds, is rest"),
+            ("markers", "Between markers", "The span between two markers is rest"),
+            ("session", "Session", "DEAP: one baseline from every trial's pre-trial seconds"),
+        ),  # fmt: skip
+        default="auto",
+        description="The resting span every window is compared with",
+    )
+    baseline_from: FloatProperty(name="From (s)", min=0.0, default=0.0)  # type: ignore[valid-type]
+    baseline_to: FloatProperty(name="To (s)", min=0.0, default=_CALIBRATION_S)  # type: ignore[valid-type]
+    baseline_marker_start: IntProperty(name="From marker", min=1, default=1)  # type: ignore[valid-type]
+    baseline_marker_end: IntProperty(name="To marker", min=1, default=2)  # type: ignore[valid-type]
+    outlier_z: FloatProperty(  # type: ignore[valid-type]
+        name="Reject outliers (z)",
+        min=0.0,
+        max=100.0,
+        default=_REJECT_Z,
+        description="Rest windows this many robust SDs above the median amplitude (blinks, "
+        "movement) are left out of the baseline; 0 = keep all",
     )
     timeline_markers: BoolProperty(  # type: ignore[valid-type]
         name="Timeline markers",
@@ -211,8 +280,9 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
     calibration: FloatProperty(  # type: ignore[valid-type]
         name="Calibration (s)",
         min=3.0,
-        max=120.0,
-        default=3.0,
-        description="Seconds of rest recorded as the baseline when connecting",
+        max=_MAX_CALIBRATION_S,
+        default=_CALIBRATION_S,
+        description="Seconds of rest that become the baseline: a live session's first seconds "
+        "(and each Calibrate), a recording's first seconds",
     )
     show_overlay: BoolProperty(name="Emotion label and VAD bars", default=True)  # type: ignore[valid-type]

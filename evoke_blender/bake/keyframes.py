@@ -2,8 +2,11 @@
 
 Shape-key values = blend weights (n, 8) @ preset matrix (8, keys): one matrix product, then one
 `foreach_set` per F-curve, so a 63 s trial at 0.25 s hop bakes in milliseconds.
-Keys sit at each window's centre (the window spans t .. t + 1 s). The VAD probabilities, the
-emotion index and its confidence are animated custom properties on the face object, so the
+A window's moment is its centre (the window spans t .. t + 1 s). One emotion at a time
+(discrete): the face holds still between changes and eases into each over 0.4 s
+(`inference.emotion.easing`: two keys with flat handles, a smoothstep, as the live face does).
+A blend of the eight: a key at every window. The VAD probabilities, the emotion index and its
+confidence are animated custom properties on the face object, keyed at every window, so the
 timeline can be inspected in the Graph Editor and survives save and reopen.
 """
 
@@ -17,6 +20,7 @@ from typing import Any
 import bpy
 import numpy as np
 
+from ...inference.emotion.easing import flat_handles, step_keys
 from ...inference.emotion.presets import Presets
 from ...inference.emotion.table import EmotionTable
 from ...inference.predict import TrialTimeline
@@ -57,6 +61,34 @@ def armature_of(mesh: Any) -> Any | None:
     return parent if parent is not None and parent.type == "ARMATURE" else None
 
 
+_FREE_HANDLE = 0  # Blender's handle type FREE (DNA value): handles stay where they are put
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Where to key and what: frames (k,), values (k, columns), optional Bezier handles."""
+
+    frames: np.ndarray
+    values: np.ndarray
+    handles: tuple[np.ndarray, np.ndarray] | None = None  # left, right: (k, columns, 2)
+
+    def columns(self, cols: Any) -> Keys:
+        if self.handles is None:
+            return Keys(self.frames, self.values[:, cols])
+        left, right = self.handles
+        return Keys(self.frames, self.values[:, cols], (left[:, cols], right[:, cols]))
+
+
+def face_keys(times_s: np.ndarray, values: np.ndarray, frame_of: Any, *, eased: bool) -> Keys:
+    """Keys of a face timeline: every window, or (eased) the changes of a stepwise one."""
+    if not eased:
+        return Keys(frame_of(times_s), values)
+    key_t, key_v = step_keys(times_s, values)
+    left, right = flat_handles(key_t, key_v)
+    left[..., 0], right[..., 0] = frame_of(left[..., 0]), frame_of(right[..., 0])
+    return Keys(frame_of(key_t), key_v, (left, right))
+
+
 def key_curves(
     fcurves: Any,
     paths: list[str],
@@ -64,19 +96,33 @@ def key_curves(
     values: np.ndarray,
     *,
     constant: bool = False,
+    handles: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
-    """One F-curve per data path (with `index` suffix "#i" for array elements), filled at once."""
-    co = np.empty((len(frames), 2), dtype=np.float32)
+    """One F-curve per data path (with `index` suffix "#i" for array elements), filled at once.
+
+    handles: Bezier handles (left, right), each (k, columns, 2), kept as given (type FREE)."""
+    n = len(frames)
+    co = np.empty((n, 2), dtype=np.float32)
     co[:, 0] = frames
     for col, path in enumerate(paths):
         data_path, _, index = path.partition("#")
         fc = fcurves.new(data_path, index=int(index or 0))
-        fc.keyframe_points.add(len(frames))
+        points = fc.keyframe_points
+        points.add(n)
         co[:, 1] = values[:, col]
-        fc.keyframe_points.foreach_set("co", co.ravel())
+        points.foreach_set("co", co.ravel())
         if constant:
-            fc.keyframe_points.foreach_set("interpolation", [0] * len(frames))  # CONSTANT
+            points.foreach_set("interpolation", [0] * n)  # CONSTANT
+        if handles is not None:
+            points.foreach_set("handle_left_type", [_FREE_HANDLE] * n)
+            points.foreach_set("handle_right_type", [_FREE_HANDLE] * n)
+            points.foreach_set("handle_left", handles[0][:, col].astype(np.float32).ravel())
+            points.foreach_set("handle_right", handles[1][:, col].astype(np.float32).ravel())
         fc.update()
+
+
+def key_face(fcurves: Any, paths: list[str], keys: Keys) -> None:
+    key_curves(fcurves, paths, keys.frames, keys.values, handles=keys.handles)
 
 
 def key_state(
@@ -119,6 +165,7 @@ def bake_timeline(
     window_s: float,
     name_map: dict[str, str] | None = None,
     profile: str = "AUTO",
+    blend: bool = False,
 ) -> BakeReport:
     """Keyframe the face: built completely first, then assigned at once (see ActionBatch), so a
     failure anywhere leaves the previous animation in place and the scene as it was."""
@@ -127,16 +174,24 @@ def bake_timeline(
         raise ValueError(f"'{obj.name}' has no mesh with shape keys to animate")
     drive = face_drive(mesh, presets, table.names, name_map=name_map, profile=profile)
     n = len(timeline.t)
-    frames = frame_start + (np.asarray(timeline.t) + window_s / 2) * fps
+    centres = np.asarray(timeline.t) + window_s / 2
+
+    def frame_of(seconds: np.ndarray) -> np.ndarray:
+        return frame_start + seconds * fps
+
+    frames = frame_of(centres)
     values = timeline.weights @ drive.matrix  # (n, keys)
     vad = np.column_stack([timeline.probs, timeline.confidence])
     if not (np.isfinite(values).all() and np.isfinite(vad).all() and np.isfinite(frames).all()):
         raise ValueError("the timeline holds NaN values: nothing was keyed")
+    eased = not blend
+    face = face_keys(centres, values, frame_of, eased=eased)
     with ActionBatch() as batch:
         for id_data, action, cols, paths in drive.curves(mesh):
-            key_curves(batch.fcurves(id_data, action), paths, frames, values[:, cols])
+            key_face(batch.fcurves(id_data, action), paths, face.columns(cols))
         key_state(batch, mesh, "EVOKE VAD", frames, vad, timeline.emotion)
-        bones_driven = _bake_bones(batch, mesh, timeline, table, presets, frames)
+        bones_driven = _bake_bones(batch, mesh, timeline, table, presets,
+                                   lambda rot: face_keys(centres, rot, frame_of, eased=eased))  # fmt: skip
         show_state(mesh, table.names)
         batch.commit()
     frame_end = (
@@ -153,7 +208,7 @@ def _bake_bones(
     timeline: TrialTimeline,
     table: EmotionTable,
     presets: Presets,
-    frames: np.ndarray,
+    keys_of: Any,
 ) -> list[str]:
     """Optional head/neck poses per emotion, blended like the shape keys."""
     arm = armature_of(mesh)
@@ -167,7 +222,7 @@ def _bake_bones(
             if b in names:
                 rot[row, 3 * names.index(b) : 3 * names.index(b) + 3] = np.radians([x, y, z])
     paths = [f'pose.bones["{b}"].rotation_euler#{i}' for b in names for i in range(3)]
-    key_curves(batch.fcurves(arm, "EVOKE pose"), paths, frames, timeline.weights @ rot)
+    key_face(batch.fcurves(arm, "EVOKE pose"), paths, keys_of(timeline.weights @ rot))
     for b in names:  # last: the only change to the scene before the batch commits
         arm.pose.bones[b].rotation_mode = "XYZ"
     return names

@@ -7,9 +7,8 @@ from typing import Any
 
 import bpy
 
-from ...inference.emotion.smoothing import SmoothingSettings
 from ...inference.predict import PredictOptions, predict
-from ..common import face_state, model_cache
+from ..common import face_state, model_cache, runtime_options
 from ..common.operators import OperatorResult, guarded, settings
 from ..export import baked
 from ..presets.scene import presets_from_scene
@@ -52,19 +51,19 @@ class EVOKE_OT_bake(bpy.types.Operator):
             model = model_cache.get_model(s.model_path)
             recording, described = read_with_settings(s)
             wm.progress_update(1)
-            smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
-            pred = predict(
-                recording, model, PredictOptions(hop_s=s.hop, mode=s.mode, smoothing=smoothing)
-            )
+            options = PredictOptions(hop_s=s.hop, mode=s.mode,
+                                     smoothing=runtime_options.smoothing(s),
+                                     baseline=runtime_options.baseline(s))  # fmt: skip
+            pred = predict(recording, model, options)
             wm.progress_update(2)
             scene = context.scene
             fps = scene.render.fps / scene.render.fps_base
-            name_map = {row.preset_key: row.mesh_key for row in s.name_map if row.preset_key}
+            name_map = runtime_options.name_map(s)
             extras = baked.prepare(pred.timelines[0], model, scene, markers=s.timeline_markers)
             report = keyframes.bake_timeline(
                 target, pred.timelines[0], model.emotions, presets_from_scene(s),
                 fps=fps, frame_start=scene.frame_start, window_s=model.features.window_s, name_map=name_map,
-                profile=s.face_profile,
+                profile=s.face_profile, blend=s.mode == "blend",
             )  # fmt: skip
             keyframes.set_scene_range(scene, report)
             mesh[face_state.SOURCE] = described

@@ -50,16 +50,45 @@ class EVOKE_PT_source(_SubPanel):
                 row = box.row(align=True)
                 row.prop(s, "span_start", text="From")
                 row.prop(s, "span_end", text="To")
+        draw_baseline(col.box(), s, kind)
         col.prop(s, "mode", expand=True)
         col.prop(s, "hop")
-        col.prop(s, "tau")
-        col.prop(s, "hysteresis")
-        col.prop(s, "dwell")
+        draw_smoothing(col.box(), s)
         col.prop(s, "timeline_markers")
         col.operator("evoke.bake", icon="REC")
         row = col.row(align=True)
         row.operator("evoke.export_timeline", icon="EXPORT")
         row.operator("evoke.export_gltf", icon="EXPORT")
+
+
+def draw_baseline(box: Any, s: Any, kind: str) -> None:
+    """The resting span: automatic (DEAP's trials, or the first seconds), or one the user names."""
+    box.label(text="Baseline (rest)")
+    box.prop(s, "baseline", text="")
+    if s.baseline in ("auto", "first") and kind != "DEAP":
+        box.prop(s, "calibration")
+    elif s.baseline == "span":
+        row = box.row(align=True)
+        row.prop(s, "baseline_from")
+        row.prop(s, "baseline_to")
+    elif s.baseline == "markers":
+        row = box.row(align=True)
+        row.prop(s, "baseline_marker_start", text="From")
+        row.prop(s, "baseline_marker_end", text="To")
+    if s.baseline != "auto" or kind != "DEAP":
+        box.prop(s, "outlier_z")
+
+
+def draw_smoothing(box: Any, s: Any) -> None:
+    box.prop(s, "smoother")
+    if s.smoother == "hmm":
+        box.prop(s, "switch_s")
+        box.prop(s, "evidence")
+        box.prop(s, "confidence")
+    else:
+        box.prop(s, "tau")
+        box.prop(s, "hysteresis")
+    box.prop(s, "dwell")
 
 
 class EVOKE_PT_playback(_SubPanel):

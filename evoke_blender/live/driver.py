@@ -3,8 +3,10 @@
 The driver only pulls and writes: `inference.live.stream.LSLStream` finds the stream in the
 background and pulls without waiting, `inference.live.processor.LiveProcessor` turns samples into
 emotion updates; `tick()` runs on Blender's main thread (a timer, or a headless script, since
-timers never fire in the bpy module) and writes the shape keys with one foreach_set. Stream lost:
-the face eases to neutral, and carries on when the same source returns.
+timers never fire in the bpy module) and writes the shape keys with one foreach_set. Each new
+emotion eases in over 0.4 s (`inference.emotion.easing`, the curve a bake keys); while the face
+moves the timer ticks at 30 Hz, else at 4 Hz. Stream lost: the face eases to neutral, and
+carries on when the same source returns.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from ...inference.calibration import CALIBRATION_S
+from ...inference.dsp.baseline import REJECT_Z
 from ...inference.dsp.montages import channel_map_for
+from ...inference.emotion.easing import FaceEase
 from ...inference.emotion.presets import Presets
 from ...inference.emotion.smoothing import SmoothingSettings
 from ...inference.errors import EvokeError, InputError
@@ -29,7 +34,8 @@ from ..presets.face import SHAPE_KEYS, VRM_ADDON, face_drive
 from .record import LiveRecording, RecordingReport, write_recording
 
 TICK_S = 0.25  # timer interval: 4 ticks a second
-EASE_PER_TICK = 0.7  # while lost, the face keeps 70% of its expression each tick
+EASING_TICK_S = 1 / 30  # while the face eases into a change: smooth motion
+LOST_EASE_S = 1.5  # a lost stream's face relaxes to neutral this slowly
 RECENT = 2000  # timings kept for the status percentiles (about 8 minutes of ticks)
 
 
@@ -54,6 +60,8 @@ class LiveStatus:
     emotion: str = ""
     probs: tuple[float, float, float] = (0.5, 0.5, 0.5)
     unit_note: str = ""  # how the stream's unit was found
+    calibration: float = 0.0  # 0..1: how much of the calibration has been recorded
+    baseline_note: str = ""  # how many calibration windows the baseline used and rejected
     skip_reason: str = ""  # why windows are being skipped right now (empty: they are not)
 
     def percentile(self, values: deque[float], q: float) -> float:
@@ -62,7 +70,8 @@ class LiveStatus:
 
 class LiveDriver:
     def __init__(self, face: Any, model: EvokeModel, presets: Presets, stream_name: str, *, hop_s: float = 0.25,
-                 smoothing: SmoothingSettings | None = None, calibration_s: float = 3.0,
+                 smoothing: SmoothingSettings | None = None, calibration_s: float = CALIBRATION_S,
+                 reject_z: float = REJECT_Z,
                  name_map: dict[str, str] | None = None, resolve_timeout_s: float = 10.0,
                  blend: bool = True, unit: str | None = None, channel_map: str = "",
                  montage: str | None = None, profile: str = "AUTO") -> None:  # fmt: skip
@@ -77,6 +86,7 @@ class LiveDriver:
         self.hop_s = hop_s
         self.smoothing = smoothing or SmoothingSettings()
         self.calibration_s = calibration_s
+        self.reject_z = reject_z
         self.unit = unit  # the stream's unit as the user states it; None: from the stream
         self.channel_map, self.montage = channel_map, montage  # applied to the stream's labels
         self.status = LiveStatus(
@@ -89,13 +99,15 @@ class LiveDriver:
         self.to_blocks = np.zeros((len(self.drive.matrix), len(blocks)), dtype=np.float32)
         for col in self.drive.indices(SHAPE_KEYS):
             self.to_blocks[:, block_index[self.drive.columns[col][1]]] = self.drive.matrix[:, col]
-        self.values = np.zeros(len(blocks), dtype=np.float32)
+        self.values = np.zeros(len(blocks), dtype=np.float32)  # what the face shows now
+        self.ease = FaceEase(len(blocks))
         self.driven = self.to_blocks.any(axis=0)  # key blocks the presets move
         # the VRM add-on's expressions, when those are what the face profile drives
         expressions = self.drive.indices(VRM_ADDON)
         self.expressions = [self.drive.columns[i][1] for i in expressions]
         self.to_expressions = self.drive.matrix[:, expressions].astype(np.float32)
         self.expression_values = np.zeros(len(expressions), dtype=np.float32)
+        self.expression_ease = FaceEase(len(expressions))
         self.recording: LiveRecording | None = None
         self._shown: tuple[float, float, float, float] = (0.5, 0.5, 0.5, 0.0)  # V, A, D, conf
         self._shown_emotion = 0
@@ -108,7 +120,7 @@ class LiveDriver:
             described.labels, channel_map=self.channel_map, montage=self.montage
         )
         self.processor = LiveProcessor(self.model, described.labels, described.rate, self.hop_s,
-                                       self.smoothing, self.calibration_s,
+                                       self.smoothing, self.calibration_s, reject_z=self.reject_z,
                                        source=f"stream '{described.name}'", unit_scale=scale,
                                        channel_map=mapping)  # fmt: skip
         st = self.processor.stats
@@ -118,18 +130,21 @@ class LiveDriver:
             st.missing,
         )
         self.status.unit_note = unit_note
-        self.status.state, self.status.message = (
-            "calibrating",
-            f"calibrating: stay at rest for {self.calibration_s:g} s",
+        self.status.state, self.status.message = "calibrating", self._calibrating_message()
+
+    def _calibrating_message(self) -> str:
+        done = 0.0 if self.processor is None else self.processor.calibration_progress
+        return (
+            f"calibrating: stay at rest, {done * self.calibration_s:.0f} of "
+            f"{self.calibration_s:g} s"
         )
 
     def recalibrate(self) -> None:
+        """Record a new resting baseline from the next `calibration_s` seconds."""
         if self.processor is not None:
             self.processor.recalibrate()
-            self.status.state, self.status.message = (
-                "calibrating",
-                f"calibrating: stay at rest for {self.calibration_s:g} s",
-            )
+            self.status.state, self.status.message = "calibrating", self._calibrating_message()
+            self.status.calibration, self.status.baseline_note = 0.0, ""
 
     def tick(self, face: Any) -> None:
         """One step on the main thread; never waits for the network."""
@@ -162,27 +177,39 @@ class LiveDriver:
         self.status.skip_reason = st.skip_reason()
         if st.unit_note:
             self.status.unit_note = st.unit_note
+        now = time.monotonic()
         if updates:
             last = updates[-1]
             weights = last.weights.astype(np.float32)
-            self.values = weights @ self.to_blocks if self.blend else self.to_blocks[last.emotion]
-            self.expression_values = (
-                weights @ self.to_expressions if self.blend else self.to_expressions[last.emotion]
+            self.ease.towards(
+                weights @ self.to_blocks if self.blend else self.to_blocks[last.emotion], now
+            )
+            self.expression_ease.towards(
+                weights @ self.to_expressions if self.blend else self.to_expressions[last.emotion],
+                now,
             )
             v, a, d = (float(p) for p in last.probs)
             self.status.emotion, self.status.probs = last.name, (v, a, d)
             self.status.state, self.status.message = "live", ""
-            self._write(face, last)
+            self._write(face, last, now)
         elif self.stream.lost:
             self.status.state, self.status.message = (
                 "lost",
                 f"no samples for {self.stream.since_last_sample_s:.0f} s: waiting for the stream to return",
             )
-            self.values *= EASE_PER_TICK  # ease to neutral (all keys at rest)
-            self.expression_values *= EASE_PER_TICK
-            self._write(face, None)
-        elif not st.calibrated:
+            if self.ease.target.any() or self.expression_ease.target.any():  # once: to rest
+                self.ease.towards(np.zeros_like(self.values), now, LOST_EASE_S)
+                self.expression_ease.towards(
+                    np.zeros_like(self.expression_values), now, LOST_EASE_S
+                )
+            self._write(face, None, now)
+        elif self.moving(now):
+            self._write(face, None, now)
+        self.status.calibration = self.processor.calibration_progress
+        self.status.baseline_note = st.baseline_note
+        if not st.calibrated and not self.stream.lost:
             self.status.state = "calibrating"
+            self.status.message = self._calibrating_message()
         done = time.perf_counter()
         self.status.tick_ms.append((done - started) * 1e3)
         if updates and pulled is not None and pulled.stamps is not None:
@@ -191,7 +218,14 @@ class LiveDriver:
                 (self.stream.local_clock() - float(pulled.stamps[-1])) * 1e3
             )
 
-    def _write(self, face: Any, update: LiveUpdate | None) -> None:
+    def moving(self, now: float | None = None) -> bool:
+        """Whether the face is easing into a change (the timer then ticks faster)."""
+        now = time.monotonic() if now is None else now
+        return self.ease.moving(now) or self.expression_ease.moving(now)
+
+    def _write(self, face: Any, update: LiveUpdate | None, now: float) -> None:
+        self.values = self.ease.at(now)
+        self.expression_values = self.expression_ease.at(now)
         face.data.shape_keys.key_blocks.foreach_set("value", self.values)
         face.data.update()
         if self.expressions:
@@ -203,7 +237,7 @@ class LiveDriver:
             self._shown, self._shown_emotion = (v, a, d, float(update.confidence)), update.emotion
             face_state.set_state(face, (v, a, d), self._shown[3], update.emotion)
         if self.recording is not None:
-            self.recording.add(time.monotonic(), self.values, self._shown, self._shown_emotion)
+            self.recording.add(now, self.values, self._shown, self._shown_emotion)
 
     # -------------------------------------------------------------- recording
     def start_recording(self) -> None:

@@ -6,14 +6,13 @@ from typing import Any
 
 import bpy
 
-from ...inference.emotion.smoothing import SmoothingSettings
 from ...inference.errors import EvokeError
 from ...inference.live.stream import StreamFinder
 from ..bake import keyframes
-from ..common import model_cache
+from ..common import model_cache, runtime_options
 from ..common.operators import OperatorResult, guarded, settings
 from ..presets.scene import presets_from_scene
-from .driver import TICK_S, LiveDriver
+from .driver import EASING_TICK_S, TICK_S, LiveDriver
 
 _driver: LiveDriver | None = None
 _finder: StreamFinder | None = None  # the last "Find Streams"
@@ -37,7 +36,7 @@ def _timer() -> float | None:
         _driver.status.state, _driver.status.message = "error", f"{type(exc).__name__}: {exc}"
         return None
     _redraw()
-    return TICK_S
+    return EASING_TICK_S if _driver.moving() else TICK_S
 
 
 def stop() -> None:
@@ -98,11 +97,12 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
             self.report({"ERROR"}, "Type the name of the LSL stream to connect to")
             return {"CANCELLED"}
         stop()
-        smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
-        name_map = {row.preset_key: row.mesh_key for row in s.name_map if row.preset_key}
+        smoothing = runtime_options.smoothing(s)
+        name_map = runtime_options.name_map(s)
         try:
             _driver = LiveDriver(face, model_cache.get_model(s.model_path), presets_from_scene(s), s.live_stream.strip(),
-                                 hop_s=s.hop, smoothing=smoothing, calibration_s=s.calibration, name_map=name_map,
+                                 hop_s=s.hop, smoothing=smoothing, calibration_s=s.calibration,
+                                 reject_z=s.outlier_z, name_map=name_map,
                                  blend=s.mode == "blend", unit=None if s.unit == "AUTO" else s.unit,
                                  channel_map=s.channel_map, montage=None if s.montage == "NONE" else s.montage,
                                  profile=s.face_profile)  # fmt: skip
@@ -180,10 +180,11 @@ class EVOKE_OT_live_disconnect(bpy.types.Operator):
 
 
 class EVOKE_OT_live_calibrate(bpy.types.Operator):
-    """Record a new resting baseline from the next seconds of the stream"""
+    """Record a new resting baseline from the next seconds of the stream (Calibration): sit
+    still, eyes open, relaxed"""
 
     bl_idname = "evoke.live_calibrate"
-    bl_label = "Recalibrate"
+    bl_label = "Calibrate"
 
     def execute(self, context: Any) -> OperatorResult:
         if _driver is None:

@@ -25,6 +25,7 @@ class EVOKE_PT_live(_SubPanel):
                 "name"
             ]
         col.prop(s, "calibration")
+        col.prop(s, "outlier_z")
         col.prop(s, "unit", text="Unit")
         col.label(text="Channels: the montage and map under Recording", icon="INFO")
         driver = current_driver()
@@ -48,6 +49,11 @@ class EVOKE_PT_live(_SubPanel):
             text=f"{st.state.upper()}  {st.message}",
             icon="ERROR" if st.state in ("lost", "error") else "RADIOBUT_ON",
         )
+        if st.state == "calibrating" and st.rate:
+            col.progress(factor=st.calibration, text=f"calibrating {st.calibration:.0%}")
+        elif st.baseline_note:
+            for chunk in _wrap(f"baseline: {st.baseline_note}", 48):
+                col.label(text=chunk)
         if st.rate:
             col.label(text=f"{st.stream}: {st.rate:g} Hz, {st.matched} of 32 electrodes")
             if st.missing:

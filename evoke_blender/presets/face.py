@@ -26,6 +26,7 @@ import numpy as np
 from ...inference.emotion import profile_data, profiles
 from ...inference.emotion.presets import Presets
 from ...inference.errors import InputError
+from ..common import runtime_options
 
 SHAPE_KEYS, VRM_ADDON = "shape_keys", "vrm_addon"
 VRM_PROFILE = "VRM"
@@ -192,5 +193,5 @@ def _name_mapped(
 
 def settings_drive(s: Any, mesh: Any, presets: Presets, emotions: Sequence[str]) -> FaceDrive:
     """`face_drive` with the scene's name map and profile (the panel's settings)."""
-    name_map = {row.preset_key: row.mesh_key for row in s.name_map if row.preset_key}
-    return face_drive(mesh, presets, emotions, name_map=name_map, profile=s.face_profile)
+    return face_drive(mesh, presets, emotions, name_map=runtime_options.name_map(s),
+                      profile=s.face_profile)  # fmt: skip

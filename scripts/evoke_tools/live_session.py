@@ -25,6 +25,7 @@ from typing import Any
 
 from evoke_tools.paths import ROOT
 from evoke_tools.process_exit import leave
+from inference.calibration import CALIBRATION_S
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     live_ops, driver = connected
     cpu0, wall0 = time.process_time(), time.monotonic()
-    emotions = _run(driver, args)
+    emotions = _run(driver, args, live_ops.EASING_TICK_S)
     if emotions is None:
         return 2
     cpu_percent = 100 * (time.process_time() - cpu0) / (time.monotonic() - wall0)
@@ -54,6 +55,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--tick", type=float, default=0.25, help="seconds between ticks (the add-on's timer: 0.25)"
     )
     ap.add_argument("--model", default="")
+    ap.add_argument(
+        "--calibration",
+        type=float,
+        default=CALIBRATION_S,
+        help=f"seconds of rest that become the baseline (default {CALIBRATION_S:g})",
+    )
     ap.add_argument("--out", help="record the face as keyframes and save the scene as a .blend")
     ap.add_argument("--json", action="store_true")
     ap.add_argument(
@@ -81,7 +88,7 @@ def _connect(args: argparse.Namespace) -> tuple[ModuleType, Any] | None:
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
-    s.live_stream, s.hop = args.stream, args.hop
+    s.live_stream, s.hop, s.calibration = args.stream, args.hop, args.calibration
     s.model_path = str(Path(args.model).resolve()) if args.model else ""
     try:
         bpy.ops.evoke.live_connect()
@@ -94,7 +101,7 @@ def _connect(args: argparse.Namespace) -> tuple[ModuleType, Any] | None:
     return live_ops, driver
 
 
-def _run(driver: Any, args: argparse.Namespace) -> Counter[str] | None:
+def _run(driver: Any, args: argparse.Namespace, easing_tick_s: float) -> Counter[str] | None:
     """Tick the driver for --seconds (timers never fire in the bpy module); the emotions seen,
     counted by window, or None (the reason printed) when the driver fails."""
     import bpy
@@ -112,7 +119,10 @@ def _run(driver: Any, args: argparse.Namespace) -> Counter[str] | None:
         if st.windows > last_windows and st.emotion:
             emotions[st.emotion] += st.windows - last_windows
             last_windows = st.windows
-        time.sleep(max(0.0, args.tick - (time.monotonic() - started)))
+        if st.state == "calibrating" and st.calibration < 1 and not args.json:
+            print(f"\r{st.message}", end="", flush=True)
+        tick = min(args.tick, easing_tick_s) if driver.moving() else args.tick  # as the timer
+        time.sleep(max(0.0, tick - (time.monotonic() - started)))
     return emotions
 
 
@@ -135,6 +145,7 @@ def _figures(
         "sample_age_ms_p50": round(st.percentile(st.sample_age_ms, 50), 1),
         "sample_age_ms_p95": round(st.percentile(st.sample_age_ms, 95), 1),
         "ticks": len(st.tick_ms),
+        "baseline": st.baseline_note,
         "cpu_percent_of_one_core": round(cpu_percent, 1),
         "emotions": dict(emotions),
     }

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from evoke_tools.paths import PRESETS_PATH
 
-from inference import PredictOptions, load_model, predict
+from inference import BaselineChoice, PredictOptions, load_model, predict
+from inference.emotion.easing import EASE_S
 from inference.emotion.smoothing import SmoothingSettings
 from inference.io.deap_files import read_recording
 
@@ -232,3 +233,79 @@ def test_fifos_and_devices_are_refused_without_blocking(
     with pytest.raises(RuntimeError):
         bpy.ops.evoke.bake()
     assert time.monotonic() - started < 10  # nothing waited for a writer or read without end
+
+
+def test_a_discrete_bake_eases_into_each_change(
+    face: Any,
+    deap_two_trials: Path,
+    setup_bake: Callable[..., Any],
+    face_keys: tuple[str, ...],
+    bake_presets: dict[str, Any],
+    animated_paths: Callable[[Any], set[str]],
+) -> None:
+    """One emotion at a time: the face holds still between changes and moves into each over
+    EASE_S, as smoothstep (half way at the change, all the way EASE_S / 2 after it)."""
+    s = setup_bake(face, trial=2, mode="discrete")
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    model = load_model()
+    options = PredictOptions(0.25, "discrete", SmoothingSettings(), BaselineChoice())
+    tl = predict(read_recording(deap_two_trials, trial=2), model, options).timelines[0]
+    names = list(model.emotions.names)
+    scene = bpy.context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    blocks = face.data.shape_keys.key_blocks
+
+    def face_at(seconds: float) -> np.ndarray:
+        frame = 1 + seconds * fps
+        scene.frame_set(int(frame), subframe=frame - int(frame))
+        return np.array([blocks[k].value for k in face_keys])
+
+    def preset(e: int) -> np.ndarray:
+        weights = bake_presets["emotions"][names[e]]["shape_keys"]
+        return np.array([weights.get(k, 0.0) for k in face_keys])
+
+    changes = np.flatnonzero(np.diff(tl.emotion)) + 1
+    gaps = np.diff(tl.t[changes])
+    spaced = [c for k, c in enumerate(changes)  # changes with no other within an ease
+              if (k == 0 or gaps[k - 1] > EASE_S) and (k == len(gaps) or gaps[k] > EASE_S)]  # fmt: skip
+    assert len(spaced) >= 2, tl.emotion  # the synthetic trial changes emotion
+    for c in spaced:
+        at = tl.t[c] + 0.5  # the window's centre
+        old, new = preset(int(tl.emotion[c - 1])), preset(int(tl.emotion[c]))
+        np.testing.assert_allclose(face_at(at - EASE_S / 2), old, atol=1e-4)
+        np.testing.assert_allclose(face_at(at), (old + new) / 2, atol=1e-4)
+        np.testing.assert_allclose(face_at(at - EASE_S / 4), old + (new - old) * 0.15625, atol=1e-4)
+        np.testing.assert_allclose(face_at(at + EASE_S / 2), new, atol=1e-4)
+    # keys only where the face moves: two a change, plus the ends
+    from bpy_extras import anim_utils  # noqa: F401
+
+    anim_compat = importlib.import_module(f"{MODULE}.evoke_blender.common.anim_compat")
+    curves = {fc.data_path: fc for fc in anim_compat.fcurves_of(face.data.shape_keys)}
+    points = curves['key_blocks["browInnerUp"].value'].keyframe_points
+    assert len(points) <= 2 * len(changes) + 2 < len(tl.t)
+    assert {p.handle_left_type for p in points} == {"FREE"}
+
+
+def test_the_panels_baseline_and_smoother_reach_the_bake(
+    face: Any, deap_two_trials: Path, setup_bake: Callable[..., Any]
+) -> None:
+    """Session baseline and the moving-average smoother, chosen in the panel, give what the
+    runtime gives with the same options; the notes name the baseline."""
+    s = setup_bake(face, trial=2, mode="blend")
+    s.baseline, s.smoother, s.tau, s.hysteresis = "session", "ema", 2.0, 0.15
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    smoothing = SmoothingSettings(tau_s=2.0, hysteresis=0.15, min_dwell_s=s.dwell, method="ema")
+    options = PredictOptions(0.25, "blend", smoothing, BaselineChoice("session"))
+    tl = predict(read_recording(deap_two_trials, trial=2), load_model(), options).timelines[0]
+    scene = bpy.context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    for i in (3, 60, len(tl.t) - 2):
+        frame = 1 + (tl.t[i] + 0.5) * fps
+        scene.frame_set(int(frame), subframe=frame - int(frame))
+        assert face["evoke_valence"] == pytest.approx(tl.probs[i, 0], abs=1e-4)
+    default = predict(read_recording(deap_two_trials, trial=2), load_model(),
+                      PredictOptions(0.25, "blend")).timelines[0]  # fmt: skip
+    assert not np.allclose(default.probs, tl.probs)  # the options changed something
+    s.baseline, s.calibration = "first", 10.0  # DEAP's file is trials back to back: refused
+    with pytest.raises(RuntimeError, match="a baseline must be rest"):
+        bpy.ops.evoke.bake()

@@ -148,6 +148,7 @@ def test_a_volts_stream_from_playerlsl_drives_the_face(
         s = avatar()
         bpy.context.preferences.system.use_online_access = True
         s.live_stream = name
+        s.calibration, s.mode = 5.0, "blend"  # blend: the face shows something from the start
         assert bpy.ops.evoke.live_connect() == {"FINISHED"}
         driver = live_ops.current_driver()
         end = time.monotonic() + 30
@@ -161,6 +162,10 @@ def test_a_volts_stream_from_playerlsl_drives_the_face(
         assert st.windows_skipped == 0 and st.skip_reason == ""
         assert "description" in st.unit_note  # volts, from the stream's own channel units
         face = s.target
+        end = time.monotonic() + 1.0  # the face eases into what the stream says
+        while time.monotonic() < end:
+            bpy.ops.evoke.live_tick()
+            time.sleep(0.05)
         assert max(k.value for k in face.data.shape_keys.key_blocks) > 0.01
     finally:
         bpy.ops.evoke.live_disconnect()

@@ -45,6 +45,7 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
     s = bpy.context.scene.evoke
     face = s.target
     s.live_stream, s.hop, s.mode = NAME, 0.25, "blend"  # blend: the face always shows something
+    s.calibration = 5.0  # a DEAP trial replays its 3 s baseline and then the video
 
     bpy.context.preferences.system.use_online_access = False
     with pytest.raises(RuntimeError, match="Online Access"):
@@ -64,7 +65,17 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
         assert values.max() > 0.01  # the face shows something
         assert 0.0 < face["evoke_valence"] < 1.0
         assert np.isfinite(st.latency_ms).all() and len(st.latency_ms) >= 4
+        assert "windows used" in st.baseline_note and st.calibration == 1.0
         check_recording(driver, face, live_ops)
+        check_easing(driver, face)
+
+        # Calibrate: a new baseline from the next seconds, with its progress, then live again
+        assert bpy.ops.evoke.live_calibrate() == {"FINISHED"}
+        assert driver.status.state == "calibrating" and driver.status.calibration == 0.0
+        assert tick_until(driver, lambda st: 0.2 < st.calibration < 1.0, 10), driver.status
+        assert "of 5 s" in driver.status.message
+        assert tick_until(driver, lambda st: st.state == "live", 15), driver.status
+        assert "windows used" in driver.status.baseline_note
 
         replay.kill()  # the stream drops
         replay.wait(10)
@@ -85,6 +96,20 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
     assert live_ops.current_driver() is None
 
 
+def check_easing(driver: Any, face: Any) -> None:
+    """After an update the face is on its way to the new expression, between where it was and
+    where it goes, and the timer is asked to tick faster until it arrives."""
+    before = driver.status.windows
+    assert tick_until(driver, lambda st: st.windows > before, 10)
+    assert driver.moving()
+    start, target = driver.ease.start, driver.ease.target
+    values = np.array([k.value for k in face.data.shape_keys.key_blocks])
+    low, high = np.minimum(start, target) - 1e-6, np.maximum(start, target) + 1e-6
+    assert np.all((values >= low) & (values <= high))
+    time.sleep(0.5)  # longer than the ease, with no tick in between
+    assert not driver.moving()
+
+
 def check_recording(driver: Any, face: Any, live_ops: Any) -> None:
     """Record Keyframes: the keys replay exactly the faces the stream drove, at their times."""
     anim_compat = importlib.import_module(
@@ -94,21 +119,25 @@ def check_recording(driver: Any, face: Any, live_ops: Any) -> None:
     scene.frame_start, scene.render.fps, scene.render.fps_base = 10, 24, 1.0
     assert bpy.ops.evoke.live_record() == {"FINISHED"} and driver.recording is not None
     shown: list[np.ndarray] = []
+    at: list[float] = []  # when each was written, on the recording's clock
     windows = driver.status.windows
     while driver.status.windows < windows + 8:
         before = driver.status.windows
         assert tick_until(driver, lambda st, b=before: st.windows > b, 10), driver.status
         shown.append(np.array([k.value for k in face.data.shape_keys.key_blocks]))
+        at.append(driver.recording.t[-1])
     recording = driver.recording
     assert bpy.ops.evoke.live_record() == {"FINISHED"} and driver.recording is None
-    assert len(recording.t) == len(shown) >= 2  # one keyframe per face written
+    # one keyframe per face written: at every update, and in between while the face eases
+    assert len(recording.t) >= len(shown) >= 2
     curves = {fc.data_path: fc for fc in anim_compat.fcurves_of(face.data.shape_keys)}
     driven = [
         k.name for k, on in zip(face.data.shape_keys.key_blocks, driver.driven, strict=True) if on
     ]
     assert sorted(curves) == sorted(f'key_blocks["{n}"].value' for n in driven) and len(driven) > 5
-    frames = 10 + np.asarray(recording.t) * 24
-    assert np.all(np.diff(frames) > 0) and scene.frame_end >= frames[-1]
+    assert np.all(np.diff(recording.t) > 0)
+    frames = 10 + np.asarray(at) * 24
+    assert scene.frame_end >= frames[-1]
     blocks = [k.name for k in face.data.shape_keys.key_blocks]
     for name in driven:  # the curve at each keyframe is the value the live face had
         got = [curves[f'key_blocks["{name}"].value'].evaluate(f) for f in frames]
@@ -168,6 +197,7 @@ def test_headset_layouts_over_lsl(
         bpy.context.preferences.system.use_online_access = True
         s = bpy.context.scene.evoke
         s.live_stream = name
+        s.calibration = 3.0  # short: the NaN burst comes after it
         assert bpy.ops.evoke.live_connect() == {"FINISHED"}
         driver = live_ops.current_driver()
         assert tick_until(driver, lambda st: st.state in (expect, "error"), 30), driver.status

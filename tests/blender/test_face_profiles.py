@@ -19,6 +19,7 @@ import pytest
 from evoke_tools.paths import ROOT
 
 from inference import PredictOptions, load_model, predict
+from inference.emotion.easing import EASE_S
 from inference.emotion.smoothing import SmoothingSettings
 from inference.io.deap_files import read_recording
 
@@ -55,18 +56,27 @@ def avatar(names: list[str], name: str = "Head") -> Any:
 
 def timeline(deap: Path, s: Any, trial: int) -> Any:
     """What the runtime, run independently here, says the bake shows."""
-    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
+    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell,
+                                  method=s.smoother, switch_s=s.switch_s, evidence=s.evidence,
+                                  confidence=s.confidence)  # fmt: skip
     options = PredictOptions(0.25, s.mode, smoothing)
     return predict(read_recording(deap, trial=trial), load_model(), options).timelines[0]
 
 
 def frames_of_each_emotion(tl: Any) -> Iterator[tuple[float, str]]:
-    """(frame, emotion) at the first window of each emotion the timeline shows (discrete)."""
+    """(frame, emotion) where the face shows each emotion the timeline shows (discrete) in full:
+    the first run of it longer than the ease, just after its ease has ended."""
     names = load_model().emotions.names
     fps = bpy.context.scene.render.fps / bpy.context.scene.render.fps_base
+    hop = float(tl.t[1] - tl.t[0])
+    starts = np.flatnonzero(np.r_[True, tl.emotion[1:] != tl.emotion[:-1]])
+    lengths = np.diff(np.r_[starts, len(tl.emotion)])
     for e in sorted(set(tl.emotion.tolist())):
-        i = int(np.flatnonzero(tl.emotion == e)[0])
-        yield 1 + (tl.t[i] + 0.5) * fps, names[e]
+        runs = [(a, n) for a, n in zip(starts, lengths, strict=True)
+                if tl.emotion[a] == e and n * hop > EASE_S + hop]  # fmt: skip
+        if runs:
+            after_ease = EASE_S / 2 + 0.01 if runs[0][0] > 0 else 0.0
+            yield 1 + (tl.t[runs[0][0]] + 0.5 + after_ease) * fps, names[e]
 
 
 def go_to(frame: float) -> None:

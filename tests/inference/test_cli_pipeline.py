@@ -16,8 +16,10 @@ from evoke_tools.paths import ROOT
 from inference import BaselineChoice, PredictOptions, Recording, load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.dsp.features import FeatureSettings
+from inference.emotion.smoothing import SmoothingSettings
 from inference.errors import InputError
 from inference.io.deap_files import read_recording
+from inference.io.formats import read_recording as read_any
 from inference.model.model_file import save_model, untrained_metadata, untrained_weights
 
 FIRST_3S = BaselineChoice("first", seconds=3.0)  # the short test recordings: a 3 s calibration
@@ -162,3 +164,56 @@ def test_csv_with_rate_option_through_the_cli(tmp_path: Path) -> None:
     rows = json.loads(out.stdout)
     assert len(rows) == 5  # 8 s - 3 s baseline -> 5 windows at 1 s hop
     assert "resampled from 256" in out.stderr and "baseline" in out.stderr
+
+
+@pytest.fixture(scope="module")
+def raw_session_edf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A raw 256 Hz session (45 s of rest with blinks, then a trial) in an EDF+ pyEDFlib wrote."""
+    from evoke_tools.sessions import make_session
+    from evoke_tools.writers import write_edf
+
+    s = make_session(2, seed=4, rest_s=45.0, trials=1)
+    path = tmp_path_factory.mktemp("session") / "session.edf"
+    write_edf(path, DEAP_EEG_CHANNELS, (s.rate,) * 32, list(s.samples.T))
+    return path
+
+
+def test_the_calibration_options_choose_the_resting_span(raw_session_edf: Path) -> None:
+    whole = cli("predict", str(raw_session_edf), "--json")
+    assert whole.returncode == 0, whole.stderr
+    assert "note: baseline: the first 30 s" in whole.stderr and "windows used" in whole.stderr
+    duration = read_any(raw_session_edf).duration_s
+    rows = json.loads(whole.stdout)
+    assert len(rows) == pytest.approx((duration - 30 - 1) / 1.0 + 1, abs=1)  # after the calibration
+
+    span = cli("predict", str(raw_session_edf), "--json", "--calibration-span", "10", "40")
+    assert span.returncode == 0, span.stderr
+    assert "note: baseline: 10-40 s" in span.stderr
+    assert len(json.loads(span.stdout)) == pytest.approx(duration, abs=2)  # the whole recording
+
+    short = cli("predict", str(raw_session_edf), "--calibration", "200")
+    assert short.returncode == 2 and "too short for a 200 s calibration" in short.stderr
+    outside = cli("predict", str(raw_session_edf), "--calibration-span", "100", "190")
+    assert outside.returncode == 2 and "not a span of at least 1 s inside" in outside.stderr
+    bad = cli("predict", str(raw_session_edf), "--calibration", "0.5")
+    assert bad.returncode == 2 and "--calibration" in bad.stderr
+
+
+def test_deap_baselines_and_smoother_options(deap_two_trials: Path) -> None:
+    session = cli("predict", str(deap_two_trials), "--session-baseline", "--json")
+    assert session.returncode == 0, session.stderr
+    assert "the 2 trials' pre-trial seconds pooled" in session.stderr
+    rest = cli("predict", str(deap_two_trials), "--calibration", "10")
+    assert rest.returncode == 2 and "a baseline must be rest" in rest.stderr
+
+    out = cli("predict", str(deap_two_trials), "--trial", "1", "--hop", "0.25", "--json",
+              "--smoother", "ema", "--tau", "2", "--hysteresis", "0.2")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    smoothing = SmoothingSettings(tau_s=2.0, hysteresis=0.2, method="ema")
+    tl = predict(read_recording(deap_two_trials, trial=1), load_model(),
+                 PredictOptions(hop_s=0.25, smoothing=smoothing)).timelines[0]  # fmt: skip
+    rows = json.loads(out.stdout)
+    np.testing.assert_allclose([r["valence"] for r in rows], tl.probs[:, 0], atol=1e-4)
+    default = json.loads(cli("predict", str(deap_two_trials), "--trial", "1", "--hop", "0.25",
+                             "--json").stdout)  # fmt: skip
+    assert [r["valence"] for r in default] != [r["valence"] for r in rows]
