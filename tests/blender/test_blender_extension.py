@@ -245,7 +245,7 @@ def test_a_discrete_bake_eases_into_each_change(
 ) -> None:
     """One emotion at a time: the face holds still between changes and moves into each over
     EASE_S, as smoothstep (half way at the change, all the way EASE_S / 2 after it)."""
-    s = setup_bake(face, trial=2, mode="discrete")
+    setup_bake(face, trial=2, mode="discrete")
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     model = load_model()
     options = PredictOptions(0.25, "discrete", SmoothingSettings(), BaselineChoice())
