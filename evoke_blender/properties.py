@@ -16,7 +16,9 @@ from bpy.props import (
 )
 
 from ..inference.calibration import CALIBRATION_S as _CALIBRATION_S
+from ..inference.calibration import MAX_ADAPT_S as _MAX_ADAPT_S
 from ..inference.calibration import MAX_CALIBRATION_S as _MAX_CALIBRATION_S
+from ..inference.calibration import MIN_ADAPT_S as _MIN_ADAPT_S
 from ..inference.dsp.baseline import REJECT_Z as _REJECT_Z
 from ..inference.emotion.smoothing import SmoothingSettings
 
@@ -233,6 +235,14 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
     baseline_to: FloatProperty(name="To (s)", min=0.0, default=_CALIBRATION_S)  # type: ignore[valid-type]
     baseline_marker_start: IntProperty(name="From marker", min=1, default=1)  # type: ignore[valid-type]
     baseline_marker_end: IntProperty(name="To marker", min=1, default=2)  # type: ignore[valid-type]
+    adapt: FloatProperty(  # type: ignore[valid-type]
+        name="Adapt (s)",
+        min=0.0,
+        max=_MAX_ADAPT_S,
+        default=0.0,
+        description=f"Let the baseline follow a long session this slowly (at least "
+        f"{_MIN_ADAPT_S:g} s); 0 = fixed. It also slowly absorbs a lasting mood",
+    )
     outlier_z: FloatProperty(  # type: ignore[valid-type]
         name="Reject outliers (z)",
         min=0.0,

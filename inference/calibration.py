@@ -32,6 +32,7 @@ from .io.recording import Marker, Trial
 CALIBRATION_S = 30.0  # default seconds of rest: a recording without trials, a live calibration
 MAX_CALIBRATION_S = 600.0  # a baseline span is held in memory whole: ten minutes at most
 BASELINE_KINDS = ("auto", "trial", "first", "span", "markers", "session")
+MIN_ADAPT_S, MAX_ADAPT_S = 10.0, 36000.0  # the adapting baseline's time constant, when on
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class BaselineChoice:
     span_s: tuple[float, float] | None = None  # `span`
     markers: tuple[int, int] | None = None  # `markers`, 1-based as `--markers` lists them
     reject_z: float = REJECT_Z  # 0: no outlier rejection
+    adapt_s: float = 0.0  # > 0: the baseline follows the session this slowly (dsp.adaptation)
 
     def __post_init__(self) -> None:
         if self.kind not in BASELINE_KINDS:
@@ -53,6 +55,10 @@ class BaselineChoice:
             raise ValueError("a baseline between markers needs two marker numbers")
         if not (math.isfinite(self.reject_z) and self.reject_z >= 0):
             raise ValueError(f"outlier limit must be a number >= 0, got {self.reject_z}")
+        if not (self.adapt_s == 0 or MIN_ADAPT_S <= self.adapt_s <= MAX_ADAPT_S):
+            raise ValueError(
+                f"adapting time must be 0 (off) or {MIN_ADAPT_S:g}-{MAX_ADAPT_S:g} s, got {self.adapt_s:g}"
+            )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .calibration import CALIBRATION_S, MAX_CALIBRATION_S, BaselineChoice
+from .calibration import (
+    CALIBRATION_S,
+    MAX_ADAPT_S,
+    MAX_CALIBRATION_S,
+    MIN_ADAPT_S,
+    BaselineChoice,
+)
 from .dsp.baseline import REJECT_Z
 from .dsp.montages import MONTAGES
 from .dsp.rates import MAX_RATE_HZ, MIN_RATE_HZ
@@ -136,6 +142,14 @@ def _baseline_arguments(pr: argparse.ArgumentParser) -> None:
         "session's one calibration)",
     )
     group.add_argument(
+        "--adapt",
+        type=_adapt_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help=f"let the baseline follow a long session with this time constant "
+        f"({MIN_ADAPT_S:g}-{MAX_ADAPT_S:g} s; default 0: fixed)",
+    )
+    group.add_argument(
         "--outlier-z",
         type=_number(0, 100),
         default=REJECT_Z,
@@ -144,17 +158,26 @@ def _baseline_arguments(pr: argparse.ArgumentParser) -> None:
     )
 
 
+def _adapt_seconds(text: str) -> float:
+    value = _number(0, MAX_ADAPT_S)(text)
+    if 0 < value < MIN_ADAPT_S:
+        raise argparse.ArgumentTypeError(
+            f"{text} is outside {MIN_ADAPT_S:g}-{MAX_ADAPT_S:g} (or 0)"
+        )
+    return float(value)
+
+
 def _baseline_choice(args: argparse.Namespace) -> BaselineChoice:
-    z = args.outlier_z
+    common = {"reject_z": args.outlier_z, "adapt_s": args.adapt}
     if args.calibration is not None:
-        return BaselineChoice("first", seconds=args.calibration, reject_z=z)
+        return BaselineChoice("first", seconds=args.calibration, **common)
     if args.calibration_span is not None:
-        return BaselineChoice("span", span_s=tuple(args.calibration_span), reject_z=z)
+        return BaselineChoice("span", span_s=tuple(args.calibration_span), **common)
     if args.calibration_markers is not None:
-        return BaselineChoice("markers", markers=tuple(args.calibration_markers), reject_z=z)
+        return BaselineChoice("markers", markers=tuple(args.calibration_markers), **common)
     if args.session_baseline:
-        return BaselineChoice("session", reject_z=z)
-    return BaselineChoice(reject_z=z)
+        return BaselineChoice("session", **common)
+    return BaselineChoice(**common)
 
 
 def _decoding_arguments(pr: argparse.ArgumentParser) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .calibration import BaselineChoice, BaselinePlan, plan_baseline
+from .dsp import adaptation
 from .dsp.baseline import BaselineEstimate, estimate_baseline, estimate_pooled
 from .dsp.electrodes import (
     DEAP_EEG_CHANNELS,
@@ -20,7 +21,7 @@ from .dsp.features import FLAT_VARIANCE, N_ELECTRODES, FeatureSettings
 from .dsp.preprocess import Preprocessor
 from .dsp.rates import check_rate
 from .dsp.resample import resample
-from .dsp.trials import hop_samples, relative_grid, window_features
+from .dsp.trials import hop_samples, relative_grid, window_features, window_log_variance
 from .emotion.smoothing import SmoothingSettings, smooth_offline
 from .emotion.table import EmotionTable
 from .errors import InputError
@@ -316,8 +317,9 @@ def predict(
         if prep.check is not None:
             check = _trial_rows(prep.check, starts, length, prep.present)
         feats, valid, first = window_features(body, settings, hop_s=options.hop_s, check=check)
-        est = baseline if plan.pooled is not None else _subset(baseline, ks)
-        grid, valid = relative_grid(feats, valid, est, prep.present)
+        est = baseline if plan.pooled is not None else baseline.take(ks)
+        adapted = _adapted(body, feats, valid, est, settings, options)
+        grid, valid = relative_grid(feats, valid, est, prep.present, adapted)
         times = first / settings.rate
         n_trials, n_win = valid.shape
         raw = model.probabilities(grid.reshape(n_trials * n_win, *grid.shape[2:])).reshape(
@@ -363,11 +365,28 @@ def predict(
     return Prediction(recording.source, done, prep.match, notes, model.describe())
 
 
-def _subset(est: BaselineEstimate, index: list[int]) -> BaselineEstimate:
-    at = np.array(index, dtype=np.intp)
-    return BaselineEstimate(
-        est.de[at], est.ok[at], est.windows[at], est.invalid[at], est.outliers[at]
-    )
+def _adapted(
+    body: np.ndarray,
+    feats: np.ndarray,
+    valid: np.ndarray,
+    est: BaselineEstimate,
+    settings: FeatureSettings,
+    options: PredictOptions,
+) -> np.ndarray | None:
+    """Per-window baselines when the baseline adapts (inference.dsp.adaptation), else None."""
+    choice = options.baseline
+    if choice.adapt_s <= 0:
+        return None
+    g = adaptation.gain(options.hop_s, choice.adapt_s)
+    log_var = window_log_variance(body, settings, options.hop_s)
+    out = np.empty_like(feats)
+    for j in range(len(feats)):  # per trial: each follows its own session from its baseline
+        one = est.single(j)
+        start = adaptation.AdaptState.start(one)
+        out[j], _ = adaptation.follow(
+            feats[j], valid[j], log_var[j], one, start, g, choice.reject_z
+        )
+    return out
 
 
 def _baseline_note(plan: BaselinePlan, est: BaselineEstimate) -> str:

@@ -77,6 +77,7 @@ def draw_baseline(box: Any, s: Any, kind: str) -> None:
         row.prop(s, "baseline_marker_end", text="To")
     if s.baseline != "auto" or kind != "DEAP":
         box.prop(s, "outlier_z")
+    box.prop(s, "adapt")
 
 
 def draw_smoothing(box: Any, s: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...inference.calibration import BaselineChoice
+from ...inference.calibration import MIN_ADAPT_S, BaselineChoice
 from ...inference.emotion.smoothing import SmoothingSettings
 
 
@@ -23,7 +23,13 @@ def baseline(s: Any) -> BaselineChoice:
         span_s=(s.baseline_from, s.baseline_to) if kind == "span" else None,
         markers=(s.baseline_marker_start, s.baseline_marker_end) if kind == "markers" else None,
         reject_z=s.outlier_z,
+        adapt_s=adapt_seconds(s),
     )
+
+
+def adapt_seconds(s: Any) -> float:
+    """The panel's Adapt: 0 (fixed), else at least the shortest time constant allowed."""
+    return 0.0 if s.adapt <= 0 else max(s.adapt, MIN_ADAPT_S)
 
 
 def name_map(s: Any) -> dict[str, str]:

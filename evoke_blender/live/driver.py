@@ -71,7 +71,7 @@ class LiveStatus:
 class LiveDriver:
     def __init__(self, face: Any, model: EvokeModel, presets: Presets, stream_name: str, *, hop_s: float = 0.25,
                  smoothing: SmoothingSettings | None = None, calibration_s: float = CALIBRATION_S,
-                 reject_z: float = REJECT_Z,
+                 reject_z: float = REJECT_Z, adapt_s: float = 0.0,
                  name_map: dict[str, str] | None = None, resolve_timeout_s: float = 10.0,
                  blend: bool = True, unit: str | None = None, channel_map: str = "",
                  montage: str | None = None, profile: str = "AUTO") -> None:  # fmt: skip
@@ -86,7 +86,7 @@ class LiveDriver:
         self.hop_s = hop_s
         self.smoothing = smoothing or SmoothingSettings()
         self.calibration_s = calibration_s
-        self.reject_z = reject_z
+        self.reject_z, self.adapt_s = reject_z, adapt_s
         self.unit = unit  # the stream's unit as the user states it; None: from the stream
         self.channel_map, self.montage = channel_map, montage  # applied to the stream's labels
         self.status = LiveStatus(
@@ -121,6 +121,7 @@ class LiveDriver:
         )
         self.processor = LiveProcessor(self.model, described.labels, described.rate, self.hop_s,
                                        self.smoothing, self.calibration_s, reject_z=self.reject_z,
+                                       adapt_s=self.adapt_s,
                                        source=f"stream '{described.name}'", unit_scale=scale,
                                        channel_map=mapping)  # fmt: skip
         st = self.processor.stats

@@ -102,7 +102,8 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
         try:
             _driver = LiveDriver(face, model_cache.get_model(s.model_path), presets_from_scene(s), s.live_stream.strip(),
                                  hop_s=s.hop, smoothing=smoothing, calibration_s=s.calibration,
-                                 reject_z=s.outlier_z, name_map=name_map,
+                                 reject_z=s.outlier_z, adapt_s=runtime_options.adapt_seconds(s),
+                                 name_map=name_map,
                                  blend=s.mode == "blend", unit=None if s.unit == "AUTO" else s.unit,
                                  channel_map=s.channel_map, montage=None if s.montage == "NONE" else s.montage,
                                  profile=s.face_profile)  # fmt: skip

@@ -26,6 +26,7 @@ class EVOKE_PT_live(_SubPanel):
             ]
         col.prop(s, "calibration")
         col.prop(s, "outlier_z")
+        col.prop(s, "adapt")
         col.prop(s, "unit", text="Unit")
         col.label(text="Channels: the montage and map under Recording", icon="INFO")
         driver = current_driver()

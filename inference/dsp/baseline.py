@@ -29,7 +29,7 @@ trained on DEAP's baselines fed the numbers it was trained on.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -52,6 +52,23 @@ class BaselineEstimate:
     windows: np.ndarray  # (...) int: 1 s windows in the span (every HOP_S, overlapping)
     invalid: np.ndarray  # (...) int: rejected for NaN/Inf samples or a flat electrode
     outliers: np.ndarray  # (...) int: rejected as amplitude outliers (blinks, movement, bursts)
+    # for the adapting baseline (inference.dsp.adaptation): how far a single window's DE sits
+    # above DEAP's statistic (..., channels, bands), and the rest's log variance per electrode,
+    # centre and robust spread (..., channels), to judge later windows by
+    single_offset: np.ndarray
+    log_var_centre: np.ndarray
+    log_var_spread: np.ndarray
+
+    def single(self, index: int) -> BaselineEstimate:
+        """One baseline: trial `index`'s, or this one when there is one for every trial."""
+        if self.de.ndim == 2:
+            return self
+        return BaselineEstimate(*(getattr(self, f.name)[index] for f in fields(self)))
+
+    def take(self, index: list[int]) -> BaselineEstimate:
+        """The estimates at these leading indices (trials)."""
+        at = np.array(index, dtype=np.intp)
+        return BaselineEstimate(*(getattr(self, f.name)[at] for f in fields(self)))
 
     @property
     def used(self) -> np.ndarray:
@@ -81,9 +98,11 @@ def estimate_baseline(
     """
     windows, valid = _windows(span, check, settings)
     lead = windows.shape[:-3]
-    outlier = _outliers(windows, valid, span.shape[-1] / settings.rate, reject_z)
+    stats = _log_variance(windows, valid)
+    outlier = _outliers(stats, valid, span.shape[-1] / settings.rate, reject_z)
     de, usable = _group_features(windows, valid & ~outlier, settings)
-    return _estimate(de, usable, lead, valid, outlier)
+    single = _single_features(windows, valid & ~outlier, settings)
+    return _estimate(de, usable, lead, valid, outlier, single, stats)
 
 
 def estimate_pooled(
@@ -100,14 +119,17 @@ def estimate_pooled(
     windows = np.concatenate([w for w, _ in cut])
     valid = np.concatenate([v for _, v in cut])
     seconds = sum(span.shape[-1] for span in spans) / settings.rate
-    outlier = _outliers(windows, valid, seconds, reject_z)
+    stats = _log_variance(windows, valid)
+    outlier = _outliers(stats, valid, seconds, reject_z)
     des, usables, at = [], [], 0
     for w, v in cut:
         de, usable = _group_features(w, v & ~outlier[at : at + len(v)], settings)
         des.append(de)
         usables.append(usable)
         at += len(v)
-    return _estimate(np.concatenate(des), np.concatenate(usables), (), valid, outlier)
+    single = _single_features(windows, valid & ~outlier, settings)
+    return _estimate(np.concatenate(des), np.concatenate(usables), (), valid, outlier, single,
+                     stats)  # fmt: skip
 
 
 def _windows(
@@ -130,24 +152,57 @@ def _windows(
     return windows, valid
 
 
-def _outliers(
-    windows: np.ndarray, valid: np.ndarray, seconds: float, reject_z: float
-) -> np.ndarray:
-    """(..., w) True where some electrode's log variance lies far above its median over the
-    span; none in spans too short to judge."""
-    if reject_z <= 0 or seconds < MIN_SECONDS_TO_JUDGE or windows.shape[-3] == 0:
-        return np.zeros(valid.shape, dtype=bool)
+def log_variance(windows: np.ndarray) -> np.ndarray:
+    """(..., channels, n) windows -> (..., channels): what amplitude outliers are judged on."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_var = np.log(np.var(windows, axis=-1, dtype=np.float64))  # (..., w, channels)
+        return np.log(np.var(windows, axis=-1, dtype=np.float64))
+
+
+def _log_variance(
+    windows: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(log variance (..., w, channels), its median over the valid windows (..., channels), and
+    its robust spread (..., channels))."""
+    log_var = log_variance(windows)
     masked = np.where(valid[..., None], log_var, np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        median = np.nanmedian(masked, axis=-2, keepdims=True)
-        mad = np.nanmedian(np.abs(masked - median), axis=-2, keepdims=True)
-    spread = np.maximum(mad * _MAD_TO_STD, _MAD_FLOOR)
+        median = np.nanmedian(masked, axis=-2)
+        mad = np.nanmedian(np.abs(masked - median[..., None, :]), axis=-2)
+    return log_var, median, np.maximum(mad * _MAD_TO_STD, _MAD_FLOOR)
+
+
+def outlying(log_var: np.ndarray, centre: np.ndarray, spread: np.ndarray, z: float) -> np.ndarray:
+    """(..., channels) log variances -> (...) True where some electrode lies more than z robust
+    SDs above its centre."""
     with np.errstate(invalid="ignore"):
-        z = (log_var - median) / spread
-        return valid & (z > reject_z).any(axis=-1)
+        return ((log_var - centre) / spread > z).any(axis=-1)
+
+
+def _outliers(
+    stats: tuple[np.ndarray, np.ndarray, np.ndarray],
+    valid: np.ndarray,
+    seconds: float,
+    reject_z: float,
+) -> np.ndarray:
+    """(..., w) True where some electrode's log variance lies far above its median over the
+    span; none in spans too short to judge."""
+    log_var, median, spread = stats
+    if reject_z <= 0 or seconds < MIN_SECONDS_TO_JUDGE or log_var.shape[-2] == 0:
+        return np.zeros(valid.shape, dtype=bool)
+    return valid & outlying(log_var, median[..., None, :], spread[..., None, :], reject_z)
+
+
+def _single_features(
+    windows: np.ndarray, accepted: np.ndarray, settings: FeatureSettings
+) -> np.ndarray:
+    """The trimmed mean of the accepted single windows' band features: (..., channels, bands).
+    A single window's DE sits above DEAP's statistic (an average of three has less variance);
+    the adapting baseline (inference.dsp.adaptation) tracks single windows and needs the gap."""
+    if windows.shape[-3] == 0:
+        return np.zeros((*windows.shape[:-3], windows.shape[-2], len(settings.bands)), np.float32)
+    de = band_features(windows, settings)
+    return _trimmed_mean_groups(np.where(accepted[..., None, None], de, np.nan))
 
 
 def _group_features(
@@ -179,17 +234,23 @@ def _estimate(
     lead: tuple[int, ...],
     valid: np.ndarray,
     outlier: np.ndarray,
+    single: np.ndarray,
+    stats: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> BaselineEstimate:
     """The interquartile mean over usable groups, and the counts."""
     de = np.where(usable[..., None, None], de, np.nan)
     ok = usable.any(axis=-1) & np.isfinite(de).any(axis=-3).all(axis=(-2, -1))
     middle = np.where(ok[..., None, None], _trimmed_mean_groups(de), 0.0).astype(np.float32)
+    offset = np.where(ok[..., None, None], single - middle, 0.0).astype(np.float32)
     return BaselineEstimate(
         middle,
         np.asarray(ok, bool).reshape(lead),
         np.full(lead, valid.shape[-1], dtype=np.intp),
         (~valid).sum(axis=-1).astype(np.intp),
         outlier.sum(axis=-1).astype(np.intp),
+        offset,
+        stats[1].reshape(*lead, -1),
+        stats[2].reshape(*lead, -1),
     )
 
 

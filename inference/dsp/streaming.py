@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .baseline import REJECT_Z, BaselineEstimate, estimate_baseline
+from . import adaptation
+from .baseline import REJECT_Z, BaselineEstimate, estimate_baseline, log_variance
 from .features import (
     N_ELECTRODES,
     FeatureSettings,
@@ -63,9 +64,20 @@ class StreamingFeatures:
     """push() samples; get grid features for every window completed since the last push."""
 
     def __init__(
-        self, settings: FeatureSettings, hop_s: float, present: np.ndarray | None = None
+        self,
+        settings: FeatureSettings,
+        hop_s: float,
+        present: np.ndarray | None = None,
+        *,
+        adapt_s: float = 0.0,
+        reject_z: float = REJECT_Z,
     ) -> None:
+        """adapt_s > 0: the baseline follows the session (inference.dsp.adaptation)."""
         self.settings = settings
+        self.gain = adaptation.gain(hop_s, adapt_s)
+        self.reject_z = reject_z
+        self._estimate: BaselineEstimate | None = None
+        self._adapted: adaptation.AdaptState | None = None  # the adapting baseline now
         self.n = settings.window_samples
         self.hop = round(hop_s * settings.rate)
         if self.hop < 1:
@@ -106,6 +118,7 @@ class StreamingFeatures:
         )
         self._baseline_ok = bool(estimate.ok)
         self._baseline_de = estimate.de
+        self._estimate, self._adapted = estimate, adaptation.AdaptState.start(estimate)
         return estimate
 
     def push(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,9 +149,17 @@ class StreamingFeatures:
         w = starts.size
         windows = self._signal.windows(starts, self._offsets)  # (w, channels, n)
         feats = band_rows(windows.reshape(w * self.channels, self.n), self.settings)
-        feats = feats.reshape(w, self.channels, -1) - self._baseline_de
+        feats = feats.reshape(w, self.channels, -1)
         check = self._check.windows(starts, self._offsets)
         valid = window_validity(check)
+        if self.gain > 0 and self._estimate is not None and self._adapted is not None:
+            before, self._adapted = adaptation.follow(
+                feats, valid, log_variance(windows), self._estimate, self._adapted, self.gain,
+                self.reject_z,
+            )  # fmt: skip
+            feats = feats - before
+        else:
+            feats = feats - self._baseline_de
         self.last_nonfinite = ~np.isfinite(check).all(axis=(1, 2))  # why a window was skipped
         valid &= np.isfinite(feats).all(axis=(1, 2)) & self._baseline_ok
         feats[~valid] = 0.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .baseline import BaselineEstimate, estimate_baseline, estimate_pooled
+from .baseline import BaselineEstimate, estimate_baseline, estimate_pooled, log_variance
 from .features import (
     N_ELECTRODES,
     FeatureSettings,
@@ -58,22 +58,33 @@ def window_features(
     return band_features(windows, settings), valid, starts
 
 
+def window_log_variance(eeg: np.ndarray, settings: FeatureSettings, hop_s: float) -> np.ndarray:
+    """(trials, channels, samples) -> (trials, windows, channels): the windows' log variance, as
+    outliers are judged (the adapting baseline's acceptance)."""
+    n, hop = settings.window_samples, hop_samples(hop_s, settings.rate)
+    count = len(window_starts(eeg.shape[-1], n, hop))
+    windows = np.lib.stride_tricks.sliding_window_view(eeg, n, axis=-1)[:, :, : hop * count : hop]
+    return log_variance(windows).transpose(0, 2, 1)
+
+
 def relative_grid(
     features: np.ndarray,
     valid: np.ndarray,
     baseline: BaselineEstimate,
     present: np.ndarray,
+    per_window: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(features - baseline) on the 9x9 grid: (trials, windows, bands, 9, 9), and validity.
 
     baseline.de: (trials, channels, bands), or (channels, bands) for one baseline of every
-    trial. Windows whose baseline is unusable are invalid; invalid windows hold zeros; missing
+    trial; per_window: (trials, windows, channels, bands) instead, an adapting baseline's.
+    Windows whose baseline is unusable are invalid; invalid windows hold zeros; missing
     electrodes read as "no change from baseline" (0).
     """
     de, ok = baseline.de, np.asarray(baseline.ok)
     if de.ndim == 2:
         de, ok = de[None], ok.reshape(1)
-    feats = features - de[:, None]
+    feats = features - (de[:, None] if per_window is None else per_window)
     valid = valid & ok[:, None] & np.isfinite(feats).all(axis=(-2, -1))
     feats[~valid] = 0.0
     full = np.zeros((*feats.shape[:2], N_ELECTRODES, feats.shape[-1]), dtype=np.float32)

@@ -126,6 +126,7 @@ class LiveProcessor:
         calibration_s: float = CALIBRATION_S,
         *,
         reject_z: float = REJECT_Z,
+        adapt_s: float = 0.0,
         common_average: bool = True,
         bandpass: bool = True,
         source: str = "live stream",
@@ -165,6 +166,7 @@ class LiveProcessor:
                 "(at least the model's baseline)"
             )
         self.reject_z = reject_z
+        self.adapt_s = adapt_s
         self.preprocessor = Preprocessor(
             self.rate,
             self.settings.rate,
@@ -183,7 +185,8 @@ class LiveProcessor:
     # ------------------------------------------------------------------ state
     def recalibrate(self) -> None:
         """Collect a new resting baseline from the next `calibration_s` seconds."""
-        self.features = StreamingFeatures(self.settings, self.hop_s, self.present)
+        self.features = StreamingFeatures(self.settings, self.hop_s, self.present,
+                                          adapt_s=self.adapt_s, reject_z=self.reject_z)  # fmt: skip
         self._calibration: list[np.ndarray] = []
         self._calibration_raw: list[np.ndarray] = []
         self._collected = 0
