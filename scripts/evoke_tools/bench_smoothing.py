@@ -221,23 +221,27 @@ def plot(rows: list[dict[str, Any]], marked: dict[str, dict[str, Any]], path: Pa
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharex=True)
-    for ax, key, goal in zip(
-        axes, ("reaction_p50_s", "reaction_p95_s"), ("p50", "p95"), strict=True
-    ):
+    panels = (("reaction_p50_s", None, "reaction p50, all switches"),
+              ("reaction_p95_s", "clear", "reaction p95, clear switches"))  # fmt: skip
+    for ax, (key, part, title) in zip(axes, panels, strict=True):
+
+        def y(r: dict[str, Any], key: str = key, part: str | None = part) -> float:
+            return float(r[part][key] if part else r[key])
+
         for method, colour in (("ema", "tab:blue"), ("hmm", "tab:orange")):
             pts = [r for r in rows if r["method"] == method]
-            ax.scatter([r["flicker_per_min"] for r in pts], [r[key] for r in pts], s=14,
+            ax.scatter([r["flicker_per_min"] for r in pts], [y(r) for r in pts], s=14,
                        color=colour, alpha=0.6,
                        label="EMA + hysteresis + dwell" if method == "ema" else "octant filter (HMM)")  # fmt: skip
         for (name, row), style in zip(marked.items(), ("*", "X", "P"), strict=False):
-            ax.scatter(row["flicker_per_min"], row[key], s=180, marker=style, color="black",
+            ax.scatter(row["flicker_per_min"], y(row), s=180, marker=style, color="black",
                        zorder=5, label=name)  # fmt: skip
         ax.axhline(GOALS[key], color="green", lw=1, ls="--")
         ax.axvline(GOALS["flicker_per_min"], color="green", lw=1, ls="--")
         ax.fill_between([0, GOALS["flicker_per_min"]], 0, GOALS[key], color="green", alpha=0.08,
                         label="goal")  # fmt: skip
         ax.set_xlabel("flicker on steady trials (emotion changes per minute)")
-        ax.set_ylabel(f"reaction {goal} (s; never settled = {HALF_S:g} s)")
+        ax.set_ylabel(f"{title} (s; never settled = {HALF_S:g} s)")
         ax.set_xscale("symlog", linthresh=1.0)
         ax.set_ylim(0, HALF_S + 1)
         ax.grid(alpha=0.3)
