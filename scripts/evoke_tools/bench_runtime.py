@@ -224,9 +224,9 @@ def _live_figures(steps: int = 40, cadence_s: float = 0.25) -> dict[str, Any]:
     rng = np.random.default_rng(4)
     out: dict[str, Any] = {}
     for rate in (128, 250, 512):
-        live = LiveProcessor(model, DEAP_EEG_CHANNELS, float(rate))
+        live = LiveProcessor(model, DEAP_EEG_CHANNELS, float(rate))  # the default calibration
         chunk = rate // 4
-        for _ in range(16):  # calibration and the first windows
+        while live.stats.windows < 8:  # through the calibration, to the first windows
             live.push(20 * rng.standard_normal((chunk, 32)).astype(np.float32))
         times = []
         for _ in range(steps):
