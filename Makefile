@@ -17,9 +17,9 @@ STAMP := $(VENV)/.installed
 #   4.2 LTS and 5.0 on Python 3.11 with numpy 1.26 (as those Blenders ship),
 #   5.1, 5.2 LTS and 5.3 on Python 3.13 with numpy 2; 5.3's also runs the runtime tests on the
 #   newest numpy 2.
-# Every Blender environment holds the project itself with its `live` and `test` extras (the pins
-# live in pyproject.toml only).
-BLENDER_TEST_DEPS := -e ".[live,test]"
+# Every Blender environment holds the project itself with its `live`, `boards` and `test` extras
+# (the pins live in pyproject.toml only).
+BLENDER_TEST_DEPS := -e ".[live,boards,test]"
 BLENDERS := b42 b50 b51 b52 b53
 b42_PY := 3.11
 b42_PKGS := "bpy==4.2.23" "numpy==1.26.4"

@@ -284,9 +284,83 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
     )
     resolution: IntProperty(name="Height (px)", min=120, max=2160, default=360)  # type: ignore[valid-type]
     clip_path: StringProperty(name="Clip", subtype="FILE_PATH", default="//evoke_clip.mp4")  # type: ignore[valid-type]
+    live_source: EnumProperty(  # type: ignore[valid-type]
+        name="Source",
+        items=(
+            (
+                "LSL",
+                "LSL stream",
+                "A Lab Streaming Layer stream: any headset app, LabRecorder's "
+                "senders, mne-lsl's PlayerLSL, a replayed recording",
+            ),
+            (
+                "BRAINFLOW",
+                "BrainFlow board",
+                "A headset BrainFlow reads directly (OpenBCI, Muse, "
+                "...), or its synthetic and playback boards; needs brainflow in Blender's Python",
+            ),
+        ),  # fmt: skip
+        default="LSL",
+    )
     live_stream: StringProperty(  # type: ignore[valid-type]
         name="Stream", default="EVOKE-replay", description="Name of the LSL EEG stream"
     )
+    brainflow_board: StringProperty(  # type: ignore[valid-type]
+        name="Board",
+        default="synthetic",
+        description="BrainFlow's name or id of the board: synthetic, playback, cyton, "
+        "cyton_daisy, ganglion, muse_s, muse_2, unicorn, ... (BrainFlow's BoardIds)",
+    )
+    brainflow_serial_port: StringProperty(  # type: ignore[valid-type]
+        name="Serial port", description="e.g. /dev/ttyUSB0 or COM3"
+    )
+    brainflow_mac_address: StringProperty(name="MAC address", description="Bluetooth boards")  # type: ignore[valid-type]
+    brainflow_ip_address: StringProperty(name="IP address", description="WiFi boards")  # type: ignore[valid-type]
+    brainflow_ip_port: IntProperty(name="IP port", min=0, max=65535, default=0)  # type: ignore[valid-type]
+    brainflow_file: StringProperty(  # type: ignore[valid-type]
+        name="File", subtype="FILE_PATH", description="Playback board: a file BrainFlow wrote"
+    )
+    brainflow_master_board: StringProperty(  # type: ignore[valid-type]
+        name="Recorded by",
+        default="synthetic",
+        description="Playback board: the board that recorded the file",
+    )
+    osc_enabled: BoolProperty(  # type: ignore[valid-type]
+        name="Send OSC", default=False, description="Send the emotion over OSC while live"
+    )
+    osc_target: StringProperty(  # type: ignore[valid-type]
+        name="To", default="127.0.0.1:9000", description="host:port (VRChat listens on 9000)"
+    )
+    osc_mode: EnumProperty(  # type: ignore[valid-type]
+        name="Names",
+        items=(
+            (
+                "vrchat",
+                "VRChat",
+                "/avatar/parameters/EVOKE/...: floats, an int, bools; at most 10 Hz",
+            ),
+            (
+                "bfi",
+                "VRChat + BFiVRC",
+                "Also BrainFlowsIntoVRChat's connection and relax parameters",
+            ),
+            ("generic", "Generic", "PREFIX/valence ... with the emotion's name; any rate"),
+        ),  # fmt: skip
+        default="vrchat",
+    )
+    osc_prefix: StringProperty(name="Prefix", default="/evoke")  # type: ignore[valid-type]
+    osc_rate: FloatProperty(name="Rate (Hz)", min=0.5, max=100.0, default=10.0)  # type: ignore[valid-type]
+    osc_playback: BoolProperty(  # type: ignore[valid-type]
+        name="OSC during playback",
+        default=False,
+        description="Send the baked emotion over OSC as the timeline plays",
+    )
+    lsl_out_enabled: BoolProperty(  # type: ignore[valid-type]
+        name="Send LSL",
+        default=False,
+        description="Publish the emotion as an LSL stream (LabRecorder records it beside the EEG)",
+    )
+    lsl_out_name: StringProperty(name="Stream", default="EVOKE-emotion")  # type: ignore[valid-type]
     calibration: FloatProperty(  # type: ignore[valid-type]
         name="Calibration (s)",
         min=3.0,

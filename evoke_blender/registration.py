@@ -15,6 +15,7 @@ from .common import model_cache
 from .export import gltf as export_gltf
 from .export import ops as export_ops
 from .live import ops as live_ops
+from .live import osc_playback
 from .live import panel as live_panel
 from .presets import ops as presets_ops
 from .presets import panel as presets_panel
@@ -60,10 +61,12 @@ def register() -> None:
         bpy.utils.register_class(cls)
     pointer: Any = bpy.props.PointerProperty  # stubs declare it as returning None
     bpy.types.Scene.evoke = pointer(type=properties.EVOKE_PG_settings)  # type: ignore[attr-defined]
+    osc_playback.register()
 
 
 def unregister() -> None:
     live_ops.stop()  # the timer and the inlet go first
+    osc_playback.unregister()
     del bpy.types.Scene.evoke  # type: ignore[attr-defined]
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

@@ -12,6 +12,7 @@ from ..bake import keyframes
 from ..common import model_cache, runtime_options
 from ..common.operators import OperatorResult, guarded, settings
 from ..presets.scene import presets_from_scene
+from . import connections
 from .driver import EASING_TICK_S, TICK_S, LiveDriver
 
 _driver: LiveDriver | None = None
@@ -72,7 +73,8 @@ def finish_recording(driver: LiveDriver, scene: Any) -> str:
 
 
 class EVOKE_OT_live_connect(bpy.types.Operator):
-    """Connect to a live EEG stream (Lab Streaming Layer) and drive the avatar's face"""
+    """Connect to a live EEG source (an LSL stream or a BrainFlow board) and drive the avatar's
+    face (and the outputs chosen: OSC, LSL)"""
 
     bl_idname = "evoke.live_connect"
     bl_label = "Connect"
@@ -83,35 +85,36 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
     def _connect(self, context: Any) -> OperatorResult:
         global _driver
         s = settings(context)
-        if not bpy.app.online_access:
-            self.report(
-                {"ERROR"},
-                "Live streams use the network (LSL, even on this machine): allow Online Access in Preferences > System",
-            )
+        reason = connections.network_reason(s)
+        if reason and not bpy.app.online_access:
+            self.report({"ERROR"}, f"{reason}: allow Online Access in Preferences > System")
             return {"CANCELLED"}
         face = keyframes.face_mesh(s.target or context.active_object)
         if face is None:
             self.report({"ERROR"}, "Pick an avatar with shape keys first (Add EVOKE Avatar)")
             return {"CANCELLED"}
-        if not s.live_stream.strip():
-            self.report({"ERROR"}, "Type the name of the LSL stream to connect to")
-            return {"CANCELLED"}
         stop()
-        smoothing = runtime_options.smoothing(s)
-        name_map = runtime_options.name_map(s)
+        model = model_cache.get_model(s.model_path)
+        driver = None
         try:
-            _driver = LiveDriver(face, model_cache.get_model(s.model_path), presets_from_scene(s), s.live_stream.strip(),
-                                 hop_s=s.hop, smoothing=smoothing, calibration_s=s.calibration,
-                                 reject_z=s.outlier_z, adapt_s=runtime_options.adapt_seconds(s),
-                                 name_map=name_map,
-                                 blend=s.mode == "blend", unit=None if s.unit == "AUTO" else s.unit,
-                                 channel_map=s.channel_map, montage=None if s.montage == "NONE" else s.montage,
-                                 profile=s.face_profile)  # fmt: skip
+            driver = LiveDriver(face, model, presets_from_scene(s), lambda: connections.source(s),
+                                hop_s=s.hop, smoothing=runtime_options.smoothing(s),
+                                calibration_s=s.calibration, reject_z=s.outlier_z,
+                                adapt_s=runtime_options.adapt_seconds(s),
+                                name_map=runtime_options.name_map(s), blend=s.mode == "blend",
+                                unit=None if s.unit == "AUTO" else s.unit, channel_map=s.channel_map,
+                                montage=None if s.montage == "NONE" else s.montage,
+                                profile=s.face_profile)  # fmt: skip
+            for output in connections.outputs(s, model.emotions.names):
+                driver.add_output(output)
         except EvokeError as exc:
+            if driver is not None:
+                driver.close()
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
+        _driver = driver
         bpy.app.timers.register(_timer, first_interval=TICK_S)
-        self.report({"INFO"}, f"Looking for stream '{s.live_stream}'")
+        self.report({"INFO"}, f"Opening {driver.source.name}")
         return {"FINISHED"}
 
 

@@ -1,4 +1,5 @@
-"""The Live (LSL) panel: stream, connection, status."""
+"""The Live panel: the source (an LSL stream, a BrainFlow board), the outputs (OSC, LSL),
+connection, calibration, status."""
 
 from __future__ import annotations
 
@@ -7,15 +8,11 @@ from typing import Any
 from ..common.panels import _layout, _SubPanel, _wrap
 
 
-class EVOKE_PT_live(_SubPanel):
-    bl_label = "Live (LSL)"
-    bl_options = {"DEFAULT_CLOSED"}
+def draw_source(col: Any, s: Any) -> None:
+    from .ops import found_streams
 
-    def draw_panel(self, context: Any) -> None:
-        from .ops import current_driver, found_streams
-
-        s = context.scene.evoke
-        col = _layout(self).column()
+    col.prop(s, "live_source", expand=True)
+    if s.live_source == "LSL":
         row = col.row(align=True)
         row.prop(s, "live_stream")
         row.operator("evoke.live_find_streams", text="", icon="VIEWZOOM")
@@ -24,11 +21,50 @@ class EVOKE_PT_live(_SubPanel):
             col.operator("evoke.live_use_stream", text=label, icon="RADIOBUT_OFF").name = info[
                 "name"
             ]
+        return
+    col.prop(s, "brainflow_board")
+    if s.brainflow_board.strip().lower() in ("playback", "playback_file", "-3"):
+        col.prop(s, "brainflow_file")
+        col.prop(s, "brainflow_master_board")
+    elif s.brainflow_board.strip().lower() not in ("synthetic", "-1"):
+        col.prop(s, "brainflow_serial_port")
+        col.prop(s, "brainflow_mac_address")
+        row = col.row(align=True)
+        row.prop(s, "brainflow_ip_address")
+        row.prop(s, "brainflow_ip_port", text="Port")
+
+
+def draw_outputs(col: Any, s: Any) -> None:
+    box = col.box()
+    box.prop(s, "osc_enabled")
+    if s.osc_enabled or s.osc_playback:
+        box.prop(s, "osc_target")
+        box.prop(s, "osc_mode")
+        if s.osc_mode == "generic":
+            box.prop(s, "osc_prefix")
+        box.prop(s, "osc_rate")
+    box.prop(s, "osc_playback")
+    box.prop(s, "lsl_out_enabled")
+    if s.lsl_out_enabled:
+        box.prop(s, "lsl_out_name")
+
+
+class EVOKE_PT_live(_SubPanel):
+    bl_label = "Live"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw_panel(self, context: Any) -> None:
+        from .ops import current_driver
+
+        s = context.scene.evoke
+        col = _layout(self).column()
+        draw_source(col, s)
         col.prop(s, "calibration")
         col.prop(s, "outlier_z")
         col.prop(s, "adapt")
         col.prop(s, "unit", text="Unit")
         col.label(text="Channels: the montage and map under Recording", icon="INFO")
+        draw_outputs(col, s)
         driver = current_driver()
         row = col.row(align=True)
         if driver is None:
@@ -73,6 +109,8 @@ class EVOKE_PT_live(_SubPanel):
             col.label(
                 text=f"latency p50 {st.percentile(st.latency_ms, 50):.1f} ms, p95 {st.percentile(st.latency_ms, 95):.1f} ms"
             )
+            for line in st.outputs:
+                col.label(text=f"-> {line}"[:120], icon="EXPORT")
         if st.emotion:
             v, a, d = st.probs
             col.label(

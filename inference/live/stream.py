@@ -12,27 +12,21 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .lsl import import_pylsl
+from .source import Pulled
 from .stream_info import StreamDescription, describe_stream
 
 LOST_AFTER_S = 2.0  # no sample for this long: the stream is lost
 MAX_CHUNK = 4096  # samples pulled at most per call
 
 
-@dataclass(frozen=True)
-class Pulled:
-    samples: np.ndarray | None  # (n, channels) float32, or None when nothing arrived
-    stamps: np.ndarray | None  # (n,) LSL time stamps
-    resumed: bool  # the first samples after the stream was lost (restart the signal history)
-
-
 class LSLStream:
-    """A named LSL stream: found in the background, then `pull()`ed without blocking."""
+    """A named LSL stream (a `LiveSource`): found in the background, then `pull()`ed without
+    blocking."""
 
     def __init__(self, name: str, *, resolve_timeout_s: float = 10.0) -> None:
         self.pylsl = import_pylsl()

@@ -2,8 +2,8 @@
 
 python scripts/build_extension.py [--out dist] [--platforms current|all|linux-x64,windows-x64,...]
 
-Blender's Python has numpy but not pylsl (live streams), pyxdf (XDF) or edfio (EDF/BDF), so
-their wheels ride inside the extension, one zip per platform (pylsl's wheel carries liblsl, a
+Blender's Python has numpy but not pylsl (live streams, LSL out), pyxdf (XDF), edfio (EDF/BDF)
+or python-osc (OSC out), so their wheels ride inside the extension, one zip per platform (pylsl's wheel carries liblsl, a
 native library per platform). The pins are the `live` extra in pyproject.toml, read from there.
 The wheels come from the package registry at build time (cached in ./wheels), never at run time.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -163,8 +164,12 @@ def check_zip(zip_path: Path) -> None:
     import zipfile
 
     wheels = [Path(n) for n in zipfile.ZipFile(zip_path).namelist() if n.endswith(".whl")]
-    names = sorted(w.name.split("-")[0].lower() for w in wheels)
-    wanted = sorted(r.split("==")[0].lower() for r in bundled_requirements())
+
+    def normal(name: str) -> str:  # PEP 503: python_osc (a wheel's file) is python-osc
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    names = sorted(normal(w.name.split("-")[0]) for w in wheels)
+    wanted = sorted(normal(r.split("==")[0]) for r in bundled_requirements())
     if names != wanted or any(python_tag(w) not in ("py3", "py2.py3") for w in wheels):
         raise SystemExit(f"error: {zip_path.name} holds {[w.name for w in wheels]}; wanted one py3 "
                          f"wheel each of {', '.join(wanted)}")  # fmt: skip

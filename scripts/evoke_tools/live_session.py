@@ -48,7 +48,20 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--stream", required=True, help="LSL stream name")
+    where = ap.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stream", help="LSL stream name (the same as --source lsl:NAME)")
+    where.add_argument(
+        "--source",
+        help="lsl:NAME, or brainflow:BOARD[,key=value...] (brainflow:synthetic; "
+        "brainflow:playback,file=F,master_board=synthetic; brainflow:cyton,serial_port=/dev/ttyUSB0)",
+    )
+    ap.add_argument("--osc", metavar="HOST:PORT", help="send the emotion over OSC")
+    ap.add_argument("--osc-mode", choices=("vrchat", "bfi", "generic"), default="vrchat")
+    ap.add_argument("--osc-prefix", default="/evoke", help="generic mode's address prefix")
+    ap.add_argument("--osc-rate", type=float, default=10.0, help="Hz (VRChat: at most 10)")
+    ap.add_argument(
+        "--lsl-out", nargs="?", const="EVOKE-emotion", help="publish the emotion as an LSL stream"
+    )
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--hop", type=float, default=0.25)
     ap.add_argument(
@@ -88,7 +101,13 @@ def _connect(args: argparse.Namespace) -> tuple[ModuleType, Any] | None:
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
-    s.live_stream, s.hop, s.calibration = args.stream, args.hop, args.calibration
+    s.hop, s.calibration = args.hop, args.calibration
+    _source_settings(s, args.source or f"lsl:{args.stream}")
+    if args.osc:
+        s.osc_enabled, s.osc_target, s.osc_mode = True, args.osc, args.osc_mode
+        s.osc_prefix, s.osc_rate = args.osc_prefix, args.osc_rate
+    if args.lsl_out:
+        s.lsl_out_enabled, s.lsl_out_name = True, args.lsl_out
     s.model_path = str(Path(args.model).resolve()) if args.model else ""
     try:
         bpy.ops.evoke.live_connect()
@@ -99,6 +118,30 @@ def _connect(args: argparse.Namespace) -> tuple[ModuleType, Any] | None:
     if args.out:
         bpy.ops.evoke.live_record()
     return live_ops, driver
+
+
+def _source_settings(s: Any, spec: str) -> None:
+    """--source into the panel's settings, as a user would fill them in."""
+    from inference.live.brainflow_board import parse_source
+
+    kind, _, rest = spec.partition(":")
+    if kind.lower() == "lsl" and rest:
+        s.live_source, s.live_stream = "LSL", rest
+        return
+    if kind.lower() != "brainflow":
+        raise SystemExit(f"error: --source {spec!r}: write lsl:NAME or brainflow:BOARD[,key=value]")
+    board, params = parse_source(spec)
+    s.live_source, s.brainflow_board = "BRAINFLOW", board
+    fields = {"serial_port": "brainflow_serial_port", "mac_address": "brainflow_mac_address",
+              "ip_address": "brainflow_ip_address", "file": "brainflow_file",
+              "master_board": "brainflow_master_board"}  # fmt: skip
+    for key, value in params.items():
+        if key == "ip_port":
+            s.brainflow_ip_port = int(value)
+        elif key in fields:
+            setattr(s, fields[key], value)
+        else:
+            raise SystemExit(f"error: --source: unknown BrainFlow parameter {key!r}")
 
 
 def _run(driver: Any, args: argparse.Namespace, easing_tick_s: float) -> Counter[str] | None:
@@ -131,7 +174,7 @@ def _figures(
 ) -> dict[str, Any]:
     """What the session measured, from the driver's status at the end."""
     return {
-        "stream": args.stream,
+        "stream": args.stream or args.source,
         "state": st.state,
         "rate": st.rate,
         "electrodes_matched": st.matched,
@@ -145,6 +188,10 @@ def _figures(
         "sample_age_ms_p50": round(st.percentile(st.sample_age_ms, 50), 1),
         "sample_age_ms_p95": round(st.percentile(st.sample_age_ms, 95), 1),
         "ticks": len(st.tick_ms),
+        "source": st.stream,
+        "outputs": list(st.outputs),
+        "output_age_ms_p50": round(st.percentile(st.output_age_ms, 50), 1),
+        "output_age_ms_p95": round(st.percentile(st.output_age_ms, 95), 1),
         "baseline": st.baseline_note,
         "cpu_percent_of_one_core": round(cpu_percent, 1),
         "emotions": dict(emotions),

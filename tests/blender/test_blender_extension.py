@@ -33,8 +33,9 @@ def test_installed_extension_registers_everything(installed: Path) -> None:
     import zipfile
 
     names = zipfile.ZipFile(installed).namelist()
-    for package in ("pylsl", "pyxdf", "edfio"):
-        assert any(n.startswith("wheels/") and f"/{package}-" in n for n in names), package
+    wheels = {"pylsl": "pylsl", "pyxdf": "pyxdf", "edfio": "edfio", "python_osc": "pythonosc"}
+    for wheel, package in wheels.items():  # the wheel's name, the package it unpacks
+        assert any(n.startswith("wheels/") and f"/{wheel}-" in n for n in names), wheel
         site = Path(os.environ["BLENDER_USER_RESOURCES"], "extensions", ".local", "lib")
         assert list(site.glob(f"python3.*/site-packages/{package}")), package
 

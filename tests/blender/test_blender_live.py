@@ -4,6 +4,7 @@ installed extension's live driver; the outlet dies and returns; the face follows
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -243,3 +244,165 @@ def test_find_streams_lists_the_replay(installed: Path, deap_two_trials: Path) -
     finally:
         replay.kill()
         replay.wait(10)
+
+
+class OscPeer:
+    """python-osc's UDP server on loopback, keeping every message (a VRChat stand-in)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        from pythonosc.dispatcher import Dispatcher
+        from pythonosc.osc_server import ThreadingOSCUDPServer
+
+        self.messages: list[tuple[float, str, Any]] = []
+        dispatcher = Dispatcher()
+        dispatcher.set_default_handler(
+            lambda address, *args: self.messages.append((time.monotonic(), address, args[0]))
+        )
+        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def last(self, address: str) -> Any:
+        values = [v for _, a, v in self.messages if a == address]
+        return values[-1] if values else None
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_brainflow_board_drives_the_face_and_osc_and_lsl_receive_the_emotion(
+    installed: Path,
+) -> None:
+    """No LSL app: BrainFlow's synthetic board in, the face, an OSC listener and an LSL
+    recorder (a pylsl inlet) out, all on this machine."""
+    import uuid
+
+    import pylsl
+
+    live_ops = importlib.import_module("bl_ext.user_default.evoke.evoke_blender.live.ops")
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.evoke.add_avatar()
+    bpy.context.preferences.system.use_online_access = True
+    s = bpy.context.scene.evoke
+    s.live_source, s.brainflow_board, s.calibration, s.mode = "BRAINFLOW", "synthetic", 3.0, "blend"
+    peer = OscPeer()
+    name = f"evoke-emotion-{uuid.uuid4().hex[:8]}"
+    s.osc_enabled, s.osc_target, s.osc_mode = True, f"127.0.0.1:{peer.port}", "vrchat"
+    s.lsl_out_enabled, s.lsl_out_name = True, name
+    inlet = None
+    try:
+        assert bpy.ops.evoke.live_connect() == {"FINISHED"}
+        driver = live_ops.current_driver()
+        found = pylsl.resolve_byprop("name", name, minimum=1, timeout=5.0)
+        assert found
+        inlet = pylsl.StreamInlet(found[0])
+        inlet.open_stream(timeout=5.0)
+        assert tick_until(
+            driver, lambda st: st.state == "live" and st.windows >= 8, 30
+        ), driver.status
+        st = driver.status
+        assert st.matched == 10 and st.rate == 250.0 and "BrainFlow synthetic" in st.stream
+        assert list(st.outputs) == [f"OSC vrchat to 127.0.0.1:{peer.port}", f"LSL {name}"]
+        tick_until(driver, lambda st: False, 0.6)  # let the face ease in, OSC tick on
+        face = s.target
+        assert max(k.value for k in face.data.shape_keys.key_blocks) > 0.01
+        v, a, d = driver.status.probs
+        assert peer.last("/avatar/parameters/EVOKE/ValencePos") == pytest.approx(v, abs=1e-5)
+        assert peer.last("/avatar/parameters/EVOKE/Connected") is True
+        emotions = json.loads(face["evoke_emotions"])
+        assert emotions[peer.last("/avatar/parameters/EVOKE/Emotion")] == driver.status.emotion
+        sent = [t for t, a_, _ in peer.messages if a_.endswith("/Emotion")]
+        assert len(sent) >= 3 and min(np.diff(sent)) > 0.08  # VRChat's 10 Hz, never faster
+        samples, _ = inlet.pull_chunk(timeout=1.0)
+        assert len(samples) >= 4
+        assert all(0 <= x[0] <= 1 and x[3] in range(8) for x in samples)  # V .. and the index
+        assert 0 < st.percentile(st.output_age_ms, 50) < 1000  # BrainFlow sample -> OSC/LSL
+    finally:
+        bpy.ops.evoke.live_disconnect()
+        del inlet
+        peer.close()
+
+
+def test_osc_follows_a_baked_timeline_during_playback(
+    installed: Path, deap_two_trials: Path
+) -> None:
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.evoke.add_avatar()
+    bpy.context.preferences.system.use_online_access = True
+    s = bpy.context.scene.evoke
+    s.source_path, s.trial, s.hop = str(deap_two_trials), 1, 0.25
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    peer = OscPeer()
+    try:
+        s.osc_target, s.osc_mode, s.osc_prefix, s.osc_rate = (
+            f"127.0.0.1:{peer.port}",
+            "generic",
+            "/bake",
+            100.0,
+        )
+        s.osc_playback = True
+        scene = bpy.context.scene
+        face = s.target
+        for frame in (30, 300, 900):
+            scene.frame_set(frame)
+            time.sleep(0.05)
+            assert peer.last("/bake/valence") == pytest.approx(face["evoke_valence"], abs=1e-5)
+            names = json.loads(face["evoke_emotions"])
+            assert peer.last("/bake/emotion_name") == names[face["evoke_emotion"]]
+        s.osc_playback = False
+        count = len(peer.messages)
+        scene.frame_set(600)
+        time.sleep(0.1)
+        assert len(peer.messages) == count  # off: nothing more goes out
+        s.osc_playback = True
+        bpy.context.preferences.system.use_online_access = False
+        scene.frame_set(700)
+        time.sleep(0.1)
+        assert len(peer.messages) == count  # Online Access off: nothing either
+    finally:
+        peer.close()
+
+
+def test_headless_brainflow_to_osc_and_lsl(installed: Path, tmp_path: Path) -> None:
+    """scripts/live_session.py --source brainflow:synthetic --osc ... --lsl-out: the whole chain
+    without a window, as a VR setup would run it."""
+    import uuid
+
+    import pylsl
+
+    peer = OscPeer()
+    name = f"evoke-emotion-{uuid.uuid4().hex[:8]}"
+    cmd = [sys.executable, str(ROOT / "scripts" / "live_session.py"), "--source", "brainflow:synthetic",
+           "--seconds", "9", "--calibration", "3", "--osc", f"127.0.0.1:{peer.port}", "--osc-mode", "bfi",
+           "--lsl-out", name, "--json", "--loopback"]  # fmt: skip
+    env = {**os.environ, "LSLAPICFG": str(ROOT / "tests" / "lsl_loopback.cfg")}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    inlet = None
+    try:
+        found = pylsl.resolve_byprop("name", name, minimum=1, timeout=40.0)
+        assert found, "the emotion's LSL stream appears"
+        inlet = pylsl.StreamInlet(found[0])
+        inlet.open_stream(timeout=10.0)
+        samples: list[list[float]] = []
+        end = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < end:  # read while the outlet lives
+            chunk, _ = inlet.pull_chunk(timeout=0.2)
+            samples += chunk
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err[-2000:]
+        figures = json.loads(out[out.index("{") :])
+        assert figures["state"] == "live" and figures["windows"] >= 8
+        assert figures["source"] == "BrainFlow synthetic" and len(figures["outputs"]) == 2
+        assert 0 < figures["output_age_ms_p50"] <= figures["output_age_ms_p95"] < 1000
+        assert peer.last("/avatar/parameters/BFI/Info/DeviceConnected") is True
+        relax = peer.last("/avatar/parameters/BFI/NeuroFB/RelaxAvg")
+        assert relax is not None and -1 <= relax <= 1
+        assert len(samples) >= 4 and all(x[3] in range(8) for x in samples)  # every window's update
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        del inlet
+        peer.close()

@@ -21,14 +21,16 @@ def _zip(path: Path, wheels: list[str]) -> Path:
 
 
 def _good() -> list[str]:
+    # as wheels spell their names: python-osc's file is python_osc-1.10.2-py3-none-any.whl
     return [
-        f"{r.split('==')[0]}-{r.split('==')[1]}-py3-none-any.whl" for r in bundled_requirements()
+        f"{r.split('==')[0].replace('-', '_')}-{r.split('==')[1]}-py3-none-any.whl"
+        for r in bundled_requirements()
     ]
 
 
 def test_bundled_libraries_are_the_live_extra() -> None:
     names = {r.split("==")[0] for r in bundled_requirements()}
-    assert names == {"pylsl", "pyxdf", "edfio"}
+    assert names == {"pylsl", "pyxdf", "edfio", "python-osc"}
     assert all("==" in r for r in bundled_requirements())  # pinned
 
 
