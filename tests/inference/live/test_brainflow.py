@@ -86,7 +86,7 @@ def test_a_playback_board_gives_what_the_file_gives_offline(tmp_path: Path) -> N
     rows, _, d = describe_board("synthetic")
     try:
         _opened(source)
-        chunks = []
+        chunks: list[np.ndarray] = []
         end = time.monotonic() + 15
         while sum(len(c) for c in chunks) < 10 * d.rate and time.monotonic() < end:
             time.sleep(0.25)
