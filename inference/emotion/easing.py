@@ -83,7 +83,10 @@ class FaceEase:
         self.t0 = -np.inf
 
     def towards(self, target: np.ndarray, now: float, ease_s: float | None = None) -> None:
-        """Start easing from wherever the face is now to `target`."""
+        """Start easing from wherever the face is now to `target` (the same target again changes
+        nothing: an ease under way goes on, a face at rest stays at rest)."""
+        if np.array_equal(np.asarray(target, dtype=np.float32), self.target):
+            return
         self.start = self.at(now)
         self.target = np.asarray(target, dtype=np.float32).copy()
         self.t0 = now

@@ -64,3 +64,13 @@ def test_live_ease_matches_the_curve_and_restarts_from_where_it_is() -> None:
     ease.towards(np.array([0.0, 1.0]), now=10.2)
     np.testing.assert_allclose(ease.at(10.2), halfway, atol=1e-6)  # no jump
     np.testing.assert_allclose(ease.at(11.0), [0.0, 1.0], atol=1e-6)
+
+
+def test_the_same_target_again_neither_restarts_nor_moves() -> None:
+    ease = FaceEase(1)
+    ease.towards(np.array([1.0]), now=0.0)
+    ease.towards(np.array([1.0]), now=0.2)  # the next window shows the same emotion
+    np.testing.assert_allclose(ease.at(0.4), [1.0], atol=1e-6)  # arrived on the first schedule
+    assert not ease.moving(0.5)
+    ease.towards(np.array([1.0]), now=0.6)
+    assert not ease.moving(0.61)  # a face at rest stays at rest: the timer ticks slowly
