@@ -103,7 +103,7 @@ def check_easing(driver: Any, face: Any) -> None:
     before = driver.status.windows
     assert tick_until(driver, lambda st: st.windows > before, 10)
     assert driver.moving()
-    start, target = driver.ease.start, driver.ease.target
+    start, target = driver.face.ease.start, driver.face.ease.target
     values = np.array([k.value for k in face.data.shape_keys.key_blocks])
     low, high = np.minimum(start, target) - 1e-6, np.maximum(start, target) + 1e-6
     assert np.all((values >= low) & (values <= high))

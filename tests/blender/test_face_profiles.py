@@ -273,7 +273,7 @@ def test_preview_and_live_driver_use_the_profile(installed: Path) -> None:
     try:
         blocks = [b.name for b in obj.data.shape_keys.key_blocks]
         for e, emotion in enumerate(model.emotions.names):
-            row = dict(zip(blocks, driver.to_blocks[e].tolist(), strict=True))
+            row = dict(zip(blocks, driver.face.to_blocks[e].tolist(), strict=True))
             expected = VROID_TABLE[emotion]
             assert {k: v for k, v in row.items() if v} == pytest.approx(expected), emotion
     finally:
