@@ -6,8 +6,8 @@ from typing import Any
 
 import bpy
 
-from ..bake import keyframes
 from ..common.operators import OperatorResult, guarded, settings
+from ..common.rig import face_mesh
 
 
 class EVOKE_OT_add_avatar(bpy.types.Operator):
@@ -23,7 +23,7 @@ class EVOKE_OT_add_avatar(bpy.types.Operator):
 
             obj = build_avatar()
             add_camera_and_lights(obj)
-            face = keyframes.face_mesh(obj)
+            face = face_mesh(obj)
             settings(context).target = face or obj
             self.report({"INFO"}, f"Added {obj.name}")
             return {"FINISHED"}

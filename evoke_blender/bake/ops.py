@@ -10,6 +10,7 @@ import bpy
 from ...inference.predict import PredictOptions, predict
 from ..common import face_state, model_cache, runtime_options
 from ..common.operators import OperatorResult, guarded, settings
+from ..common.rig import face_mesh
 from ..export import baked
 from ..presets.scene import presets_from_scene
 from . import keyframes
@@ -33,7 +34,7 @@ class EVOKE_OT_bake(bpy.types.Operator):
     def _bake(self, context: Any) -> OperatorResult:
         s = settings(context)
         target = s.target or context.active_object
-        mesh = keyframes.face_mesh(target)
+        mesh = face_mesh(target)
         if mesh is None:
             name = target.name if target else "nothing"
             self.report(

@@ -9,15 +9,15 @@ import bpy
 from bpy.props import StringProperty
 
 from ...inference.emotion import timeline_export
-from ..bake import keyframes
 from ..common import face_state
 from ..common.operators import OperatorResult, guarded, settings
+from ..common.rig import face_mesh
 from .baked import baked_rows, has_bake
 
 
 def baked_face(context: Any) -> Any | None:
     """The selected face (the panel's avatar, else the active object) when it carries a bake."""
-    face = keyframes.face_mesh(settings(context).target or context.active_object)
+    face = face_mesh(settings(context).target or context.active_object)
     return face if has_bake(face) else None
 
 

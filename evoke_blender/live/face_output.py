@@ -19,7 +19,7 @@ from ...inference.emotion.presets import Presets
 from ...inference.errors import InputError
 from ...inference.live.processor import LiveUpdate
 from ..common import face_state
-from ..presets.face import SHAPE_KEYS, VRM_ADDON, face_drive
+from ..common.face_drive import SHAPE_KEYS, VRM_ADDON, face_drive
 from .record import LiveRecording, RecordingReport, write_recording
 
 LOST_EASE_S = 1.5  # a lost source's face relaxes to neutral this slowly

@@ -8,9 +8,9 @@ import bpy
 
 from ...inference.errors import EvokeError
 from ...inference.live.stream import StreamFinder
-from ..bake import keyframes
 from ..common import model_cache, runtime_options
 from ..common.operators import OperatorResult, guarded, settings
+from ..common.rig import face_mesh
 from ..presets.scene import presets_from_scene
 from . import connections
 from .driver import EASING_TICK_S, TICK_S, LiveDriver
@@ -89,7 +89,7 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
         if reason and not bpy.app.online_access:
             self.report({"ERROR"}, f"{reason}: allow Online Access in Preferences > System")
             return {"CANCELLED"}
-        face = keyframes.face_mesh(s.target or context.active_object)
+        face = face_mesh(s.target or context.active_object)
         if face is None:
             self.report({"ERROR"}, "Pick an avatar with shape keys first (Add EVOKE Avatar)")
             return {"CANCELLED"}

@@ -13,8 +13,8 @@ from bpy.app.handlers import persistent
 from ...inference.errors import EvokeError
 from ...inference.live.osc_out import OscOutput, parse_target
 from ...inference.live.outputs import EmotionState
-from ..bake.keyframes import face_mesh
 from ..common import face_state
+from ..common.rig import face_mesh
 
 _output: OscOutput | None = None
 _settings: tuple[Any, ...] = ()

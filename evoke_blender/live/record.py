@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..bake.keyframes import key_curves, key_state, show_state
 from ..common import face_state
 from ..common.anim_compat import ActionBatch
+from ..common.key_curves import key_curves, key_state, show_state
 
 
 @dataclass

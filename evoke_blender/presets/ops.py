@@ -10,10 +10,10 @@ import bpy
 import numpy as np
 
 from ...inference.emotion.presets import Presets
-from ..bake import keyframes
+from ..common.face_drive import SHAPE_KEYS, settings_drive
 from ..common.operators import OperatorResult, guarded, settings
 from ..common.paths import PRESETS_PATH
-from .face import SHAPE_KEYS, settings_drive
+from ..common.rig import face_mesh
 from .scene import fill_scene_presets, presets_from_scene, scene_emotions, user_dir
 
 
@@ -71,7 +71,7 @@ class EVOKE_OT_preview_preset(bpy.types.Operator):
 
     def execute(self, context: Any) -> OperatorResult:
         s = settings(context)
-        mesh = keyframes.face_mesh(s.target or context.active_object)
+        mesh = face_mesh(s.target or context.active_object)
         if mesh is None:
             self.report({"ERROR"}, "No avatar with shape keys selected")
             return {"CANCELLED"}

@@ -6,9 +6,9 @@ from typing import Any
 
 import bpy
 
-from ..bake import keyframes
+from ..common.face_drive import settings_drive, vrm_addon_expressions
 from ..common.panels import _layout, _ListRows, _SubPanel, _wrap
-from .face import settings_drive, vrm_addon_expressions
+from ..common.rig import face_mesh
 from .scene import presets_from_scene, scene_emotions
 
 
@@ -53,7 +53,7 @@ class EVOKE_PT_presets(_SubPanel):
 def _draw_profile(col: Any, s: Any, context: Any) -> None:
     """The face profile: the choice, and what it finds on the avatar ('VRoid: 14 of 16 keys')."""
     col.prop(s, "face_profile")
-    face = keyframes.face_mesh(s.target or context.active_object)
+    face = face_mesh(s.target or context.active_object)
     if face is None:
         return
     ok, lines = profile_status(s, face)
@@ -91,7 +91,7 @@ def _draw_name_map(col: Any, s: Any, context: Any) -> None:
     """Avatars whose keys are not ARKit-named: map each preset key to the avatar's own."""
     box = col.box()
     box.label(text="Shape-key names (preset -> avatar)")
-    face = keyframes.face_mesh(s.target or context.active_object)
+    face = face_mesh(s.target or context.active_object)
     keys = face.data.shape_keys if face is not None else None
     for i, row_data in enumerate(s.name_map):
         row = box.row(align=True)

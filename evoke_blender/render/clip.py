@@ -14,9 +14,9 @@ from typing import Any, cast
 import bpy
 import numpy as np
 
-from ..bake.keyframes import key_curves
 from ..common import face_state
 from ..common.anim_compat import fcurves_of, fresh_fcurves
+from ..common.key_curves import key_curves
 
 OVERLAY = "EVOKE Overlay"
 TRACK = (0.12, 0.12, 0.14, 1.0)

@@ -13,6 +13,7 @@ import bpy
 from ..bake import keyframes
 from ..common import face_state
 from ..common.operators import OperatorResult, guarded, settings
+from ..common.rig import face_mesh
 from .job import ClipJob
 
 POLL_SECONDS = 0.2  # how often the interface checks whether the render job has ended
@@ -52,7 +53,7 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
 
         s = settings(context)
         scene = context.scene
-        mesh = keyframes.face_mesh(s.target or context.active_object)
+        mesh = face_mesh(s.target or context.active_object)
         if mesh is None or keyframes.current_state(mesh) is None:
             self.report({"ERROR"}, "Bake a recording onto the avatar before rendering")
             return None

@@ -26,7 +26,8 @@ import numpy as np
 from ...inference.emotion import profile_data, profiles
 from ...inference.emotion.presets import Presets
 from ...inference.errors import InputError
-from ..common import runtime_options
+from . import runtime_options
+from .rig import armature_of
 
 SHAPE_KEYS, VRM_ADDON = "shape_keys", "vrm_addon"
 VRM_PROFILE = "VRM"
@@ -40,8 +41,6 @@ def vrm_attribute(expression: str) -> str:
 
 def vrm_armature(mesh: Any) -> Any | None:
     """The armature (object) deforming or parenting the face mesh."""
-    from ..bake.keyframes import armature_of  # imported here: keyframes imports this module
-
     return armature_of(mesh)
 
 
