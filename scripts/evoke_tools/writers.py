@@ -224,6 +224,39 @@ def write_fif(path: Path, samples_uv: np.ndarray, rate: float) -> Path:
     return path
 
 
+def write_brainvision(
+    base: Path, samples_uv: np.ndarray, rate: float, labels: tuple[str, ...]
+) -> list[Path]:
+    """BrainVision as pybv writes it (float32 samples): [.vhdr, .vmrk, .eeg] from (n, ch) uV."""
+    from pybv import write_brainvision as pybv_write
+
+    pybv_write(data=np.ascontiguousarray(samples_uv.T) * 1e-6, sfreq=rate, ch_names=list(labels),
+               fname_base=base.name, folder_out=str(base.parent), overwrite=True)  # fmt: skip
+    return [base.with_suffix(suffix) for suffix in (".vhdr", ".vmrk", ".eeg")]
+
+
+def write_eeglab_fdt(
+    path: Path, samples_uv: np.ndarray, rate: float, labels: tuple[str, ...]
+) -> list[Path]:
+    """EEGLAB with a separate `.fdt`, as EEGLAB saves long recordings: [.set, .fdt].
+
+    eeglabio (what `mne.export` uses) writes the samples inside the `.set`; the `.set` is then
+    rewritten as EEGLAB's two-file layout: its `data` names the `.fdt`, which holds the samples as
+    float32 in EEGLAB's order (channels x samples, column-major: one sample of every channel
+    after another)."""
+    from eeglabio.raw import export_set
+    from scipy.io import loadmat, savemat
+
+    x = np.asarray(samples_uv, dtype=np.float32)
+    export_set(str(path), np.ascontiguousarray(x.T) * 1e-6, rate, list(labels))
+    content = {k: v for k, v in loadmat(path).items() if not k.startswith("__")}
+    fdt = path.with_suffix(".fdt")
+    x.astype("<f4").tofile(fdt)
+    content["data"] = fdt.name
+    savemat(path, content)
+    return [path, fdt]
+
+
 def start_player_lsl(recording: Path, name: str, seconds: float = 60.0) -> Any:
     """mne-lsl's PlayerLSL replaying `recording` (any file MNE reads, sent in volts as MNE holds
     it) as an LSL stream, in its own process as a real sender would be."""
