@@ -31,6 +31,7 @@ _TO_MICROVOLTS = {
 }
 UNIT_CHOICES = ("uV", "mV", "V")  # what a user may state (CLI --unit, the panel's Unit)
 _FIFF_MULTIPLIER = re.compile(r"^[+-]?\d{1,2}$")
+_FIFF_WORDS = {0: "volts", -3: "millivolts", -6: "microvolts", -9: "nanovolts"}
 
 # Typical sample-to-sample step (median over channels of the std of first differences) below
 # which values are read as volts, and below which as millivolts, when no unit is named. EEG in
@@ -51,6 +52,15 @@ def microvolt_scale(unit: str | None) -> float | None:
     if _FIFF_MULTIPLIER.match(text):
         return float(10.0 ** (int(text) + 6))
     return _TO_MICROVOLTS.get(text)
+
+
+def unit_words(unit: str) -> str:
+    """A unit as people read it: MNE-LSL's FIFF multipliers ("0", "-6") as words ("volts")."""
+    text = unit.strip()
+    if _FIFF_MULTIPLIER.match(text):
+        power = int(text)
+        return _FIFF_WORDS.get(power, f"10^{power} volts")
+    return text
 
 
 def typical_step(samples: np.ndarray) -> float:

@@ -165,13 +165,22 @@ DEAP_RAW_OTHERS = (
 
 
 def write_deap_original_bdf(
-    path: Path, trials: list[np.ndarray], geneva_labels: tuple[str, ...], order: tuple[str, ...]
+    path: Path,
+    trials: list[np.ndarray],
+    geneva_labels: tuple[str, ...],
+    order: tuple[str, ...],
+    *,
+    status_label: str = "Status",
+    held: int = 0,
 ) -> list[int]:
     """A BDF+ laid out as DEAP's original recordings; returns each video's start sample.
 
     trials: (63 s * 512, 32) microvolts in `geneva_labels` order: 3 s pre-trial baseline, then
     60 s of video. Each trial is recorded as 2 s more fixation (code 3 from 5 s before the
     video), the video (code 4), 3 s of fixation after it (code 5) and 2 s with no code.
+    status_label, held: DEAP's later subjects label the Status channel "" (s24-s28) or "-1"
+    (s29-s32), and hold the upper trigger lines and amplifier bits high (held=0x18FF00: values
+    0x18FF00-0x18FF07).
     """
     rate = 512
     rng = np.random.default_rng(5)
@@ -191,14 +200,14 @@ def write_deap_original_bdf(
         position += len(pre) + len(trial) + len(post)
     offsets = rng.uniform(-20_000, 20_000, 32)  # BioSemi is DC-coupled: offsets of mV
     eeg = (np.concatenate(pieces) + offsets)[:, [geneva_labels.index(name) for name in order]]
-    status = np.concatenate(codes).astype(np.float64)
+    status = (np.concatenate(codes).astype(np.int64) | held).astype(np.float64)
     others = rng.standard_normal((len(eeg), len(DEAP_RAW_OTHERS))) * 50
-    labels = (*order, *DEAP_RAW_OTHERS, "Status")
+    labels = (*order, *DEAP_RAW_OTHERS, status_label)
     writer = pyedflib.EdfWriter(str(path), len(labels), file_type=pyedflib.FILETYPE_BDFPLUS)
     try:
         headers: list[dict[str, str | int | float | None]] = []
-        for label in labels:
-            status_channel = label == "Status"
+        for k, label in enumerate(labels):
+            status_channel = k == len(labels) - 1
             span = 8388607 if status_channel else 262143  # BioSemi: 31.25 nV steps
             headers.append({
                 "label": label, "dimension": "Boolean" if status_channel else "uV",
@@ -207,7 +216,7 @@ def write_deap_original_bdf(
                 "transducer": "", "prefilter": "",
             })  # fmt: skip
         writer.setSignalHeaders(headers)
-        writer.writeSamples([*eeg.T, *others.T, status])
+        writer.writeSamples([*np.ascontiguousarray(eeg.T), *np.ascontiguousarray(others.T), status])
     finally:
         writer.close()
     return starts

@@ -151,7 +151,9 @@ def test_edf_and_bdf_written_by_pyedflib(tmp_path: Path, bdf: bool) -> None:
     labels, _, reference = _pyedflib_read(path)
     assert rec.channels == EPOC == tuple(labels) and rec.rate == rate and rec.trials == ()
     assert rec.meta["format"] == ("BDF" if bdf else "EDF")
-    np.testing.assert_array_equal(rec.samples, np.column_stack(reference))
+    # float32: pyEDFlib's float64 values, rounded to float32 (24 bits hold 16- and 24-bit data)
+    assert rec.samples.dtype == np.float32
+    np.testing.assert_array_equal(rec.samples, np.column_stack(reference).astype(np.float32))
     resolution = 2 * 30 * 6 / (2**24 if bdf else 2**16)  # physical range / digital steps
     np.testing.assert_allclose(rec.samples, np.column_stack(signals), atol=resolution)
 
@@ -166,7 +168,7 @@ def test_edf_units_and_mixed_rates(tmp_path: Path) -> None:
     rec = read_edf(path)
     assert rec.channels == labels[:9] and rec.rate == 256.0
     _, _, reference = _pyedflib_read(path)
-    np.testing.assert_allclose(rec.samples, np.column_stack(reference[:9]) * 1000.0)
+    np.testing.assert_allclose(rec.samples, np.column_stack(reference[:9]) * 1000.0, rtol=1e-6)
     notes = " | ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
     assert "Temp (1 Hz)" in notes and "mV to microvolts" in notes
 
@@ -191,7 +193,7 @@ def test_files_made_by_other_programs(name: str, kept: int) -> None:
     assert len(rec.channels) == kept
     assert rec.channels == tuple(labels[:kept]) and rec.rate == rates[0]
     assert rec.samples.shape == (len(signals[0]), kept)
-    np.testing.assert_array_equal(rec.samples, np.column_stack(signals[:kept]))
+    np.testing.assert_array_equal(rec.samples, np.column_stack(signals[:kept]).astype(np.float32))
     if kept < len(labels) and "Annotations" not in labels[-1]:
         notes = " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
         assert all(label in notes for label in labels[kept:])
@@ -231,7 +233,9 @@ def test_truncated_edf_keeps_its_whole_records_or_is_refused(tmp_path: Path) -> 
     rec = read_recording(bad)
     n = rec.samples.shape[0]
     assert 0.4 * len(reference[0]) < n < 0.5 * len(reference[0]) and n % 200 == 0
-    np.testing.assert_array_equal(rec.samples, np.column_stack(reference[:11])[:n])
+    np.testing.assert_array_equal(
+        rec.samples, np.column_stack(reference[:11])[:n].astype(np.float32)
+    )
     assert "truncated" in " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
 
 

@@ -117,7 +117,13 @@ def deap_originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("deap_original")
     starts = write_deap_original_bdf(folder / "s01.bdf", trials, DEAP_EEG_CHANNELS, TWENTE_ORDER)
     write_deap_original_bdf(folder / "s23.bdf", trials, DEAP_EEG_CHANNELS, DEAP_EEG_CHANNELS)
-    return {"twente": folder / "s01.bdf", "geneva": folder / "s23.bdf", "starts": starts}
+    # the later subjects' layouts: a blank Status label (s24-s28) or "-1" (s29-s32), the upper
+    # trigger lines and amplifier bits held high (0x18FF01-0x18FF07)
+    for name, label in (("s24.bdf", ""), ("s29.bdf", "-1")):
+        write_deap_original_bdf(folder / name, trials, DEAP_EEG_CHANNELS, DEAP_EEG_CHANNELS,
+                                status_label=label, held=0x18FF00)  # fmt: skip
+    return {"twente": folder / "s01.bdf", "geneva": folder / "s23.bdf", "starts": starts,
+            "blank": folder / "s24.bdf", "minus_one": folder / "s29.bdf"}  # fmt: skip
 
 
 def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
@@ -137,6 +143,22 @@ def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
     np.testing.assert_allclose(a[0].raw_probs, b[0].raw_probs, atol=1e-6)  # same electrodes
     with pytest.raises(InputError, match="trial 3 is out of range 1..2"):
         read_recording(deap_originals["twente"], trial=3)
+    notes = " ".join(map(str, twente.meta["notes"]))  # type: ignore[call-overload]
+    assert "in the order they were shown" in notes and "video order" in notes
+
+
+@pytest.mark.parametrize("layout", ["blank", "minus_one"])
+def test_deap_later_subjects_status_layouts(deap_originals: dict[str, Any], layout: str) -> None:
+    """s24-s32: the Status channel found without its label, the held lines masked out."""
+    rec = read_recording(deap_originals[layout])
+    geneva = read_recording(deap_originals["geneva"])
+    assert rec.channels == geneva.channels and len(rec.channels) == 47  # Status is not data
+    assert [t.onset for t in rec.trials] == deap_originals["starts"]
+    assert [m.label for m in rec.markers] == [m.label for m in geneva.markers]
+    assert [m.label for m in rec.markers[:3]] == ["code 3", "code 4", "code 5"]
+    np.testing.assert_array_equal(rec.samples, geneva.samples)
+    notes = " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+    assert "held high" in notes and "0xff00" in notes
 
 
 def test_csv_units_stated_or_guessed(tmp_path: Path) -> None:
