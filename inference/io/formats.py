@@ -154,7 +154,11 @@ def _in_microvolts(recording: Recording) -> Recording:
     factor, unit = guess_scale(recording.samples)
     note = guess_note(unit, typical_step(recording.samples))
     notes = [*_notes(recording), note]
-    samples = recording.samples * factor if factor != 1.0 else recording.samples
+    samples = recording.samples
+    if factor != 1.0 and samples.flags.writeable:
+        samples *= factor  # the array the reader just made: scaled in place, not held twice
+    elif factor != 1.0:
+        samples = samples * factor
     return replace(
         recording, samples=samples, meta={**recording.meta, "notes": notes, "unit": "uV"}
     )

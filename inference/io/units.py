@@ -65,11 +65,11 @@ def unit_words(unit: str) -> str:
 
 def typical_step(samples: np.ndarray) -> float:
     """Median over channels of the std of sample-to-sample differences (DC and drift ignored)."""
-    x = np.asarray(samples, dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] < 3 or x.shape[1] == 0:
+    if np.ndim(samples) != 2 or len(samples) < 3 or np.shape(samples)[1] == 0:
         return float("nan")
+    x = np.asarray(samples[: 1 << 16], dtype=np.float64)  # the first 65,536 rows say enough
     with np.errstate(invalid="ignore"):
-        steps = np.nanstd(np.diff(x[: min(len(x), 1 << 16)], axis=0), axis=0)
+        steps = np.nanstd(np.diff(x, axis=0), axis=0)
     steps = steps[np.isfinite(steps) & (steps > 0)]
     return float(np.median(steps)) if steps.size else float("nan")
 

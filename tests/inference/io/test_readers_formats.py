@@ -281,7 +281,7 @@ def test_csv_with_time_column_and_with_rate(tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "eeg.csv", "\n".join(lines) + "\n\n")
     rec = read_recording(path)
     assert rec.channels == ("Fp1", "Fz", "O2") and rec.rate == 250.0 and rec.trials == ()
-    np.testing.assert_array_equal(rec.samples, values)
+    np.testing.assert_array_equal(rec.samples, values.astype(np.float32))  # held as float32
     no_time = ["Fp1;Fz"] + [f"{a!r};{b!r}" for a, b in values[:, :2].tolist()] + ["1;"]
     path2 = _write_csv(tmp_path / "semi.csv", "\n".join(no_time))
     rec2 = read_csv(path2, rate=128)
