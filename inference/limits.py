@@ -34,3 +34,8 @@ READ_BLOCK_BYTES = MiB // 4  # file bytes decoded at a time (EDF/BDF): bounds th
 # MEMORY_FACTOR x the bytes of samples the file holds + MEMORY_ALLOWANCE beyond the interpreter.
 MEMORY_FACTOR = 6
 MEMORY_ALLOWANCE = 256 * MiB
+# Live streams: a pull takes up to this many seconds of samples (at the stream's rate), so that a
+# tick every 0.25 s keeps up 8-fold with any accepted rate (20 kHz too); time stamps further than
+# LIVE_CLOCK_SKEW_S from the receiver's clock (or going backwards) are replaced by arrival times.
+LIVE_PULL_S = 2.0
+LIVE_CLOCK_SKEW_S = 60.0  # an LSL inlet buffers 30 s; a corrected stamp is within seconds

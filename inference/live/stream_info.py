@@ -59,6 +59,10 @@ def describe_stream(info: Any) -> StreamDescription:
         units = [""] * count
     labels = [label or f"Ch{k + 1}" for k, label in enumerate(labels)]
     rate = float(info.nominal_srate())
+    if rate != rate:  # NaN
+        raise InputError(
+            f"stream '{name}' declares a sampling rate of nan Hz; EEG needs a fixed rate"
+        )
     if rate <= 0:
         raise InputError(f"stream '{name}' has an irregular rate; EEG needs a fixed sampling rate")
     return StreamDescription(
