@@ -182,11 +182,12 @@ def _relabel(
     recording: Recording, channel_map: str | dict[str, str] | None, montage: str | None
 ) -> Recording:
     """Channels renamed to the electrodes a channel map or montage says they are."""
+    origin = ""
     try:
-        text = _channel_map_text(channel_map)
+        text, origin = _channel_map_text(channel_map)
         mapping = channel_map_for(recording.channels, channel_map=text, montage=montage)
     except InputError as exc:
-        raise InputError(f"{recording.source}: {exc}") from None
+        raise InputError(f"{recording.source}: {origin}{exc}") from None
     upper = {k.strip().upper(): v for k, v in mapping.items()}
     labels = tuple(upper.get(c.strip().upper(), c) for c in recording.channels)
     renamed = [f"{a}->{b}" for a, b in zip(recording.channels, labels, strict=True) if a != b]
@@ -201,17 +202,24 @@ def _relabel(
     return replace(recording, channels=labels, meta=meta)
 
 
-def _channel_map_text(channel_map: str | dict[str, str] | None) -> str | dict[str, str] | None:
-    """A map as given, or the text of the file it names ("maps/epoc.json", "cyton.txt"): a map
-    itself always has '=' pairs or starts with '{'. The file is bounded like every text input."""
+def _channel_map_text(
+    channel_map: str | dict[str, str] | None,
+) -> tuple[str | dict[str, str] | None, str]:
+    """(a map as given, or the text of the file it names ("maps/epoc.json", "cyton.txt"), and
+    "FILE: " for messages): a map itself always has '=' pairs or starts with '{'. The file is
+    bounded like every text input."""
     if not isinstance(channel_map, str):
-        return channel_map
+        return channel_map, ""
     text = channel_map.strip()
     if not text or text.startswith("{") or "=" in text:
-        return channel_map
+        return channel_map, ""
+    if not os.path.lexists(text):
+        raise InputError(
+            f"channel map '{text[:80]}': neither 'channel=electrode' pairs, nor JSON, nor a file"
+        )
     data = read_bytes(text, "channel map", MAX_TEXT_BYTES)
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), f"{text}: "
     except UnicodeDecodeError as exc:
         raise InputError(f"{text}: not a text (UTF-8) channel map ({exc.reason})") from None
 

@@ -133,7 +133,7 @@ def test_channel_map_from_a_file_and_beyond_deap(tmp_path: Path) -> None:
     code, out2, _ = run("predict", str(path), "--channel-map", str(pairs), "--json")
     assert code == 0 and out2 == out
     code, _, err = run("predict", str(path), "--channel-map", str(tmp_path / "none.json"))
-    assert code == 2 and "none.json: no such file" in error_line(err)
+    assert code == 2 and "none.json': neither 'channel=electrode' pairs" in error_line(err)
 
 
 def test_repeated_trials_are_read_once(deap_two_trials: Path) -> None:
