@@ -39,6 +39,7 @@ the first seconds as the resting baseline.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import stat
@@ -103,12 +104,12 @@ def _choose_rate(labels: list[str], rates: list[float]) -> float:
     return Counter(eeg or rates).most_common(1)[0][0]
 
 
-def _open(path: Path, source: str) -> IO[bytes]:
+def _open(path: Path, source: str) -> io.BufferedReader:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise InputError(f"{source}: cannot open ({exc.strerror or exc})") from None
-    f = os.fdopen(fd, "rb")
+    f = io.BufferedReader(io.FileIO(fd, "rb"))
     if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped after the check
         f.close()
         raise InputError(f"{source}: not a regular file, so not an EDF/BDF file")
@@ -382,7 +383,7 @@ def _keep_one_rate(
 
 
 def _decode(
-    f: IO[bytes], layout: _Layout, plan: _Plan, source: str
+    f: io.BufferedReader, layout: _Layout, plan: _Plan, source: str
 ) -> tuple[np.ndarray, np.ndarray | None, list[np.ndarray]]:
     """(samples float32 microvolts, the status signal's digital values, each annotation
     signal's bytes), reading the data records a block at a time."""
