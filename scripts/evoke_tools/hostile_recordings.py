@@ -368,7 +368,13 @@ def _(d: Path) -> tuple[list[str], Path]:
 
 
 # CSV: cells and lines as wide as text allows
-_csv_case("cells of 60,000 spaces", _HEAD + ("0" + ("," + " " * 60_000) * 10 + "\n") * 4)
+# one wide cell among 8,191 short rows: a fixed-width string array for the block made every cell
+# of it 60,000 characters wide (8,192 x 11 x 60,000 x 4 bytes)
+_csv_case(
+    "a cell of 60,000 spaces among short rows",
+    _HEAD + "0" + ",1" * 9 + "," + " " * 60_000 + "\n"
+    + "".join(f"{k / 128:.5f}" + ",1" * 10 + "\n" for k in range(1, 8192)),
+)  # fmt: skip
 _csv_case("a 70-character number", _HEAD + "0" + ",1" * 9 + "," + "1" * 70 + "\n")
 _csv_case("a line of 1,000,000 values", _HEAD + "0" + ",1" * 1_000_000 + "\n")
 
@@ -430,7 +436,7 @@ _xdf_case(
     "a 1,024-channel string stream with one 500,000-sample chunk",
     _FILE_HEADER + _eeg_body(10) + _string_header(1024)
     + _xdf_chunk(3, struct.pack("<I", 2) + b"\x04" + struct.pack("<I", 500_000)
-                 + (b"\x00" + b"\x01\x00" * 1024) * 480),
+                 + (b"\x00" + b"\x01\x00" * 1024) * 490),  # 1 MB: 2 bytes a sample's text
 )  # fmt: skip
 _xdf_case(
     "a decoy channel_count in <desc> before the real one",
@@ -439,7 +445,7 @@ _xdf_case(
                  b"</channel_count><channel_format>int8</channel_format></desc><name>EEG</name>"
                  b"<type>EEG</type><channel_count>1024</channel_count><nominal_srate>128"
                  b"</nominal_srate><channel_format>double64</channel_format></info>")
-    + _xdf_chunk(3, struct.pack("<I", 1) + b"\x04" + struct.pack("<I", 10_000) + bytes(30_000)),
+    + _xdf_chunk(3, struct.pack("<I", 1) + b"\x04" + struct.pack("<I", 1_000_000) + bytes(2_000_000)),
 )  # fmt: skip
 _xdf_case(
     "a decoy channel_count in an XML comment",
@@ -448,12 +454,14 @@ _xdf_case(
                  b"</channel_count><channel_format>int8</channel_format> --><name>EEG</name>"
                  b"<type>EEG</type><channel_count>1024</channel_count><nominal_srate>128"
                  b"</nominal_srate><channel_format>double64</channel_format></info>")
-    + _xdf_chunk(3, struct.pack("<I", 1) + b"\x04" + struct.pack("<I", 10_000) + bytes(30_000)),
+    + _xdf_chunk(3, struct.pack("<I", 1) + b"\x04" + struct.pack("<I", 1_000_000) + bytes(2_000_000)),
 )  # fmt: skip
+# every third offset steps back in time and jumps 5 s in value: pyxdf's reset search sees a
+# clock reset there and fits each of the 6,667 spans apart (1,000 iterations, ~4 ms each)
 _xdf_case(
     "20,000 clock offsets that look like clock resets",
     _FILE_HEADER + _eeg_body(40)
-    + b"".join(_xdf_chunk(4, struct.pack("<Idd", 1, 100.0 + k * (1 + (k % 2) * 50), (k % 2) * 5.0))
+    + b"".join(_xdf_chunk(4, struct.pack("<Idd", 1, 100.0 + 5 * (k % 3), 5.0 * (k // 3)))
                for k in range(20_000)),
 )  # fmt: skip
 _xdf_case(
