@@ -7,6 +7,7 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,9 +24,10 @@ from .dsp.rates import MAX_RATE_HZ, MIN_RATE_HZ
 from .emotion.smoothing import METHODS, SmoothingSettings
 from .emotion.table import EmotionTable
 from .emotion.timeline_export import to_csv, to_json
-from .errors import EvokeError
-from .io.formats import describe_markers, read_recording
+from .errors import EvokeError, one_line, printable
+from .io.formats import SUPPORTED, describe_markers, read_recording
 from .io.units import UNIT_CHOICES
+from .limits import MAX_MESSAGE_CHARS, MAX_TRIALS
 from .model.model_file import load_model
 from .predict import MODES, Prediction, PredictOptions, predict
 
@@ -70,11 +72,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _recording_arguments(pr: argparse.ArgumentParser) -> None:
     """Which recording, which part of it, and how its channels are read."""
-    pr.add_argument(
-        "path", help="DEAP .dat/.mat file or folder (s01..s32), .xdf, .edf/.bdf or .csv"
-    )
+    pr.add_argument("path", help=f"the recording: {SUPPORTED}")
     pr.add_argument("--subject", type=int, help="subject number when PATH is a DEAP folder")
-    pr.add_argument("--trial", type=int, action="append", help="trial number (1-based); repeatable")
+    pr.add_argument(
+        "--trial",
+        type=int,
+        action="append",
+        help=f"trial number (1-based); repeatable (at most {MAX_TRIALS}, each once). DEAP's "
+        "preprocessed files number trials in video order; DEAP's original BDF recordings in the "
+        "order they were shown (the table between the two is DEAP's, not bundled)",
+    )
     pr.add_argument(
         "--stream", help="XDF: which stream (name, type or id); default: the EEG stream"
     )
@@ -92,7 +99,7 @@ def _recording_arguments(pr: argparse.ArgumentParser) -> None:
     pr.add_argument(
         "--channel-map",
         help="channel -> electrode for numbered channels: 'Ch1=Fp1,Ch2=Fp2' (or 1-based positions, "
-        "'1=Fp1'), or JSON",
+        "'1=Fp1'), JSON, or a file holding either; electrodes outside DEAP's 32 are not used",
     )
     pr.add_argument(
         "--montage", choices=sorted(MONTAGES), help="a headset's default electrode placement"
@@ -239,7 +246,7 @@ def _decoding_arguments(pr: argparse.ArgumentParser) -> None:
 
 
 def _print_text(pred: Prediction, table: EmotionTable) -> None:
-    print(f"model: {pred.model}")
+    print(f"model: {printable(pred.model)}")
     for tl in pred.timelines:
         ratings = " ".join(f"{n} {r:.1f}" for n, r in zip("VADL", tl.ratings, strict=False))
         print(f"\ntrial {tl.trial}" + (f"  (self-report {ratings})" if ratings else ""))
@@ -248,8 +255,21 @@ def _print_text(pred: Prediction, table: EmotionTable) -> None:
             flag = "" if rec["valid"] else "  (skipped window: holding)"
             print(
                 f"{rec['t']:7.2f}   {rec['valence']:.2f}   {rec['arousal']:.2f}   {rec['dominance']:.2f}  "
-                f"{rec['emotion']:<12} {rec['confidence']:.2f}{flag}"
+                f"{printable(rec['emotion']):<12} {rec['confidence']:.2f}{flag}"
             )
+
+
+def _trials(given: list[int] | None) -> list[int] | None:
+    """--trial as given, each number once (300 times trial 1 is trial 1), at most MAX_TRIALS."""
+    if not given:
+        return None
+    unique = list(dict.fromkeys(given))
+    if len(unique) > MAX_TRIALS:
+        raise EvokeError(f"--trial: {len(unique)} trials; at most {MAX_TRIALS} at once")
+    if len(unique) < len(given):
+        print(f"note: --trial: {len(given) - len(unique)} repeated numbers read once",
+              file=sys.stderr)  # fmt: skip
+    return unique
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -261,7 +281,7 @@ def _predict(args: argparse.Namespace) -> int:
             f"(use a multiple of 1/{rate:g} s, such as 0.25)"
         )
     table = EmotionTable.load(args.emotions) if args.emotions else model.emotions
-    trials = args.trial if args.trial else None
+    trials = _trials(args.trial)
     recording = read_recording(
         args.path,
         subject=args.subject,
@@ -274,8 +294,12 @@ def _predict(args: argparse.Namespace) -> int:
         between=tuple(args.between) if args.between else None,
     )
     if args.markers:
-        lines = describe_markers(recording)
-        print("\n".join(lines) if lines else f"{recording.source}: no markers")
+        lines = [one_line(line, MAX_MESSAGE_CHARS) for line in describe_markers(recording)]
+        print(
+            "\n".join(lines)
+            if lines
+            else one_line(f"{recording.source}: no markers", MAX_MESSAGE_CHARS)
+        )
         return 0
     smoothing = SmoothingSettings(
         tau_s=args.tau, hysteresis=args.hysteresis, min_dwell_s=args.dwell,
@@ -287,9 +311,9 @@ def _predict(args: argparse.Namespace) -> int:
     )
     pred = predict(recording, model, options)
     for note in pred.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {one_line(note, MAX_MESSAGE_CHARS)}", file=sys.stderr)
     if not model.provenance.get("trained", False):
-        print(f"warning: {model.describe()}", file=sys.stderr)
+        print(f"warning: {one_line(model.describe(), MAX_MESSAGE_CHARS)}", file=sys.stderr)
     if args.json or args.csv:
         rows = [row for tl in pred.timelines for row in tl.rows(table)]
         sys.stdout.write(to_json(rows) if args.json else to_csv(rows))  # the add-on's writer
@@ -300,29 +324,50 @@ def _predict(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # a library's warning is a note, never a raw line
+        code = _run(args)
+    if code == 0:
+        _print_warnings(caught)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "predict":
             return _predict(args)
         if args.command == "model-info":
             model = load_model(args.path)
-            print(model.describe())
-            print(json.dumps(model.metadata, indent=1, sort_keys=True))
+            print(one_line(model.describe(), MAX_MESSAGE_CHARS))
+            print(json.dumps(model.metadata, indent=1, sort_keys=True, allow_nan=False))
             return 0
         raise AssertionError(f"unknown command {args.command}")  # argparse allows no other
     except EvokeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _error(exc)
     except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _error(f"{_input_of(args)}: {exc}")
     except KeyboardInterrupt:
         return 130
     except MemoryError:
-        print(f"error: {_input_of(args)}: not enough memory", file=sys.stderr)
-        return 2
+        return _error(f"{_input_of(args)}: not enough memory")
+    except RecursionError:
+        return _error(f"{_input_of(args)}: an input is nested too deeply")
     except Exception as exc:  # a bug of ours: still one line, never a traceback
-        print(f"error: {_input_of(args)}: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+        return _error(f"{_input_of(args)}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _error(message: object) -> int:
+    print(f"error: {one_line(message, MAX_MESSAGE_CHARS)}", file=sys.stderr)
+    return 2
+
+
+def _print_warnings(caught: list[warnings.WarningMessage], most: int = 5) -> None:
+    """Warnings a library raised while we ran, once each, as notes."""
+    seen = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    for text in seen[:most]:
+        print(f"note: {one_line(text, MAX_MESSAGE_CHARS)}", file=sys.stderr)
+    if len(seen) > most:
+        print(f"note: and {len(seen) - most} more warnings", file=sys.stderr)
 
 
 def _input_of(args: argparse.Namespace) -> str:

@@ -19,7 +19,23 @@ MAX_TEXT_BYTES = 1 * MiB  # emotion tables, presets, channel maps, model metadat
 MAX_JSON_DEPTH = 32
 MAX_MODEL_BYTES = 64 * MiB  # the student is ~1.4 MB
 MAX_MODEL_MEMBER_BYTES = 16 * MiB
+MAX_MODEL_WEIGHT = 1e3  # |weight| of a model file; trained students stay below ~10
+MAX_MARKERS = 100_000  # markers (annotations, status changes, events) per recording: 28 h at 1/s
+MAX_MARKER_FILE_BYTES = 16 * MiB  # a BrainVision .vmrk (text; ~40 bytes a marker)
+MAX_CLOCK_OFFSETS = 100_000  # XDF ClockOffset chunks (LabRecorder writes one each 5 s: 139 h)
+MAX_CSV_CELL_CHARS = 64  # one CSV cell; a number needs ~25
+MAX_PICKLE_OPCODES = 100_000  # a DEAP .dat holds a few dozen (its arrays are single opcodes)
+MAX_PICKLE_DEPTH = 64  # nesting of the values a pickle rebuilds (DEAP: a dict of two arrays)
+MAX_PICKLE_VALUES = 1_000_000  # containers and values a pickle rebuilds
+MAX_TRIALS = 1_000  # trials chosen at once (DEAP: 40 per subject)
+MAX_MESSAGE_CHARS = 2_000  # one error or note line; longer ones keep their start and end
+READ_BLOCK_BYTES = MiB // 4  # file bytes decoded at a time (EDF/BDF): bounds the temporaries
 # What the budget promises (and the fuzz suite holds): peak memory of reading and predicting <=
 # MEMORY_FACTOR x the bytes of samples the file holds + MEMORY_ALLOWANCE beyond the interpreter.
 MEMORY_FACTOR = 6
 MEMORY_ALLOWANCE = 256 * MiB
+# Live streams: a pull takes up to this many seconds of samples (at the stream's rate), so that a
+# tick every 0.25 s keeps up 8-fold with any accepted rate (20 kHz too); time stamps further than
+# LIVE_CLOCK_SKEW_S from the receiver's clock (or going backwards) are replaced by arrival times.
+LIVE_PULL_S = 2.0
+LIVE_CLOCK_SKEW_S = 60.0  # an LSL inlet buffers 30 s; a corrected stamp is within seconds

@@ -88,24 +88,18 @@ class Prediction:
     model: str  # the model's own description of what it knows
 
 
-_BLOCK_ROWS = 1 << 16  # samples converted at a time: bounds the temporaries
+_BLOCK_ROWS = 1 << 13  # samples converted at a time: bounds the temporaries (~2 MiB a block)
 
 
-def _electrodes(
-    samples: np.ndarray, columns: np.ndarray, dtype: type
-) -> tuple[np.ndarray, np.ndarray]:
-    """(samples, 32 DEAP electrodes) of `dtype` from the recording's columns (-1 = missing), and
-    which of them are dead: never finite, or never moving. A block of samples at a time, so no
-    temporary is the size of the recording."""
-    n = samples.shape[0]
-    eeg: np.ndarray = np.zeros((n, N_ELECTRODES), dtype=dtype)
+def _dead(samples: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Which electrodes are dead (never finite, or never moving), from the recording's columns
+    (-1 = missing). A block of rows at a time, so no temporary is the size of the recording."""
     present = columns >= 0
     low = np.full(N_ELECTRODES, np.inf)
     high = np.full(N_ELECTRODES, -np.inf)
     with np.errstate(invalid="ignore"):
-        for start in range(0, n, _BLOCK_ROWS):
+        for start in range(0, samples.shape[0], _BLOCK_ROWS):
             block = samples[start : start + _BLOCK_ROWS][:, columns[present]]
-            eeg[start : start + _BLOCK_ROWS, present] = block
             finite = np.isfinite(block)
             low[present] = np.minimum(
                 low[present], np.where(finite, block, np.inf).min(axis=0, initial=np.inf)
@@ -114,8 +108,7 @@ def _electrodes(
                 high[present], np.where(finite, block, -np.inf).max(axis=0, initial=-np.inf)
             )
     spread = high - low  # -inf where never finite
-    dead = present & ~(spread > np.sqrt(FLAT_VARIANCE))
-    return eeg, dead
+    return present & ~(spread > np.sqrt(FLAT_VARIANCE))
 
 
 @dataclass(frozen=True)
@@ -141,62 +134,85 @@ def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
     notes = _reader_notes(recording)
     match = match_channels(recording.channels, source=recording.source)
     # DEAP's preprocessed files go straight to features in float32; the others are preprocessed
-    # in float64 first (DC offsets of tens of mV next to microvolts of EEG need the precision)
+    # in float64, a block at a time (DC offsets of tens of mV next to microvolts of EEG need the
+    # precision), into float32 at the model's rate
     preprocessed = bool(recording.meta.get("preprocessed"))
-    eeg, present = _usable_electrodes(recording, match, preprocessed, notes)
+    present = _usable(recording, match, notes)
     notes.append(describe_match(match, recording.channels))
     if match.missing:
         notes.append(f"missing electrodes (read as no change): {', '.join(match.missing)}")
     if abs(recording.rate - settings.rate) > 1e-6:
         notes.append(f"resampled from {recording.rate:g} Hz to {settings.rate:g} Hz")
-    eeg, check = _condition(eeg, present, recording.rate, settings.rate, preprocessed, notes)
+    check: np.ndarray | None = None
+    if preprocessed:
+        eeg = _as_deap(recording, match, present, settings.rate, notes)
+    else:
+        eeg, check = _condition(recording, match, present, settings.rate, notes)
     trials, markers = _trials_at_model_rate(recording, settings, eeg.shape[0])
-    return Prepared(eeg.astype(np.float32, copy=False),
-                    None if check is None else check.astype(np.float32), settings.rate, trials,
-                    markers, match, present, notes, recording.source)  # fmt: skip
+    return Prepared(eeg, check, settings.rate, trials, markers, match, present, notes,
+                    recording.source)  # fmt: skip
 
 
-def _usable_electrodes(
-    recording: Recording, match: ChannelMatch, preprocessed: bool, notes: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The electrodes in grid order, flat or empty ones zeroed and marked missing."""
+def _usable(recording: Recording, match: ChannelMatch, notes: list[str]) -> np.ndarray:
+    """The electrodes with a usable channel: flat or empty ones are marked missing."""
     present = match.present.copy()
-    eeg, dead = _electrodes(
-        recording.samples, match.source_index, np.float32 if preprocessed else np.float64
-    )
+    dead = _dead(recording.samples, match.source_index)
     if dead.any():
         names = [n for n, d in zip(DEAP_EEG_CHANNELS, dead, strict=True) if d]
         notes.append(f"flat or empty electrodes treated as missing: {', '.join(names)}")
         present &= ~dead
-        eeg[:, dead] = 0.0
         if present.sum() < MIN_ELECTRODES:
             raise InputError(
                 f"{recording.source}: fewer than {MIN_ELECTRODES} usable electrodes remain "
                 f"({', '.join(names)} are flat or empty)"
             )
-    return eeg, present
+    return present
+
+
+def _as_deap(
+    recording: Recording,
+    match: ChannelMatch,
+    present: np.ndarray,
+    model_rate: float,
+    notes: list[str],
+) -> np.ndarray:
+    """DEAP's preprocessed files: the 32 electrodes as they are (resampled only if needed)."""
+    notes.append(
+        "DEAP's preprocessed files are referenced and band-passed already: used as they are"
+    )
+    samples, columns = recording.samples, match.source_index[present]
+    eeg = np.zeros((samples.shape[0], N_ELECTRODES), dtype=np.float32)
+    for start in range(0, samples.shape[0], _BLOCK_ROWS):  # blocks: no temporary of it all
+        eeg[start : start + _BLOCK_ROWS, present] = samples[start : start + _BLOCK_ROWS][:, columns]
+    if model_rate != recording.rate:
+        eeg = resample(eeg, recording.rate, model_rate).astype(np.float32)
+    return eeg
 
 
 def _condition(
-    eeg: np.ndarray,
+    recording: Recording,
+    match: ChannelMatch,
     present: np.ndarray,
-    rate: float,
     model_rate: float,
-    preprocessed: bool,
     notes: list[str],
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Signals at the model's rate, conditioned; also the unfiltered ones for the artefact check."""
-    if preprocessed:
-        notes.append(
-            "DEAP's preprocessed files are referenced and band-passed already: used as they are"
-        )
-        if model_rate != rate:
-            eeg = resample(eeg, rate, model_rate).astype(np.float32)
-        return eeg, None
-    raw, conditioned = Preprocessor(rate, model_rate, int(present.sum())).process(eeg[:, present])
-    out = np.zeros((len(raw), N_ELECTRODES))
-    check = np.zeros((len(raw), N_ELECTRODES))
-    out[:, present], check[:, present] = conditioned, raw
+) -> tuple[np.ndarray, np.ndarray]:
+    """Signals at the model's rate, conditioned; also the unfiltered ones for the artefact check.
+
+    The recording goes through the preprocessor a block of rows at a time, straight into the
+    float32 outputs: memory is the recording plus its electrodes at the model's rate, twice."""
+    samples = recording.samples
+    columns = match.source_index[present]
+    pre = Preprocessor(recording.rate, model_rate, int(present.sum()))
+    rows = range(0, samples.shape[0], _BLOCK_ROWS)
+    blocks = (np.asarray(samples[a : a + _BLOCK_ROWS][:, columns], np.float64) for a in rows)
+    wanted = -(-samples.shape[0] * pre.resampler.up // pre.resampler.down)
+    out = np.zeros((wanted, N_ELECTRODES), dtype=np.float32)
+    check = np.zeros((wanted, N_ELECTRODES), dtype=np.float32)
+    done = 0
+    for raw, conditioned in pre.process_blocks(blocks, samples.shape[0]):
+        out[done : done + len(raw), present] = conditioned
+        check[done : done + len(raw), present] = raw
+        done += len(raw)
     notes.append("preprocessed: common average reference, 4-45 Hz band-pass (as DEAP's files)")
     return out, check
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .electrodes import DEAP_EEG_CHANNELS, canonical_name
+from ..limits import MAX_TEXT_BYTES
+from .electrodes import canonical_name
 
 
 @dataclass(frozen=True)
@@ -79,39 +80,41 @@ def _bare(label: str) -> str:
 
 def parse_channel_map(text: str, labels: Sequence[str] = ()) -> dict[str, str]:
     """A channel map from "Ch1=Fp1, Ch2=Fp2" (or JSON {"Ch1": "Fp1"}); keys may also be 1-based
-    channel positions ("1=Fp1") when `labels` are given. Every target must be a DEAP electrode."""
+    channel positions ("1=Fp1") when `labels` are given.
+
+    A target that is not one of DEAP's 32 electrodes (Fpz, T9, FT7, ...) is kept as the
+    channel's name, so that the channel is not used, as a channel whose own label names such
+    an electrode is not: `not_deap` lists them for a note."""
     text = text.strip()
     if not text:
         return {}
+    if len(text) > MAX_TEXT_BYTES:
+        raise InputError(f"channel map: longer than {MAX_TEXT_BYTES:,} characters")
     pairs: list[tuple[str, str]]
     if text.startswith("{"):
         try:
             loaded = json.loads(text)
         except ValueError as exc:
             raise InputError(f"channel map: not valid JSON ({exc})") from None
+        except RecursionError:
+            raise InputError("channel map: JSON nested too deeply (a map is one object)") from None
         if not isinstance(loaded, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in loaded.items()
         ):
             raise InputError('channel map: JSON must be an object of strings, {"Ch1": "Fp1"}')
-        pairs = list(loaded.items())
+        pairs = [(k.strip(), v.strip()) for k, v in loaded.items()]
     else:
         pairs = []
-        for item in text.replace(";", ",").split(","):
+        for item in text.replace(";", ",").replace("\n", ",").split(","):
             if not item.strip():
                 continue
             key, sep, value = item.partition("=")
             if not sep or not key.strip() or not value.strip():
-                raise InputError(f"channel map: '{item.strip()}' is not 'channel=electrode'")
+                raise InputError(f"channel map: '{item.strip()[:80]}' is not 'channel=electrode'")
             pairs.append((key.strip(), value.strip()))
     out: dict[str, str] = {}
     known = {lab.strip().upper() for lab in labels}
     for key, value in pairs:
-        electrode = canonical_name(value)
-        if electrode is None:
-            raise InputError(
-                f"channel map: '{value}' is not one of DEAP's 32 electrodes "
-                f"({', '.join(DEAP_EEG_CHANNELS)})"
-            )
         if labels and key.upper() not in known and key.isdigit():
             position = int(key)
             if not 1 <= position <= len(labels):
@@ -119,10 +122,17 @@ def parse_channel_map(text: str, labels: Sequence[str] = ()) -> dict[str, str]:
                     f"channel map: channel {position} does not exist ({len(labels)} channels)"
                 )
             key = labels[position - 1]
-        out[key] = electrode
-    if len(set(out.values())) < len(out):
+        out[key] = canonical_name(value) or value
+    electrodes = [v for v in out.values() if canonical_name(v) is not None]
+    if len(set(electrodes)) < len(electrodes):
         raise InputError("channel map: two channels are mapped to the same electrode")
     return out
+
+
+def not_deap(mapping: dict[str, str]) -> list[str]:
+    """The map's entries whose electrode is not one of DEAP's 32 ("Ch3=T9"): those channels
+    are not used."""
+    return [f"{k}={v}" for k, v in mapping.items() if canonical_name(v) is None]
 
 
 def channel_map_for(

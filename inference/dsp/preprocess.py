@@ -27,6 +27,8 @@ chunk): the outputs differ by rounding only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
 from .resample import polyphase_filter, resample_ratio
@@ -226,13 +228,35 @@ class Preprocessor:
         the filters look ahead (the mirror of the steady start), so that every input second has
         its output; the windows a stream would also produce are the same, up to rounding."""
         x = np.asarray(x, dtype=np.float64)
+        pieces = list(self.process_blocks([x], x.shape[0]))
+        if not pieces:
+            empty = np.zeros((0, x.shape[1] if x.ndim == 2 else self.channels))
+            return empty, empty.copy()
+        if len(pieces) == 1:
+            return pieces[0]
+        return np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
+
+    def process_blocks(
+        self, blocks: Iterable[np.ndarray], n: int
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """`process` of a recording of `n` rows given as blocks of rows: yields (raw,
+        conditioned) pieces that together are `process`'s output, so that a caller can write
+        them into its own arrays and no temporary is the size of the recording."""
         self.reset()
         rs = self.resampler
-        wanted = -(-x.shape[0] * rs.up // rs.down)  # ceil(n * up / down)
-        raw, y = self.push(x)
-        if x.shape[0] == 0 or raw.shape[0] >= wanted:
-            return raw[:wanted], y[:wanted]
-        missing = wanted - raw.shape[0] + self.delay + 1
+        wanted = -(-n * rs.up // rs.down)  # ceil(n * up / down)
+        produced = 0
+        last: np.ndarray | None = None
+        for block in blocks:
+            raw, y = self.push(block)
+            if block.shape[0]:
+                last = block[-1:]
+            take = min(raw.shape[0], wanted - produced)
+            produced += take
+            yield raw[:take], y[:take]
+        if produced >= wanted or last is None:
+            return
+        missing = wanted - produced + self.delay + 1
         hold = (rs.taps if not rs.identity else 0) + -(-missing * rs.down // rs.up) + 1
-        raw_end, y_end = self.push(np.repeat(x[-1:], hold, axis=0))
-        return np.concatenate([raw, raw_end])[:wanted], np.concatenate([y, y_end])[:wanted]
+        raw, y = self.push(np.repeat(last, hold, axis=0))
+        yield raw[: wanted - produced], y[: wanted - produced]

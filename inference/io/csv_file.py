@@ -8,6 +8,10 @@ Empty cells and `nan` are missing samples (windows holding them are skipped down
 cell that is not a number is an error naming its line and column. Blank lines are ignored.
 CSV carries no trial markers: `trials` is empty and the pipeline uses the first seconds as the
 resting baseline.
+
+Bounded: the file is read a block of bytes at a time; no line may be longer than its header's
+columns of MAX_CSV_CELL_CHARS can be, and no cell longer than that (numbers need ~25). Samples
+are held as float32 (a time column as float64, for its seconds), each block's values once.
 """
 
 from __future__ import annotations
@@ -16,12 +20,19 @@ import csv
 import itertools
 import math
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
-from ..limits import MAX_CHANNELS, MAX_RECORDING_BYTES, MAX_TEXT_BYTES
+from ..limits import (
+    MAX_CHANNELS,
+    MAX_CSV_CELL_CHARS,
+    MAX_RECORDING_BYTES,
+    MAX_TEXT_BYTES,
+    READ_BLOCK_BYTES,
+)
 from .recording import Recording
 from .safe_files import check_regular
 from .units import microvolt_scale
@@ -30,7 +41,6 @@ PathLike = str | os.PathLike[str]
 TIME_COLUMNS = ("time", "timestamp", "t")
 DELIMITERS = (",", ";", "\t")
 MIN_RATE = 8.0  # below this, a time column is almost surely not in seconds
-_BLOCK_ROWS = 8192  # rows parsed at a time
 
 
 def _is_number(text: str) -> bool:
@@ -41,12 +51,21 @@ def _is_number(text: str) -> bool:
     return True
 
 
+_strip = np.frompyfunc(str.strip, 1, 1)
+
+
 def _numbers(
     rows: list[list[str]], lines: np.ndarray, header: list[str], source: str
 ) -> np.ndarray:
-    """(rows, columns) floats; the first bad cell is named by line and column on failure."""
-    cells = np.array(rows, dtype=str)
-    cells = np.char.strip(cells)
+    """(rows, columns) floats; the first bad cell is named by line and column on failure.
+
+    numpy parses the cells (float() for each, in C); only where that fails are blank cells made
+    NaN, and only where that fails too is the bad cell looked for."""
+    try:
+        return np.array(rows, dtype=np.float64)
+    except ValueError:
+        pass
+    cells = _strip(np.array(rows, dtype=object))
     cells[cells == ""] = "nan"
     try:
         return cells.astype(np.float64)
@@ -87,20 +106,64 @@ def _header(first: str, source: str) -> tuple[list[str], str]:
     return header, delimiter
 
 
-def _body(reader: Any, header: list[str], source: str) -> tuple[np.ndarray, np.ndarray]:
-    """(samples, columns) floats and each row's line number, parsed a block of rows at a time so
-    that memory follows the numbers, not Python's strings for them."""
-    width = len(header)
-    blocks: list[np.ndarray] = []
-    line_blocks: list[np.ndarray] = []
-    first_line = 2
+def _lines(f: Any, width: int, source: str) -> Iterator[tuple[list[str], int]]:
+    """(lines of text, the first one's line number), a block of bytes at a time. No line may be
+    longer than `width` cells of MAX_CSV_CELL_CHARS can be: a 60 MB line would otherwise become
+    millions of Python strings before anything could refuse it."""
+    longest = width * (MAX_CSV_CELL_CHARS + 3) + 2
+    block = max(READ_BLOCK_BYTES, 2 * longest)
+    rest = b""
+    number = 2
     while True:
-        rows = list(itertools.islice(reader, _BLOCK_ROWS))  # csv's C parser splits the lines
-        if not rows:
-            break
+        chunk = f.read(block)
+        data = rest + chunk
+        if not data:
+            return
+        cut = len(data) if not chunk else data.rfind(b"\n") + 1
+        if cut == 0:
+            cut = data.rfind(b"\r", 0, len(data) - 1) + 1
+        if cut == 0:
+            if len(data) > longest:
+                raise InputError(
+                    f"{source}: line {number} is longer than {longest:,} characters (the header "
+                    f"names {width} columns)"
+                )
+            rest = data
+            continue
+        piece, rest = data[:cut], data[cut:]
+        split = piece.splitlines()  # \n, \r\n and \r, in C
+        if max(map(len, split), default=0) > longest:
+            k = next(k for k, line in enumerate(split) if len(line) > longest)  # error path
+            raise InputError(
+                f"{source}: line {number + k} is longer than {longest:,} characters (the header "
+                f"names {width} columns)"
+            )
+        try:
+            text = b"\n".join(split).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{source}: not a text (UTF-8) CSV file ({exc.reason})") from None
+        yield text.split("\n"), number
+        number += len(split)
+
+
+def _body(
+    f: Any, header: list[str], delimiter: str, time_index: int | None, size: int, source: str
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """(samples float32 (rows, channels), the time column float64 or None, each row's line
+    number), parsed a block of lines at a time into arrays sized for the most rows `size` bytes
+    can hold (a row takes at least a byte a column): pages never written are never resident, so
+    memory follows the numbers, once, not Python's strings for them nor a join of blocks."""
+    width = len(header)
+    keep = [k for k in range(width) if k != time_index]
+    capacity = size // width + 1
+    samples = np.empty((capacity, len(keep)), dtype=np.float32)
+    time = np.empty(capacity) if time_index is not None else None
+    numbers = np.empty(capacity, dtype=np.int64)
+    done = 0
+    for lines, first_line in _lines(f, width, source):
+        rows = list(csv.reader(lines, delimiter=delimiter))  # csv's C parser splits the cells
         lengths = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
         line_numbers = first_line + np.arange(len(rows))  # csv yields [] for a blank line
-        first_line += len(rows)
         body = np.flatnonzero(lengths > 0)
         ragged = body[lengths[body] != width]
         if ragged.size:
@@ -109,12 +172,34 @@ def _body(reader: Any, header: list[str], source: str) -> tuple[np.ndarray, np.n
                 f"{source}: line {int(line_numbers[k])} has {lengths[k]} values but the header "
                 f"names {width} columns"
             )
-        if body.size:
-            blocks.append(_numbers([rows[k] for k in body], line_numbers[body], header, source))
-            line_blocks.append(line_numbers[body])
-    if not blocks:
+        if not body.size:
+            continue
+        rows = [rows[k] for k in body] if body.size < len(rows) else rows
+        _check_cells(rows, line_numbers[body], source)
+        values = _numbers(rows, line_numbers[body], header, source)
+        if done + len(values) > capacity:  # a quoted cell spanning lines: not a number anyway
+            raise InputError(f"{source}: more rows than its bytes can hold (quoted line breaks?)")
+        samples[done : done + len(values)] = values[:, keep]
+        if time is not None:
+            time[done : done + len(values)] = values[:, time_index]
+        numbers[done : done + len(values)] = line_numbers[body]
+        done += len(values)
+    if not done:
         raise InputError(f"{source}: no samples after the header line")
-    return np.concatenate(blocks), np.concatenate(line_blocks)
+    return samples[:done], None if time is None else time[:done], numbers[:done]
+
+
+def _check_cells(rows: list[list[str]], lines: np.ndarray, source: str) -> None:
+    """No cell longer than a number can be (numpy would size every cell of a block by it)."""
+    if max(map(len, itertools.chain.from_iterable(rows)), default=0) <= MAX_CSV_CELL_CHARS:
+        return
+    for r, row in enumerate(rows):  # only on the error path
+        for c, cell in enumerate(row):
+            if len(cell) > MAX_CSV_CELL_CHARS:
+                raise InputError(
+                    f"{source}: line {int(lines[r])}, column {c + 1}: a cell of {len(cell):,} "
+                    f"characters (a number has at most {MAX_CSV_CELL_CHARS})"
+                )
 
 
 def _rate_from_time(time: np.ndarray, lines: np.ndarray, name: str, source: str) -> float:
@@ -156,25 +241,28 @@ def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None)
     check_regular(path, "CSV", MAX_RECORDING_BYTES)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, encoding="utf-8-sig", newline="") as f:
-            header, delimiter = _header(f.readline(MAX_TEXT_BYTES), source)
-            values, lines = _body(csv.reader(f, delimiter=delimiter), header, source)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{source}: not a text (UTF-8) CSV file ({exc.reason})") from exc
+        with os.fdopen(fd, "rb") as f:
+            first = f.readline(MAX_TEXT_BYTES)
+            try:
+                header, delimiter = _header(first.decode("utf-8-sig"), source)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{source}: not a text (UTF-8) CSV file ({exc.reason})") from None
+            lowered = [name.lower() for name in header]
+            time_index = next((lowered.index(n) for n in TIME_COLUMNS if n in lowered), None)
+            size = os.fstat(f.fileno()).st_size - f.tell()
+            samples, time, lines = _body(f, header, delimiter, time_index, size, source)
     except csv.Error as exc:
         raise InputError(f"{source}: not a readable CSV file ({exc})") from exc
     except OSError as exc:
         raise InputError(f"{source}: cannot read ({exc})") from exc
     width = len(header)
-    lowered = [name.lower() for name in header]
-    time_index = next((lowered.index(n) for n in TIME_COLUMNS if n in lowered), None)
     notes: list[str] = []
     if rate is not None:
         if not (isinstance(rate, int | float) and math.isfinite(rate) and rate > 0):
             raise InputError(f"{source}: the rate must be a positive number of Hz, got {rate}")
         rate = float(rate)
-    elif time_index is not None:
-        rate = _rate_from_time(values[:, time_index], lines, header[time_index], source)
+    elif time is not None and time_index is not None:
+        rate = _rate_from_time(time, lines, header[time_index], source)
         notes.append(f"rate {rate:g} Hz from the {header[time_index]!r} column")
     else:
         raise InputError(
@@ -184,7 +272,6 @@ def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None)
     keep = [k for k in range(width) if k != time_index]
     if not keep:
         raise InputError(f"{source}: no channel columns besides the time column")
-    samples = np.ascontiguousarray(values[:, keep])
     if unit is not None:
         scale = microvolt_scale(unit)
         if scale is None:
@@ -198,6 +285,6 @@ def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None)
         "delimiter": delimiter,
         "unit": "uV" if unit is not None else None,
     }
-    if time_index is not None:
-        meta["first_time_s"] = float(values[0, time_index])
+    if time is not None:
+        meta["first_time_s"] = float(time[0])
     return Recording(samples, tuple(header[k] for k in keep), rate, source, (), meta)

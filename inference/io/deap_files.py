@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -116,11 +117,16 @@ def _check_declared(path: PathLike, source: str, size: int) -> None:
     from scipy.io import whosmat
 
     try:
-        declared = {name: (shape, kind) for name, shape, kind in whosmat(path)}
+        variables = whosmat(path)
+        declared = {name: (shape, kind) for name, shape, kind in variables}
     except NotImplementedError as exc:  # Matlab v7.3 (HDF5) files
         raise InputError(f"{source}: cannot read this .mat version ({exc})") from exc
     except Exception as exc:  # scipy raises many types for a truncated or foreign file
         raise InputError(f"{source}: not a readable .mat file: {exc}") from exc
+    counts = Counter(name for name, _, _ in variables)
+    twice = sorted(name for name in ("data", "labels") if counts[name] > 1)
+    if twice:  # scipy's loader keeps the first, a check of the last would pass a bomb
+        raise InputError(f"{source}: declares '{twice[0]}' more than once")
     total = 0
     for name in ("data", "labels"):
         if name in declared:

@@ -23,14 +23,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from ..dsp.montages import channel_map_for
+from ..dsp.montages import channel_map_for, not_deap
 from ..errors import InputError
+from ..limits import MAX_TEXT_BYTES, MAX_TRIALS
 from . import deap_files
 from .csv_file import read_csv
 from .deap_files import TrialSelection
 from .edf import read_edf
 from .mne_formats import MNE_FORMATS, read_mne
 from .recording import Recording, Trial
+from .safe_files import read_bytes
 from .units import guess_note, guess_scale, typical_step
 from .xdf import read_xdf
 
@@ -88,6 +90,7 @@ def read_recording(
     file = Path(path)
     suffix = "" if file.is_dir() else _suffix(file)
     given: dict[str, object] = {"stream": stream, "rate": rate, "unit": unit}
+    trial = _unique_trials(trial, file)
     if file.is_dir() or suffix in _DEAP_SUFFIXES:
         for name, value in given.items():
             if value is not None:
@@ -101,6 +104,17 @@ def read_recording(
     if between is not None:
         recording = between_markers(recording, *between)
     return recording
+
+
+def _unique_trials(trial: TrialSelection, file: Path) -> TrialSelection:
+    """Each trial number once, in the order given (a trial asked for 300 times is read once,
+    not copied 300 times), and at most MAX_TRIALS of them."""
+    if trial is None or isinstance(trial, int):
+        return trial
+    unique = list(dict.fromkeys(trial))
+    if len(unique) > MAX_TRIALS:
+        raise InputError(f"{file}: {len(unique)} trials chosen; at most {MAX_TRIALS} at once")
+    return unique
 
 
 def _read_other(
@@ -154,7 +168,11 @@ def _in_microvolts(recording: Recording) -> Recording:
     factor, unit = guess_scale(recording.samples)
     note = guess_note(unit, typical_step(recording.samples))
     notes = [*_notes(recording), note]
-    samples = recording.samples * factor if factor != 1.0 else recording.samples
+    samples = recording.samples
+    if factor != 1.0 and samples.flags.writeable:
+        samples *= factor  # the array the reader just made: scaled in place, not held twice
+    elif factor != 1.0:
+        samples = samples * factor
     return replace(
         recording, samples=samples, meta={**recording.meta, "notes": notes, "unit": "uV"}
     )
@@ -164,16 +182,46 @@ def _relabel(
     recording: Recording, channel_map: str | dict[str, str] | None, montage: str | None
 ) -> Recording:
     """Channels renamed to the electrodes a channel map or montage says they are."""
+    origin = ""
     try:
-        mapping = channel_map_for(recording.channels, channel_map=channel_map, montage=montage)
+        text, origin = _channel_map_text(channel_map)
+        mapping = channel_map_for(recording.channels, channel_map=text, montage=montage)
     except InputError as exc:
-        raise InputError(f"{recording.source}: {exc}") from None
+        raise InputError(f"{recording.source}: {origin}{exc}") from None
     upper = {k.strip().upper(): v for k, v in mapping.items()}
     labels = tuple(upper.get(c.strip().upper(), c) for c in recording.channels)
     renamed = [f"{a}->{b}" for a, b in zip(recording.channels, labels, strict=True) if a != b]
     notes = [*_notes(recording), f"channel map: {', '.join(renamed) or 'nothing renamed'}"]
+    outside = not_deap(mapping)
+    if outside:
+        notes.append(
+            f"channel map: {', '.join(outside[:16])}{' ...' if len(outside) > 16 else ''}: not "
+            "among DEAP's 32 electrodes, so those channels are not used"
+        )
     meta = {**recording.meta, "notes": notes, "original_labels": recording.channels}
     return replace(recording, channels=labels, meta=meta)
+
+
+def _channel_map_text(
+    channel_map: str | dict[str, str] | None,
+) -> tuple[str | dict[str, str] | None, str]:
+    """(a map as given, or the text of the file it names ("maps/epoc.json", "cyton.txt"), and
+    "FILE: " for messages): a map itself always has '=' pairs or starts with '{'. The file is
+    bounded like every text input."""
+    if not isinstance(channel_map, str):
+        return channel_map, ""
+    text = channel_map.strip()
+    if not text or text.startswith("{") or "=" in text:
+        return channel_map, ""
+    if not os.path.lexists(text):
+        raise InputError(
+            f"channel map '{text[:80]}': neither 'channel=electrode' pairs, nor JSON, nor a file"
+        )
+    data = read_bytes(text, "channel map", MAX_TEXT_BYTES)
+    try:
+        return data.decode("utf-8-sig"), f"{text}: "
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{text}: not a text (UTF-8) channel map ({exc.reason})") from None
 
 
 def between_markers(recording: Recording, first: int, last: int) -> Recording:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import stat
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,15 +35,29 @@ def check_regular(
         raise error(f"{source}: cannot open {what} ({exc.strerror or exc})") from None
     if stat.S_ISDIR(info.st_mode):
         raise error(f"{source}: is a folder, not a {what} file")
-    if not stat.S_ISREG(info.st_mode):
+    if not stat.S_ISREG(info.st_mode) or info.st_dev in _pseudo_devices():
         raise error(
-            f"{source}: not a regular file (a pipe, device or socket), so not a {what} file"
+            f"{source}: not a regular file (a pipe, device, socket or /proc or /sys entry), so "
+            f"not a {what} file"
         )
     if info.st_size > max_bytes:
         raise error(
             f"{source}: {info.st_size:,} bytes is more than a {what} file can be ({max_bytes:,})"
         )
     return info.st_size
+
+
+@lru_cache(maxsize=1)
+def _pseudo_devices() -> frozenset[int]:
+    """The devices of /proc and /sys: their entries look like regular files of 0 bytes but
+    hold more (/proc/self/mem: the process's memory, unreadable where unmapped)."""
+    devices = set()
+    for root in ("/proc", "/sys"):
+        try:
+            devices.add(os.stat(root).st_dev)
+        except OSError:
+            pass
+    return frozenset(devices)
 
 
 def read_bytes(
@@ -58,9 +73,14 @@ def read_bytes(
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped after the check
             raise error(f"{source}: not a regular file, so not a {what} file")
-        data = f.read(min(size, max_bytes) + 1)  # read(n) reserves n bytes: never the cap
+        try:
+            data = f.read(min(size, max_bytes) + 1)  # read(n) reserves n bytes: never the cap
+        except OSError as exc:
+            raise error(f"{source}: cannot read {what} ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
         raise error(f"{source}: more than {max_bytes:,} bytes, more than a {what} file can be")
+    if len(data) > size:
+        raise error(f"{source}: it grew while it was read, so not a {what} file to trust")
     return data
 
 
@@ -78,9 +98,15 @@ def parse_json(
     if _depth(data) > MAX_JSON_DEPTH:
         raise error(f"{source}: {what} is nested more than {MAX_JSON_DEPTH} levels deep")
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_not_json)
     except (ValueError, RecursionError) as exc:
         raise error(f"{source}: {what} is not valid JSON ({exc})") from None
+
+
+def _not_json(name: str) -> None:
+    """NaN and Infinity: Python's json accepts them, JSON does not (and nothing we read may hold
+    them: `model-info` would print them back as invalid JSON)."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')

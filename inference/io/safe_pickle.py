@@ -40,14 +40,16 @@ from typing import Any, cast
 import numpy as np
 
 from ..errors import EvokeError, InputError, UnsafeFileError
-from ..limits import MAX_RECORDING_BYTES
+from ..limits import MAX_PICKLE_DEPTH, MAX_PICKLE_OPCODES, MAX_PICKLE_VALUES, MAX_RECORDING_BYTES
 from .safe_files import check_regular
 
 # Files larger than this are refused before reading (a DEAP .dat is about 100 MB).
 MAX_FILE_BYTES = MAX_RECORDING_BYTES
-# Nesting deeper than this is not data that a DEAP file holds (and may be a cycle).
-_MAX_DEPTH = 64
-_MAX_NODES = 1_000_000  # containers and values rebuilt; DEAP's files hold a handful
+# Nesting deeper than MAX_PICKLE_DEPTH is not data that a DEAP file holds (and may be a cycle);
+# MAX_PICKLE_VALUES bounds the containers and values rebuilt (DEAP's files hold a handful), and
+# MAX_PICKLE_OPCODES the opcodes walked before the unpickler runs: 5 MB of EMPTY_DICT or
+# EMPTY_FROZENSET opcodes would build millions of objects (1.2-1.6 GB), 5e7 NONEs a list of
+# 400 MB, before anything could look at what they built.
 # Bytes of array data the load may still build (the file's size): see the module notes.
 _array_budget: contextvars.ContextVar[list[int]] = contextvars.ContextVar("array_budget")
 # Array data by id of the (still empty) _GuardedArray: the plain array is made a view of these
@@ -278,8 +280,9 @@ def _check_lengths(f: io.BufferedReader, size: int) -> None:
     """Walk the opcodes once: every claimed length must fit in the file (no huge allocations).
 
     Data arguments are skipped by their length, never read: the walk holds no copy of a
-    subject's samples (pickletools.genops would read and decode each, two copies at once)."""
-    while True:
+    subject's samples (pickletools.genops would read and decode each, two copies at once). At
+    most MAX_PICKLE_OPCODES opcodes: each may make an object, and DEAP's hold a few dozen."""
+    for _ in range(MAX_PICKLE_OPCODES):  # opcodes, not samples: an array's data is one
         code = f.read(1)
         op = _OPCODES.get(code)
         if op is None:
@@ -299,6 +302,7 @@ def _check_lengths(f: io.BufferedReader, size: int) -> None:
             arg.reader(f)  # a fixed-size number, or one line of text
         if code == b".":
             return
+    raise _Refuse(f"more than {MAX_PICKLE_OPCODES:,} opcodes (a DEAP file holds a few dozen)")
 
 
 class _Plain:
@@ -310,7 +314,7 @@ class _Plain:
         self.nodes = 0
 
     def __call__(self, value: object, depth: int = 0) -> object:
-        if depth > _MAX_DEPTH:
+        if depth > MAX_PICKLE_DEPTH:
             raise _Refuse("data nested too deeply")
         key = id(value)
         if key in self.done:
@@ -318,8 +322,8 @@ class _Plain:
         if key in self.open:
             raise _Refuse("data that refers to itself")
         self.nodes += 1
-        if self.nodes > _MAX_NODES:
-            raise _Refuse(f"more than {_MAX_NODES:,} values (a DEAP file holds a handful)")
+        if self.nodes > MAX_PICKLE_VALUES:
+            raise _Refuse(f"more than {MAX_PICKLE_VALUES:,} values (a DEAP file holds a handful)")
         self.open.add(key)
         out = self._convert(value, depth)
         self.open.discard(key)

@@ -31,6 +31,7 @@ _TO_MICROVOLTS = {
 }
 UNIT_CHOICES = ("uV", "mV", "V")  # what a user may state (CLI --unit, the panel's Unit)
 _FIFF_MULTIPLIER = re.compile(r"^[+-]?\d{1,2}$")
+_FIFF_WORDS = {0: "volts", -3: "millivolts", -6: "microvolts", -9: "nanovolts"}
 
 # Typical sample-to-sample step (median over channels of the std of first differences) below
 # which values are read as volts, and below which as millivolts, when no unit is named. EEG in
@@ -53,13 +54,22 @@ def microvolt_scale(unit: str | None) -> float | None:
     return _TO_MICROVOLTS.get(text)
 
 
+def unit_words(unit: str) -> str:
+    """A unit as people read it: MNE-LSL's FIFF multipliers ("0", "-6") as words ("volts")."""
+    text = unit.strip()
+    if _FIFF_MULTIPLIER.match(text):
+        power = int(text)
+        return _FIFF_WORDS.get(power, f"10^{power} volts")
+    return text
+
+
 def typical_step(samples: np.ndarray) -> float:
     """Median over channels of the std of sample-to-sample differences (DC and drift ignored)."""
-    x = np.asarray(samples, dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] < 3 or x.shape[1] == 0:
+    if np.ndim(samples) != 2 or len(samples) < 3 or np.shape(samples)[1] == 0:
         return float("nan")
+    x = np.asarray(samples[: 1 << 16], dtype=np.float64)  # the first 65,536 rows say enough
     with np.errstate(invalid="ignore"):
-        steps = np.nanstd(np.diff(x[: min(len(x), 1 << 16)], axis=0), axis=0)
+        steps = np.nanstd(np.diff(x, axis=0), axis=0)
     steps = steps[np.isfinite(steps) & (steps > 0)]
     return float(np.median(steps)) if steps.size else float("nan")
 

@@ -11,9 +11,14 @@ into trials (`trials` is empty and the pipeline uses the first seconds as the re
 but into the Recording's markers, placed on the EEG stream's samples by time stamp, so that a span
 between two can be baked.
 
-Before pyxdf parses anything, the chunk structure is walked once (length fields only) so that a
-truncated file fails with a clear message instead of quietly losing its end: pyxdf itself skips
-damaged chunks and only logs them, and the reader refuses any file pyxdf logged damage in.
+Before pyxdf parses anything, the chunk structure is walked once (length fields and stream
+headers only) so that a truncated file fails with a clear message instead of quietly losing its
+end, and so that nothing pyxdf allocates can exceed what the file holds: stream headers are
+parsed as pyxdf parses them (the <info> element's own children: a channel_count in <desc> or in
+a comment is not the stream's), text samples count at least two bytes a value, marker streams
+are read up to MAX_MARKERS values, clock offsets up to MAX_CLOCK_OFFSETS. pyxdf itself skips
+damaged chunks and only logs them, and the reader refuses any file pyxdf logged damage in. The
+samples are held once, as float32 (see `_load`).
 """
 
 from __future__ import annotations
@@ -21,18 +26,28 @@ from __future__ import annotations
 import gzip
 import logging
 import os
-import re
 import struct
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from xml.etree import ElementTree
 
 import numpy as np
 
 from ..errors import InputError
-from ..limits import MAX_CHANNELS, MAX_INFLATION, MAX_RECORDING_BYTES, MAX_TEXT_BYTES, MiB
+from ..limits import (
+    MAX_CHANNELS,
+    MAX_CLOCK_OFFSETS,
+    MAX_INFLATION,
+    MAX_MARKERS,
+    MAX_RECORDING_BYTES,
+    MAX_TEXT_BYTES,
+    MiB,
+)
 from .recording import Marker, Recording
 from .safe_files import check_regular
-from .units import microvolt_scale
+from .units import microvolt_scale, unit_words
 
 PathLike = str | os.PathLike[str]
 MAGIC = b"XDF:"
@@ -47,21 +62,39 @@ def _open(path: Path) -> IO[bytes]:
 _ITEM_BYTES = {"int8": 1, "int16": 2, "int32": 4, "int64": 8, "float32": 4, "double64": 8}
 
 
-def check_chunks(path: PathLike) -> int:
-    """Walk the chunk headers of an XDF file; returns the number of chunks or raises InputError.
+@dataclass
+class _Stream:
+    """What the chunk walk learns of a stream: enough to bound what pyxdf will allocate."""
+
+    channels: int
+    item: int  # bytes per value; 0 = text
+    info: dict[str, Any] = field(default_factory=dict)  # as pyxdf.resolve_streams describes it
+    samples: int = 0  # declared by its Samples chunks
+
+
+@dataclass
+class ChunkSummary:
+    chunks: int = 0
+    streams: dict[int, _Stream] = field(default_factory=dict)
+    clock_offsets: int = 0
+
+
+def check_chunks(path: PathLike) -> ChunkSummary:
+    """Walk the chunk headers of an XDF file; returns what they declare or raises InputError.
 
     One read of a length field and one seek per chunk: samples themselves are never read. Stream
     headers must declare at most MAX_CHANNELS channels, and each Samples chunk must hold the
-    samples it declares (pyxdf allocates what a chunk declares before reading it): so a file of a
-    few bytes cannot ask for gigabytes. Compressed files may inflate MAX_INFLATION-fold at most.
+    samples it declares (pyxdf allocates what a chunk declares before reading it: for text, a
+    list of channels x samples): so a file of a few bytes cannot ask for gigabytes. Compressed
+    files may inflate MAX_INFLATION-fold at most; ClockOffset chunks are at most
+    MAX_CLOCK_OFFSETS (pyxdf fits them, a few operations each).
     """
     file = Path(path)
     compressed = file.suffix.lower() == ".xdfz" or file.suffixes[-2:] == [".xdf", ".gz"]
     size = check_regular(file, "XDF", MAX_RECORDING_BYTES)
     limit = None if not compressed else MAX_INFLATION * size + MiB
     end_of_file = None if compressed else size
-    streams: dict[int, tuple[int, int]] = {}  # stream id -> (channels, bytes per value; 0 = text)
-    chunks = 0
+    summary = ChunkSummary()
     try:
         with _open(file) as f:
             if f.read(4) != MAGIC:
@@ -69,18 +102,27 @@ def check_chunks(path: PathLike) -> int:
             while (chunk := _chunk_header(f, file, end_of_file, limit)) is not None:
                 start, tag, length, end = chunk
                 if tag == 2:
-                    _stream_header(f, length - 2, streams, file)
+                    _stream_header(f, length - 2, summary.streams, file)
                 elif tag == 3:
-                    _samples_header(f, length - 2, streams, file, start)
+                    _samples_header(f, length - 2, summary.streams, file, start)
+                elif tag == 4:
+                    summary.clock_offsets += 1
+                    if summary.clock_offsets > MAX_CLOCK_OFFSETS:
+                        raise InputError(
+                            f"{file}: more than {MAX_CLOCK_OFFSETS:,} clock offsets (LabRecorder "
+                            "writes one every 5 s of each stream)"
+                        )
                 f.seek(end)  # gzip: decompresses and discards in small pieces
                 if compressed and f.tell() != end:
                     raise InputError(_cut_short(file, start, length))
-                chunks += 1
+                summary.chunks += 1
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # a compressed file cut short
+        raise InputError(f"{file}: truncated or damaged compressed XDF file ({exc})") from None
     except OSError as exc:
         raise InputError(f"{file}: cannot read this XDF file ({exc})") from exc
-    if chunks == 0:
+    if summary.chunks == 0:
         raise InputError(f"{file}: empty XDF file (no chunks after the 'XDF:' magic)")
-    return chunks
+    return summary
 
 
 def _cut_short(file: Path, start: int, length: int) -> str:
@@ -121,31 +163,43 @@ def _chunk_header(
     return start, tag, length, end
 
 
-def _stream_header(
-    f: IO[bytes], length: int, streams: dict[int, tuple[int, int]], file: Path
-) -> None:
+def _stream_header(f: IO[bytes], length: int, streams: dict[int, _Stream], file: Path) -> None:
     if length < 4 or length > MAX_TEXT_BYTES:
         raise InputError(f"{file}: damaged XDF file: a stream header of {length} bytes")
     content = f.read(length)
     if len(content) != length:
         raise InputError(f"{file}: truncated XDF file: it ends inside a stream header")
     stream_id = struct.unpack("<I", content[:4])[0]
-    xml = content[4:].decode("utf-8", "replace")
-    count = re.search(r"<channel_count>\s*(-?\d+)\s*</channel_count>", xml)
-    fmt = re.search(r"<channel_format>\s*(\w+)\s*</channel_format>", xml)
-    channels = int(count.group(1)) if count else -1
+    try:  # as pyxdf reads it: the <info> element's own children, never <desc> or a comment
+        info = ElementTree.fromstring(content[4:].decode("utf-8", "replace"))
+    except ElementTree.ParseError as exc:
+        raise InputError(f"{file}: stream {stream_id}'s header is not XML ({exc})") from None
+    count = (info.findtext("channel_count") or "").strip()
+    kind = (info.findtext("channel_format") or "").strip()
+    try:
+        rate = float((info.findtext("nominal_srate") or "0").strip())
+    except ValueError:
+        raise InputError(f"{file}: stream {stream_id}'s nominal_srate is not a number") from None
+    channels = int(count) if count.lstrip("-").isdigit() and len(count) < 12 else -1
     if not 1 <= channels <= MAX_CHANNELS:
         raise InputError(
             f"{file}: stream {stream_id} declares {channels} channels (1..{MAX_CHANNELS} allowed)"
         )
-    kind = fmt.group(1) if fmt else ""
     if kind != "string" and kind not in _ITEM_BYTES:
-        raise InputError(f"{file}: stream {stream_id} has an unknown channel format '{kind}'")
-    streams[stream_id] = (channels, _ITEM_BYTES.get(kind, 0))
+        raise InputError(f"{file}: stream {stream_id} has an unknown channel format '{kind[:32]}'")
+    described = {
+        "stream_id": stream_id,
+        "name": info.findtext("name"),
+        "type": info.findtext("type"),
+        "channel_count": channels,
+        "channel_format": kind,
+        "nominal_srate": rate if np.isfinite(rate) else 0.0,
+    }
+    streams[stream_id] = _Stream(channels, _ITEM_BYTES.get(kind, 0), described)
 
 
 def _samples_header(
-    f: IO[bytes], length: int, streams: dict[int, tuple[int, int]], file: Path, start: int
+    f: IO[bytes], length: int, streams: dict[int, _Stream], file: Path, start: int
 ) -> None:
     """A Samples chunk may not declare more samples than its bytes can hold."""
     head = f.read(min(length, 13))
@@ -156,8 +210,11 @@ def _samples_header(
     if width not in (1, 4, 8) or len(head) < 5 + width:
         raise InputError(f"{file}: damaged XDF file: bad sample count at byte {start}")
     count = int.from_bytes(head[5 : 5 + width], "little")
-    channels, item = streams.get(stream_id, (1, 0))
-    per_sample = 1 + channels * item if item else 2  # a time-stamp byte; text takes >= 1 more
+    stream = streams.get(stream_id, _Stream(1, 0))
+    # a time-stamp byte, then each value: numbers their bytes, text at least a length-width
+    # byte and a length byte
+    per_sample = 1 + stream.channels * (stream.item or 2)
+    stream.samples += count
     if count * per_sample > length:
         raise InputError(
             f"{file}: damaged XDF file: the chunk at byte {start} declares {count:,} samples "
@@ -240,22 +297,16 @@ def read_xdf(path: PathLike, stream: str | int | None = None, unit: str | None =
     unit: the unit of the stream's values when its description names none (or names it wrong).
     """
     source = str(path)
-    infos, chosen, streams = _load(Path(path), stream)
+    notes: list[str] = []
+    infos, chosen, streams, values = _load(Path(path), stream, notes)
     wanted = int(chosen["stream_id"])
     data = next((d for d in streams if int(_first(d["info"].get("stream_id"), -1)) == wanted), None)
     if data is None:
         raise InputError(f"{source}: stream {_describe(chosen)} could not be loaded")
     info = data["info"]
-    values = np.asarray(data["time_series"])
     n_channels = int(_first(info.get("channel_count"), 0))
     if values.ndim != 2 or values.shape[0] == 0:
         raise InputError(f"{source}: stream {_describe(chosen)} holds no samples")
-    if values.shape[1] != n_channels:
-        raise InputError(
-            f"{source}: stream {_describe(chosen)} has {values.shape[1]} columns of data "
-            f"but declares {n_channels} channels"
-        )
-    notes: list[str] = []
     stamps = np.asarray(data.get("time_stamps", ()), dtype=np.float64)
     rate = _rate(info, stamps, f"{source}: stream {_describe(chosen)}", notes)
     labels, units = _channels(data, n_channels)
@@ -280,9 +331,20 @@ def read_xdf(path: PathLike, stream: str | int | None = None, unit: str | None =
 
 
 def _load(
-    file: Path, stream: str | int | None
-) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
-    """The file's stream descriptions, the chosen EEG stream's, and it loaded with the markers."""
+    file: Path, stream: str | int | None, notes: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]], np.ndarray]:
+    """The file's stream descriptions, the chosen EEG stream's, the streams pyxdf loaded (the
+    chosen one with the marker streams), and the chosen stream's samples as float32.
+
+    The descriptions come from the chunk walk (pyxdf.resolve_streams would keep a dict per
+    chunk). pyxdf hands each chunk of the chosen stream to `on_chunk`, which copies it into one
+    float32 array sized from the declared samples and gives pyxdf back an empty one: the
+    samples are held once, not as pyxdf's chunks plus their concatenation. Clock offsets are
+    fitted once per stream (pyxdf's clock-reset search fits once per suspected reset: 4 ms
+    each, minutes for 20,000 offsets) and time stamps are not dejittered (a fit per gap: one
+    per sample for a stream whose every sample follows a gap); the markers only need the
+    stamps to within a sample.
+    """
     source = str(file)
     try:
         import pyxdf
@@ -290,28 +352,49 @@ def _load(
         raise InputError(f"{source}: reading XDF files needs pyxdf (pip install pyxdf)") from None
     if not file.is_file():
         raise InputError(f"{source}: no such file")
-    check_chunks(file)
+    summary = check_chunks(file)
+    infos = [s.info for s in summary.streams.values()]
+    chosen = _choose(infos, stream, source)
+    wanted = int(chosen["stream_id"])
+    layout = summary.streams[wanted]
+    marker_ids, values_left = [], MAX_MARKERS
+    for sid, s in summary.streams.items():
+        if s.item == 0 and sid != wanted:
+            if s.samples * s.channels > values_left:
+                notes.append(f"marker stream {_describe(s.info)} holds {s.samples:,} samples of "
+                             f"{s.channels} values: not read (at most {MAX_MARKERS:,} values)")  # fmt: skip
+                continue
+            values_left -= s.samples * s.channels
+            marker_ids.append(sid)
+    out = np.empty((layout.samples, layout.channels), dtype=np.float32)
+    filled = [0]
+    empty = np.zeros((0, layout.channels), dtype=np.float32)
+
+    def take(values: Any, stamps: Any, info: Any, sid: int) -> tuple[Any, Any, Any]:
+        if sid != wanted:
+            return values, stamps, info
+        n = len(values)
+        if filled[0] + n > len(out):  # more than the chunks declared: cannot happen
+            raise InputError(f"{source}: a samples chunk holds more than it declares")
+        out[filled[0] : filled[0] + n] = values
+        filled[0] += n
+        return empty, stamps, info
+
     damage = _Damage()
     log = logging.getLogger("pyxdf")
     log.addHandler(damage)
     try:
-        infos = pyxdf.resolve_streams(source)
-        chosen = _choose(infos, stream, source)
-        marker_ids = [
-            int(i["stream_id"])
-            for i in infos
-            if i.get("channel_format") == "string" and i["stream_id"] != chosen["stream_id"]
-        ]
-        streams, _ = pyxdf.load_xdf(source, select_streams=[int(chosen["stream_id"]), *marker_ids])
+        streams, _ = pyxdf.load_xdf(source, select_streams=[wanted, *marker_ids], on_chunk=take,
+                                    handle_clock_resets=False, dejitter_timestamps=False)  # fmt: skip
     except InputError:
         raise
     except Exception as exc:  # XML parse errors, bad headers, short reads
-        raise InputError(f"{source}: not a readable XDF file ({exc})") from exc
+        raise InputError(f"{source}: not a readable XDF file ({exc})") from None
     finally:
         log.removeHandler(damage)
     if damage.messages:
         raise InputError(f"{source}: damaged XDF file ({damage.messages[0]})")
-    return infos, chosen, streams
+    return infos, chosen, streams, out[: filled[0]]
 
 
 def _rate(info: dict[str, Any], stamps: np.ndarray, what: str, notes: list[str]) -> float:
@@ -332,8 +415,9 @@ def _rate(info: dict[str, Any], stamps: np.ndarray, what: str, notes: list[str])
 def _to_microvolts(
     values: np.ndarray, units: list[str], unit: str | None, source: str, notes: list[str]
 ) -> tuple[np.ndarray, list[str], bool]:
-    """Samples in microvolts, the units used, and whether any unit was known."""
-    samples = values.astype(np.float64)
+    """Samples in microvolts (float32, scaled in place), the units used, and whether any unit
+    was known."""
+    samples = values.astype(np.float32, copy=False)
     if unit is not None:
         if microvolt_scale(unit) is None:
             raise InputError(f"{source}: unit {unit!r} is not a voltage (uV, mV or V)")
@@ -342,7 +426,7 @@ def _to_microvolts(
     known = any(microvolt_scale(u) is not None for u in units)
     if np.any(scales != 1.0):
         samples *= scales
-        converted = sorted({u for u, s in zip(units, scales, strict=True) if s != 1.0})
+        converted = sorted({unit_words(u) for u, s in zip(units, scales, strict=True) if s != 1.0})
         notes.append(f"converted {', '.join(converted)} to microvolts")
     return samples, units, known
 

@@ -86,6 +86,7 @@ class LiveStats:
     calibrated: bool = False
     baseline_valid: bool = False  # False: the calibration itself had NaN or a flat electrode
     baseline_note: str = ""  # how many calibration windows the baseline used and rejected
+    clock_note: str = ""  # time stamps that could not be used, and why
     latency_ms: float = float("nan")  # the last push, entry to return
     recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_RING))
 
@@ -245,7 +246,7 @@ class LiveProcessor:
             stamps = np.asarray(timestamps, dtype=np.float64).reshape(-1)
             if stamps.size != n:
                 raise InputError(f"{self.source}: {stamps.size} timestamps for {n} samples")
-            self._last_stamp = float(stamps[-1])
+            self._last_stamp = self._checked_stamp(stamps, n)
         self.stats.samples += n
         self._received += n
         raw, y = self._condition(x)
@@ -260,6 +261,20 @@ class LiveProcessor:
         starts = (before + np.arange(len(valid))) * self.hop
         ends = self._origin + starts + self.settings.window_samples - 1  # model-rate index
         return grid, valid, self._times(ends)
+
+    def _checked_stamp(self, stamps: np.ndarray, n: int) -> float | None:
+        """The chunk's last time stamp; where stamps are not numbers or go backwards, the last
+        good one carried forward by the samples (and `stats.clock_note` says why)."""
+        previous = self._last_stamp
+        backwards = previous is not None and float(stamps[0]) < previous
+        if np.isfinite(stamps).all() and not backwards and not np.any(np.diff(stamps) < 0):
+            return float(stamps[-1])
+        self.stats.clock_note = (
+            f"{self.source}: time stamps that are not numbers or go backwards "
+            f"({previous if previous is not None else float('nan'):.6g} s, then "
+            f"{float(stamps[0]):.6g} s): times are counted from the samples instead"
+        )
+        return None if previous is None else previous + n / self.rate
 
     def _calibrate(self, raw: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Collect calibration samples; returns what is left over for the feature stream."""

@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from ..limits import LIVE_CLOCK_SKEW_S, LIVE_PULL_S
 from .lsl import import_pylsl
 from .source import Pulled
 from .stream_info import StreamDescription, describe_stream
 
 LOST_AFTER_S = 2.0  # no sample for this long: the stream is lost
-MAX_CHUNK = 4096  # samples pulled at most per call
+MAX_CHUNK = 4096  # samples pulled at most per call, at least (LIVE_PULL_S of samples at most)
 
 
 class LSLStream:
@@ -33,6 +34,9 @@ class LSLStream:
         self.name = name
         self.description: StreamDescription | None = None
         self.error = ""
+        self.notice = ""  # what the stream does wrong that is worked around (behind, clock)
+        self._max_chunk = MAX_CHUNK
+        self._previous_stamp = -math.inf
         self._inlet: Any = None
         self._pending: dict[str, Any] = {}
         self._last_sample = float("nan")
@@ -50,6 +54,14 @@ class LSLStream:
                     f"no LSL stream named '{self.name}' found within {timeout:g} s"
                 )
                 return
+            rate, count = float(found[0].nominal_srate()), int(found[0].channel_count())
+            if not (math.isfinite(rate) and rate >= 0 and count >= 1):  # liblsl's inlet would
+                self._pending["error"] = (  # fail with "could not create stream inlet"
+                    f"stream '{self.name}' was found, but its description is unusable ({count} "
+                    f"channels at {rate:g} Hz: a sampling rate of NaN empties it); the sender "
+                    "must declare a fixed, positive rate"
+                )
+                return
             inlet = self.pylsl.StreamInlet(found[0], max_buflen=30, recover=True)
             self._pending["inlet"] = (inlet, inlet.info(timeout=timeout))
         except Exception as exc:  # reported by the caller's next `poll`
@@ -65,6 +77,7 @@ class LSLStream:
         if "inlet" in self._pending:
             inlet, info = self._pending.pop("inlet")
             self.description = describe_stream(info)
+            self._max_chunk = max(MAX_CHUNK, math.ceil(self.description.rate * LIVE_PULL_S))
             self._inlet = inlet
         return self.description
 
@@ -72,14 +85,43 @@ class LSLStream:
         """What has arrived since the last call; never waits."""
         if self._inlet is None:
             return Pulled(None, None, False)
-        chunk, stamps = self._inlet.pull_chunk(timeout=0.0, max_samples=MAX_CHUNK, as_numpy=True)
+        chunk, stamps = self._inlet.pull_chunk(
+            timeout=0.0, max_samples=self._max_chunk, as_numpy=True
+        )
         if chunk is None or not len(chunk):
             if self.since_last_sample_s > LOST_AFTER_S:
                 self._lost = True
             return Pulled(None, None, False)
         resumed, self._lost = self._lost, False
         self._last_sample = time.monotonic()
-        return Pulled(np.asarray(chunk, dtype=np.float32), np.asarray(stamps), resumed)
+        if len(chunk) >= self._max_chunk:
+            self.notice = (
+                f"the stream sends more than {self._max_chunk:,} samples between two reads: "
+                "reading falls behind (the computer is too busy for this rate?)"
+            )
+        return Pulled(np.asarray(chunk, dtype=np.float32), self._stamps(stamps), resumed)
+
+    def _stamps(self, stamps: Any) -> np.ndarray:
+        """The sender's time stamps, or arrival times where they cannot be right (not numbers,
+        going backwards, or a minute or more away from this clock: ages of -9.5e8 ms)."""
+        out = np.asarray(stamps, dtype=np.float64)
+        now = self.local_clock()
+        bad = (
+            not np.isfinite(out).all()
+            or bool(np.any(np.diff(out) < 0))
+            or float(out[0]) < self._previous_stamp
+            or abs(now - float(out[-1])) > LIVE_CLOCK_SKEW_S
+        )
+        if bad:
+            shown = f"{float(out[0]):.6g} .. {float(out[-1]):.6g} s against the clock's {now:.6g} s"
+            self.notice = (
+                f"stream '{self.name}': its time stamps go backwards or are far from this "
+                f"computer's clock ({shown}): arrival times are used instead"
+            )
+            rate = self.description.rate if self.description else 1.0
+            out = now - (len(out) - 1 - np.arange(len(out))) / rate
+        self._previous_stamp = float(out[-1])
+        return out
 
     @property
     def since_last_sample_s(self) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..dsp.rates import check_rate
 from ..errors import InputError
-from ..io.units import microvolt_scale
+from ..io.units import microvolt_scale, unit_words
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,12 @@ class StreamDescription:
         scales.discard(None)
         if len(scales) == 1:
             scale = scales.pop()
-            shown = sorted({u for u in self.units if u})
+            shown = sorted({unit_words(u) for u in self.units if u})
             return scale, f"unit from the stream's description: {', '.join(shown)}"
         if len(scales) > 1:
             raise InputError(
                 f"stream '{self.name}': its channels name different units "
-                f"({', '.join(sorted(set(self.units)))}); state the unit"
+                f"({', '.join(sorted({unit_words(u) for u in self.units}))}); state the unit"
             )
         return None, "the stream names no unit: guessed from the calibration's amplitude"
 
@@ -59,6 +59,10 @@ def describe_stream(info: Any) -> StreamDescription:
         units = [""] * count
     labels = [label or f"Ch{k + 1}" for k, label in enumerate(labels)]
     rate = float(info.nominal_srate())
+    if rate != rate:  # NaN
+        raise InputError(
+            f"stream '{name}' declares a sampling rate of nan Hz; EEG needs a fixed rate"
+        )
     if rate <= 0:
         raise InputError(f"stream '{name}' has an irregular rate; EEG needs a fixed sampling rate")
     return StreamDescription(

@@ -38,7 +38,7 @@ from ..emotion.labels import THRESHOLD
 from ..emotion.table import EmotionTable
 from ..errors import InputError, ModelError
 from ..io.safe_files import parse_json, read_bytes
-from ..limits import MAX_MODEL_BYTES, MAX_MODEL_MEMBER_BYTES, MAX_TEXT_BYTES
+from ..limits import MAX_MODEL_BYTES, MAX_MODEL_MEMBER_BYTES, MAX_MODEL_WEIGHT, MAX_TEXT_BYTES
 from .student import STUDENT_SHAPES, StudentNet, sigmoid
 
 FORMAT = "evoke-model"
@@ -242,6 +242,12 @@ def _read_member(
     array = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
     if name != METADATA_KEY and not np.isfinite(array).all():
         raise ModelError(f"{src}: '{name}' holds NaN or infinite weights")
+    if name != METADATA_KEY and array.size and float(np.abs(array).max()) > MAX_MODEL_WEIGHT:
+        raise ModelError(
+            f"{src}: '{name}' holds weights up to {float(np.abs(array).max()):.3g}; a trained "
+            f"student's stay below ~10 (at most {MAX_MODEL_WEIGHT:g} are accepted): every window "
+            "would saturate to one emotion"
+        )
     return array
 
 
@@ -260,10 +266,13 @@ def check_metadata(meta: Any, src: str) -> tuple[FeatureSettings, EmotionTable]:
         raise ModelError(f"{src}: metadata must be a JSON object")
     if meta.get("format") != FORMAT:
         raise ModelError(f"{src}: metadata does not say format '{FORMAT}'")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ModelError(
-            f"{src}: model format version {meta.get('format_version')} is not supported"
-        )
+    version = meta.get("format_version")
+    if (
+        not (isinstance(version, int) and not isinstance(version, bool))
+        or version != FORMAT_VERSION
+    ):
+        shown = json.dumps(version) if isinstance(version, bool | int | float | str | None) else "?"
+        raise ModelError(f"{src}: model format version {shown[:40]} is not supported")
     features = _field(meta, "features", dict, src)
     _check_features(features, src)
     try:

@@ -189,3 +189,84 @@ for _name, _extra in {
     def _(d: Path, extra: list[str] = _extra) -> tuple[list[str], Path, str]:
         p = _good_csv(d)
         return _predict(p, *extra), p, extra[0] if extra[0] in _NUMERIC_OPTIONS else str(p)
+
+
+# The second round (issue 20) ---------------------------------------------------------------------
+for _name, _w in {
+    "weights of 3e38": lambda w: w.__setitem__("fc2.weight", w["fc2.weight"] * np.float32(3e38)),
+    "weights of 1e6": lambda w: w["conv1.weight"].__setitem__((0, 0, 0, 0), 1e6),
+}.items():
+
+    def _make_weights2(
+        d: Path, n: str = _name, c: Callable[[dict[str, np.ndarray]], Any] = _w
+    ) -> Path:
+        return _model_weights(d, f"w{abs(hash(n))}", _weights(c))
+
+    _model_case(_name, _make_weights2)
+
+for _name, _change in {
+    "format_version true": lambda m: m.__setitem__("format_version", True),
+    "NaN in the metadata": lambda m: json.dumps(m).replace('"rate": 128.0', '"rate": NaN').encode(),
+    "Infinity in a metric": lambda m: json.dumps(m).replace('"metrics": {}', '"metrics": {"x": Infinity}').encode(),
+}.items():  # fmt: skip
+
+    def _make_meta2(d: Path, n: str = _name, c: Callable[[dict[str, Any]], Any] = _change) -> Path:
+        return _with_metadata(d, f"m{abs(hash(n))}", c)
+
+    _model_case(_name, _make_meta2)
+
+
+@case("model-info: NaN in the metadata")
+def _(d: Path) -> tuple[list[str], Path]:
+    p = _with_metadata(
+        d, "info-nan", lambda m: json.dumps(m).replace('"rate": 128.0', '"rate": NaN').encode()
+    )
+    return ["model-info", str(p)], p
+
+
+for _option in ("--model", "--emotions"):
+
+    @case(f"option: {_option} /proc/self/mem")
+    def _(d: Path, option: str = _option) -> tuple[list[str], Path | None, str]:
+        return _predict(_good_csv(d), option, "/proc/self/mem"), None, "/proc/self/mem"
+
+
+_table_case(
+    "names with ANSI escapes and newlines",
+    json.dumps({"emotions": [{"vad": [k >> 2 & 1, k >> 1 & 1, k & 1], "name": f"\x1b[2J{k}\nerror: x"}
+                             for k in range(8)]}),
+)  # fmt: skip
+
+
+@case("option: --trial 1 repeated 300 times on a 7.7 MB file")
+def _(d: Path) -> tuple[list[str], Path]:
+    from evoke_tools.synthetic import make_subject, write_dat
+
+    p = d / "three" / "s01.dat"
+    p.parent.mkdir(exist_ok=True)
+    data, labels = make_subject(1, 3, n_trials=3)
+    write_dat(p, data, labels)
+    return _predict(p, *["--trial", "1"] * 300), p
+
+
+@case("option: --channel-map nested 60,000 deep")
+def _(d: Path) -> tuple[list[str], Path]:
+    p = _good_csv(d)
+    return _predict(p, "--channel-map", '{"a": ' * 60_000), p
+
+
+@case("option: --channel-map naming electrodes outside DEAP's 32")
+def _(d: Path) -> tuple[list[str], Path]:
+    p = _good_csv(d)
+    return _predict(p, "--channel-map", "Fp1=Fpz,Fp2=T9,F3=FT7"), p
+
+
+@case("option: --channel-map a JSON file nested 100,000 deep")
+def _(d: Path) -> tuple[list[str], Path, str]:
+    m = _write(d / "deep-map.json", "{" * 100_000)
+    return _predict(_good_csv(d), "--channel-map", str(m)), m, str(m)
+
+
+@case("option: --channel-map /proc/self/mem")
+def _(d: Path) -> tuple[list[str], Path | None, str]:
+    return _predict(_good_csv(d), "--channel-map", "/proc/self/mem"), None, "/proc/self/mem"

@@ -311,3 +311,269 @@ _edf_case(
     "BDF, 1e6 samples a record", _edf_header(10, "1", "1", "1000000", bdf=True), 30_000, ".bdf"
 )
 _edf_case("128 bytes", b"0" * 128, 0)
+
+
+# The second round (issue 20, and issue 19's readers) ---------------------------------------------
+# DEAP pickles: floods of tiny opcodes, each an object once built
+for _name, _body in {
+    "5 MB of EMPTY_DICT opcodes": b"\x80\x02(" + b"}" * 5_000_000 + b"l.",
+    "5 MB of empty frozensets": b"\x80\x04(" + b"(\x91" * 2_500_000 + b"l.",
+    "a list of 5e7 None": b"\x80\x02(" + b"N" * 50_000_000 + b"l.",
+    "200,000 empty tuples on the stack": b"\x80\x02" + b")" * 200_000 + b".",
+}.items():
+
+    @case(f"dat: {_name}")
+    def _(d: Path, body: bytes = _body) -> tuple[list[str], Path]:
+        p = _write(d / "s01.dat", body)
+        return _predict(p), p
+
+
+def _mat_element(name: str, shape: tuple[int, ...], zeros: bool) -> bytes:
+    """One compressed miMATRIX element of doubles (zeros streamed through zlib when large)."""
+    import zlib
+
+    def tag(kind: int, data: bytes) -> bytes:
+        pad = (-len(data)) % 8
+        return struct.pack("<II", kind, len(data)) + data + bytes(pad)
+
+    n = int(np.prod(shape))
+    flags = tag(6, struct.pack("<II", 6, 0))  # miUINT32: mxDOUBLE_CLASS
+    dims = tag(5, struct.pack(f"<{len(shape)}i", *shape))  # miINT32
+    head = flags + dims + tag(1, name.encode())  # miINT8 name
+    real_head = struct.pack("<II", 9, n * 8)  # miDOUBLE
+    matrix_len = len(head) + 8 + n * 8 + ((-n * 8) % 8)
+    z = zlib.compressobj(1)
+    out = [z.compress(struct.pack("<II", 14, matrix_len) + head + real_head)]
+    block = bytes(1 << 22)
+    left = n * 8
+    while left:
+        step = min(left, len(block))
+        out.append(z.compress(block[:step] if zeros else np.ones(step // 8).tobytes()))
+        left -= step
+    out.append(z.flush())
+    body = b"".join(out)
+    return struct.pack("<II", 15, len(body)) + body  # miCOMPRESSED
+
+
+@case("mat: 'data' declared twice (a 512 MB bomb first, a small array last)")
+def _(d: Path) -> tuple[list[str], Path]:
+    from scipy.io import savemat
+
+    p = d / "s01.mat"
+    savemat(p, {"labels": np.ones((40, 4)) * 5})
+    header = p.read_bytes()
+    p.write_bytes(header + _mat_element("data", (40, 40, 41_667), True)
+                  + _mat_element("data", (1, 40, 8064), False))  # fmt: skip
+    return _predict(p), p
+
+
+# CSV: cells and lines as wide as text allows
+# one wide cell among 8,191 short rows: a fixed-width string array for the block made every cell
+# of it 60,000 characters wide (8,192 x 11 x 60,000 x 4 bytes)
+_csv_case(
+    "a cell of 60,000 spaces among short rows",
+    _HEAD + "0" + ",1" * 9 + "," + " " * 60_000 + "\n"
+    + "".join(f"{k / 128:.5f}" + ",1" * 10 + "\n" for k in range(1, 8192)),
+)  # fmt: skip
+_csv_case("a 70-character number", _HEAD + "0" + ",1" * 9 + "," + "1" * 70 + "\n")
+_csv_case("a line of 1,000,000 values", _HEAD + "0" + ",1" * 1_000_000 + "\n")
+
+
+@case("csv: one 60 MB line")
+def _(d: Path) -> tuple[list[str], Path]:
+    p = d / "wide-line.csv"
+    with p.open("wb") as f:
+        f.write(_HEAD.encode())
+        for _ in range(60):
+            f.write(b"1," * 500_000)
+        f.write(b"\n")
+    return _predict(p), p
+
+
+@case("csv: 10 KB channel labels (a 160 KB message)")
+def _(d: Path) -> tuple[list[str], Path]:
+    labels = ["L" + "x" * 10_000 + str(k) for k in range(16)]
+    p = _write(d / "labels.csv", ",".join(labels) + "\n" + ("1," * 15 + "1\n") * 600)
+    return _predict(p, "--rate", "128"), p
+
+
+@case("csv: a newline and an escape in the file name")
+def _(d: Path) -> tuple[list[str], Path, str]:
+    p = _write(d / "a\nerror: forged\x1b[2J.csv", "time,Fp1\n0,1\n")
+    return _predict(p), p, "a\\nerror: forged\\x1b[2J.csv"
+
+
+# XDF: what pyxdf allocates, from what a header says
+def _string_header(channels: int, sid: int = 2) -> bytes:
+    xml = (f'<?xml version="1.0"?><info><name>Markers</name><type>Markers</type>'
+           f"<channel_count>{channels}</channel_count><nominal_srate>0</nominal_srate>"
+           "<channel_format>string</channel_format><source_id>m</source_id></info>")  # fmt: skip
+    return _xdf_chunk(2, struct.pack("<I", sid) + xml.encode())
+
+
+def _eeg_body(seconds: float = 40.0, stream: int = 1) -> bytes:
+    """A valid float32 EEG stream of 10 DEAP electrodes, in one-second chunks."""
+    rate = 128
+    labels = "".join(f"<channel><label>{n}</label><unit>microvolts</unit></channel>"
+                     for n in ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2"))  # fmt: skip
+    xml = (f'<?xml version="1.0"?><info><name>EEG</name><type>EEG</type><channel_count>10'
+           f"</channel_count><nominal_srate>{rate}</nominal_srate><channel_format>float32"
+           f"</channel_format><source_id>x</source_id><desc><channels>{labels}</channels></desc>"
+           "</info>")  # fmt: skip
+    out = [_xdf_chunk(2, struct.pack("<I", stream) + xml.encode())]
+    rng = np.random.default_rng(0)
+    record = np.dtype([("tsb", "u1"), ("ts", "<f8"), ("v", "<f4", (10,))])
+    for second in range(int(seconds)):
+        rows = np.zeros(rate, dtype=record)
+        rows["tsb"], rows["ts"] = 8, 100.0 + second + np.arange(rate) / rate
+        rows["v"] = rng.standard_normal((rate, 10)) * 20
+        content = struct.pack("<I", stream) + b"\x04" + struct.pack("<I", rate) + rows.tobytes()
+        out.append(_xdf_chunk(3, content))
+    return b"".join(out)
+
+
+_xdf_case(
+    "a 1,024-channel string stream with one 500,000-sample chunk",
+    _FILE_HEADER + _eeg_body(10) + _string_header(1024)
+    + _xdf_chunk(3, struct.pack("<I", 2) + b"\x04" + struct.pack("<I", 500_000)
+                 + (b"\x00" + b"\x01\x00" * 1024) * 490),  # 1 MB: 2 bytes a sample's text
+)  # fmt: skip
+_xdf_case(
+    "a decoy channel_count in <desc> before the real one",
+    _FILE_HEADER
+    + _xdf_chunk(2, struct.pack("<I", 1) + b'<?xml version="1.0"?><info><desc><channel_count>1'
+                 b"</channel_count><channel_format>int8</channel_format></desc><name>EEG</name>"
+                 b"<type>EEG</type><channel_count>1024</channel_count><nominal_srate>128"
+                 b"</nominal_srate><channel_format>double64</channel_format></info>")
+    + _xdf_chunk(3, struct.pack("<I", 1) + b"\x04" + struct.pack("<I", 1_000_000) + bytes(2_000_000)),
+)  # fmt: skip
+_xdf_case(
+    "a decoy channel_count in an XML comment",
+    _FILE_HEADER
+    + _xdf_chunk(2, struct.pack("<I", 1) + b'<?xml version="1.0"?><info><!-- <channel_count>1'
+                 b"</channel_count><channel_format>int8</channel_format> --><name>EEG</name>"
+                 b"<type>EEG</type><channel_count>1024</channel_count><nominal_srate>128"
+                 b"</nominal_srate><channel_format>double64</channel_format></info>")
+    + _xdf_chunk(3, struct.pack("<I", 1) + b"\x04" + struct.pack("<I", 1_000_000) + bytes(2_000_000)),
+)  # fmt: skip
+# every third offset steps back in time and jumps 5 s in value: pyxdf's reset search sees a
+# clock reset there and fits each of the 6,667 spans apart (1,000 iterations, ~4 ms each)
+_xdf_case(
+    "20,000 clock offsets that look like clock resets",
+    _FILE_HEADER + _eeg_body(40)
+    + b"".join(_xdf_chunk(4, struct.pack("<Idd", 1, 100.0 + 5 * (k % 3), 5.0 * (k // 3)))
+               for k in range(20_000)),
+)  # fmt: skip
+_xdf_case(
+    "150,000 clock offsets",
+    _FILE_HEADER + _eeg_body(10)
+    + b"".join(_xdf_chunk(4, struct.pack("<Idd", 1, 100.0 + k, 0.0)) for k in range(150_000)),
+)  # fmt: skip
+_xdf_case(
+    "a marker stream of 200,000 markers",
+    _FILE_HEADER + _eeg_body(40) + _string_header(1)
+    + _xdf_chunk(3, struct.pack("<I", 2) + b"\x04" + struct.pack("<I", 200_000)
+                 + (b"\x08" + struct.pack("<d", 110.0) + b"\x01\x01x") * 200_000),
+)  # fmt: skip
+_xdf_case(
+    "a stream header that is not XML",
+    _FILE_HEADER + _xdf_chunk(2, struct.pack("<I", 1) + b"<info><channel_count>4</info"),
+)
+
+
+@case("xdf: a truncated .xdfz")
+def _(d: Path) -> tuple[list[str], Path]:
+    import gzip
+
+    p = d / "cut.xdfz"
+    p.write_bytes(gzip.compress(b"XDF:" + _FILE_HEADER + _eeg_body(20))[:-2000])
+    return _predict(p), p
+
+
+# MNE formats: the files a header names
+def _brainvision(d: Path) -> tuple[Path, Path, Path]:
+    from evoke_tools.writers import write_brainvision
+
+    folder = d / f"bv{len(list(d.glob('bv*')))}"
+    folder.mkdir()
+    x = np.random.default_rng(0).standard_normal((128 * 4, 10)).astype(np.float32) * 20
+    vhdr, vmrk, eeg = write_brainvision(folder / "rec", x, 128.0, tuple(f"C{k}" for k in range(10)))
+    return vhdr, vmrk, eeg
+
+
+@case("vhdr: its DataFile is a sparse 64 GB file")
+def _(d: Path) -> tuple[list[str], Path]:
+    vhdr, _, eeg = _brainvision(d)
+    with open(eeg, "wb") as f:
+        f.truncate(64 << 30)
+    return _predict(vhdr), vhdr
+
+
+@case("vhdr: its DataFile is a FIFO")
+def _(d: Path) -> tuple[list[str], Path]:
+    vhdr, _, eeg = _brainvision(d)
+    eeg.unlink()
+    os.mkfifo(eeg)
+    return _predict(vhdr), vhdr
+
+
+@case("vhdr: its MarkerFile is a FIFO")
+def _(d: Path) -> tuple[list[str], Path]:
+    vhdr, vmrk, _ = _brainvision(d)
+    vmrk.unlink()
+    os.mkfifo(vmrk)
+    return _predict(vhdr), vhdr
+
+
+@case("vhdr: its MarkerFile is /dev/zero")
+def _(d: Path) -> tuple[list[str], Path]:
+    vhdr, _, _ = _brainvision(d)
+    vhdr.write_text(vhdr.read_text().replace("MarkerFile=rec.vmrk", "MarkerFile=/dev/zero"))
+    return _predict(vhdr), vhdr
+
+
+@case("vhdr: its DataFile is missing")
+def _(d: Path) -> tuple[list[str], Path]:
+    vhdr, _, eeg = _brainvision(d)
+    eeg.unlink()
+    return _predict(vhdr), vhdr
+
+
+@case("set: its .fdt is a FIFO")
+def _(d: Path) -> tuple[list[str], Path]:
+    from evoke_tools.writers import write_eeglab_fdt
+
+    x = np.random.default_rng(0).standard_normal((128 * 4, 10)).astype(np.float32)
+    path, fdt = write_eeglab_fdt(d / "fifo.set", x, 128.0, tuple(f"C{k}" for k in range(10)))
+    fdt.unlink()
+    os.mkfifo(fdt)
+    return _predict(path), path
+
+
+# EDF/BDF: rates, units and calibrations as files have them
+@case("bdf: 29 MB at 20 kHz")
+def _(d: Path) -> tuple[list[str], Path]:
+    from evoke_tools.writers import write_edf
+
+    p = d / "fast.bdf"
+    rng = np.random.default_rng(0)
+    names = ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2")
+    write_edf(p, names, (20_000.0,) * 10,
+              [np.ascontiguousarray(rng.standard_normal(20_000 * 48) * 20) for _ in names], bdf=True)  # fmt: skip
+    return _predict(p), p
+
+
+@case("edf: 'µV' in Latin-1 on 26 signals")
+def _(d: Path) -> tuple[list[str], Path]:
+    header = _edf_header(26, "40", "1", "128")
+    header = header.replace(b"uV      ", "µV      ".encode("latin-1"))
+    data = np.random.default_rng(1).integers(-2000, 2000, 26 * 128 * 40).astype("<i2")
+    p = _write(d / "latin1.edf", header + data.tobytes())
+    return _predict(p), p
+
+
+_edf_case(
+    "every signal physical min = max", _edf_header(10, "40", "1", "128", phys=("3", "3")), 102_400
+)
+_edf_case("a record duration of nan", _edf_header(10, "5", "nan", "256"), 25_600)
+_edf_case("9999 records of 1e6 samples declared", _edf_header(10, "9999", "1", "1000000"), 4096)

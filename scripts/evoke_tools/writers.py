@@ -165,13 +165,22 @@ DEAP_RAW_OTHERS = (
 
 
 def write_deap_original_bdf(
-    path: Path, trials: list[np.ndarray], geneva_labels: tuple[str, ...], order: tuple[str, ...]
+    path: Path,
+    trials: list[np.ndarray],
+    geneva_labels: tuple[str, ...],
+    order: tuple[str, ...],
+    *,
+    status_label: str = "Status",
+    held: int = 0,
 ) -> list[int]:
     """A BDF+ laid out as DEAP's original recordings; returns each video's start sample.
 
     trials: (63 s * 512, 32) microvolts in `geneva_labels` order: 3 s pre-trial baseline, then
     60 s of video. Each trial is recorded as 2 s more fixation (code 3 from 5 s before the
     video), the video (code 4), 3 s of fixation after it (code 5) and 2 s with no code.
+    status_label, held: DEAP's later subjects label the Status channel "" (s24-s28) or "-1"
+    (s29-s32), and hold the upper trigger lines and amplifier bits high (held=0x18FF00: values
+    0x18FF00-0x18FF07).
     """
     rate = 512
     rng = np.random.default_rng(5)
@@ -191,14 +200,14 @@ def write_deap_original_bdf(
         position += len(pre) + len(trial) + len(post)
     offsets = rng.uniform(-20_000, 20_000, 32)  # BioSemi is DC-coupled: offsets of mV
     eeg = (np.concatenate(pieces) + offsets)[:, [geneva_labels.index(name) for name in order]]
-    status = np.concatenate(codes).astype(np.float64)
+    status = (np.concatenate(codes).astype(np.int64) | held).astype(np.float64)
     others = rng.standard_normal((len(eeg), len(DEAP_RAW_OTHERS))) * 50
-    labels = (*order, *DEAP_RAW_OTHERS, "Status")
+    labels = (*order, *DEAP_RAW_OTHERS, status_label)
     writer = pyedflib.EdfWriter(str(path), len(labels), file_type=pyedflib.FILETYPE_BDFPLUS)
     try:
         headers: list[dict[str, str | int | float | None]] = []
-        for label in labels:
-            status_channel = label == "Status"
+        for k, label in enumerate(labels):
+            status_channel = k == len(labels) - 1
             span = 8388607 if status_channel else 262143  # BioSemi: 31.25 nV steps
             headers.append({
                 "label": label, "dimension": "Boolean" if status_channel else "uV",
@@ -207,7 +216,7 @@ def write_deap_original_bdf(
                 "transducer": "", "prefilter": "",
             })  # fmt: skip
         writer.setSignalHeaders(headers)
-        writer.writeSamples([*eeg.T, *others.T, status])
+        writer.writeSamples([*np.ascontiguousarray(eeg.T), *np.ascontiguousarray(others.T), status])
     finally:
         writer.close()
     return starts
@@ -222,6 +231,39 @@ def write_fif(path: Path, samples_uv: np.ndarray, rate: float) -> Path:
     info = mne.create_info(list(DEAP_EEG_CHANNELS), rate, "eeg")
     mne.io.RawArray(samples_uv.T * 1e-6, info, verbose="error").save(path, verbose="error")
     return path
+
+
+def write_brainvision(
+    base: Path, samples_uv: np.ndarray, rate: float, labels: tuple[str, ...]
+) -> list[Path]:
+    """BrainVision as pybv writes it (float32 samples): [.vhdr, .vmrk, .eeg] from (n, ch) uV."""
+    from pybv import write_brainvision as pybv_write
+
+    pybv_write(data=np.ascontiguousarray(samples_uv.T) * 1e-6, sfreq=rate, ch_names=list(labels),
+               fname_base=base.name, folder_out=str(base.parent), overwrite=True)  # fmt: skip
+    return [base.with_suffix(suffix) for suffix in (".vhdr", ".vmrk", ".eeg")]
+
+
+def write_eeglab_fdt(
+    path: Path, samples_uv: np.ndarray, rate: float, labels: tuple[str, ...]
+) -> list[Path]:
+    """EEGLAB with a separate `.fdt`, as EEGLAB saves long recordings: [.set, .fdt].
+
+    eeglabio (what `mne.export` uses) writes the samples inside the `.set`; the `.set` is then
+    rewritten as EEGLAB's two-file layout: its `data` names the `.fdt`, which holds the samples as
+    float32 in EEGLAB's order (channels x samples, column-major: one sample of every channel
+    after another)."""
+    from eeglabio.raw import export_set
+    from scipy.io import loadmat, savemat
+
+    x = np.asarray(samples_uv, dtype=np.float32)
+    export_set(str(path), np.ascontiguousarray(x.T) * 1e-6, rate, list(labels))
+    content = {k: v for k, v in loadmat(path).items() if not k.startswith("__")}
+    fdt = path.with_suffix(".fdt")
+    x.astype("<f4").tofile(fdt)
+    content["data"] = fdt.name
+    savemat(path, content)
+    return [path, fdt]
 
 
 def start_player_lsl(recording: Path, name: str, seconds: float = 60.0) -> Any:

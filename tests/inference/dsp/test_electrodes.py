@@ -55,7 +55,7 @@ def test_muse_is_refused_clearly() -> None:
 
 def test_channel_map_names_numbered_channels_and_messages_say_what_matched() -> None:
     from inference.dsp.electrodes import describe_match
-    from inference.dsp.montages import parse_channel_map
+    from inference.dsp.montages import not_deap, parse_channel_map
 
     labels = [f"Ch{k}" for k in range(1, 9)]
     with pytest.raises(InputError, match=r"only 0 .*matched: none.*channel map"):
@@ -71,7 +71,14 @@ def test_channel_map_names_numbered_channels_and_messages_say_what_matched() -> 
     text = describe_match(m, labels)
     assert "Fp1<-Ch1" in text and "8 electrodes matched" in text
     assert parse_channel_map('{"Ch1": "Fz"}') == {"Ch1": "Fz"}
-    for bad, message in (("Ch1=Xx9", "not one of DEAP"), ("Ch1", "channel=electrode"),
+    # electrodes outside DEAP's 32 are kept as names, so those channels go unused, as a
+    # channel labelled T9 does
+    outside = parse_channel_map("Ch1=Fpz, Ch2=T9, 3=C3", labels)
+    assert outside == {"Ch1": "Fpz", "Ch2": "T9", "Ch3": "C3"}
+    assert not_deap(outside) == ["Ch1=Fpz", "Ch2=T9"]
+    m = match_channels(labels, channel_map=outside, min_electrodes=1)
+    assert m.n_matched == 1 and {"Ch1", "Ch2"} <= set(m.unused)
+    for bad, message in (("Ch1", "channel=electrode"), ('{"a": ' * 60_000, "nested too deeply"),
                          ("Ch1=Fp1,Ch2=Fp1", "same electrode"), ("9=Fp1", "does not exist")):  # fmt: skip
         with pytest.raises(InputError, match=message):
             parse_channel_map(bad, labels)

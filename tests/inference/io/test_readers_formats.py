@@ -89,14 +89,15 @@ def test_xdf_reader_picks_the_eeg_stream(xdf_file: tuple[Path, list[dict[str, An
     eeg = written[2]
     rec = read_recording(path)
     assert rec.channels == tuple(eeg["labels"]) and rec.rate == 256.0 and rec.trials == ()
-    np.testing.assert_array_equal(rec.samples, eeg["values"].astype(np.float64))
+    np.testing.assert_array_equal(rec.samples, eeg["values"])
     assert rec.meta["format"] == "XDF" and rec.meta["stream"] == "TestAmp"
     assert rec.meta["first_timestamp"] == pytest.approx(1000.0)
     # by name, by type, case-insensitively; the accelerometer's unit "g" is not converted
     assert read_xdf(path, stream="testamp").channels == rec.channels
     motion = read_recording(path, stream="ACC")
     assert motion.channels == ("X", "Y", "Z") and motion.rate == 50.0
-    np.testing.assert_array_equal(motion.samples, written[1]["values"])
+    # float32, as every reader holds samples (a double64 stream rounds to 24 bits)
+    np.testing.assert_array_equal(motion.samples, written[1]["values"].astype(np.float32))
 
 
 def test_xdf_stream_errors_list_the_streams(
@@ -151,7 +152,9 @@ def test_edf_and_bdf_written_by_pyedflib(tmp_path: Path, bdf: bool) -> None:
     labels, _, reference = _pyedflib_read(path)
     assert rec.channels == EPOC == tuple(labels) and rec.rate == rate and rec.trials == ()
     assert rec.meta["format"] == ("BDF" if bdf else "EDF")
-    np.testing.assert_array_equal(rec.samples, np.column_stack(reference))
+    # float32: pyEDFlib's float64 values, rounded to float32 (24 bits hold 16- and 24-bit data)
+    assert rec.samples.dtype == np.float32
+    np.testing.assert_array_equal(rec.samples, np.column_stack(reference).astype(np.float32))
     resolution = 2 * 30 * 6 / (2**24 if bdf else 2**16)  # physical range / digital steps
     np.testing.assert_allclose(rec.samples, np.column_stack(signals), atol=resolution)
 
@@ -166,7 +169,7 @@ def test_edf_units_and_mixed_rates(tmp_path: Path) -> None:
     rec = read_edf(path)
     assert rec.channels == labels[:9] and rec.rate == 256.0
     _, _, reference = _pyedflib_read(path)
-    np.testing.assert_allclose(rec.samples, np.column_stack(reference[:9]) * 1000.0)
+    np.testing.assert_allclose(rec.samples, np.column_stack(reference[:9]) * 1000.0, rtol=1e-6)
     notes = " | ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
     assert "Temp (1 Hz)" in notes and "mV to microvolts" in notes
 
@@ -191,7 +194,7 @@ def test_files_made_by_other_programs(name: str, kept: int) -> None:
     assert len(rec.channels) == kept
     assert rec.channels == tuple(labels[:kept]) and rec.rate == rates[0]
     assert rec.samples.shape == (len(signals[0]), kept)
-    np.testing.assert_array_equal(rec.samples, np.column_stack(signals[:kept]))
+    np.testing.assert_array_equal(rec.samples, np.column_stack(signals[:kept]).astype(np.float32))
     if kept < len(labels) and "Annotations" not in labels[-1]:
         notes = " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
         assert all(label in notes for label in labels[kept:])
@@ -231,7 +234,9 @@ def test_truncated_edf_keeps_its_whole_records_or_is_refused(tmp_path: Path) -> 
     rec = read_recording(bad)
     n = rec.samples.shape[0]
     assert 0.4 * len(reference[0]) < n < 0.5 * len(reference[0]) and n % 200 == 0
-    np.testing.assert_array_equal(rec.samples, np.column_stack(reference[:11])[:n])
+    np.testing.assert_array_equal(
+        rec.samples, np.column_stack(reference[:11])[:n].astype(np.float32)
+    )
     assert "truncated" in " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
 
 
@@ -276,7 +281,7 @@ def test_csv_with_time_column_and_with_rate(tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "eeg.csv", "\n".join(lines) + "\n\n")
     rec = read_recording(path)
     assert rec.channels == ("Fp1", "Fz", "O2") and rec.rate == 250.0 and rec.trials == ()
-    np.testing.assert_array_equal(rec.samples, values)
+    np.testing.assert_array_equal(rec.samples, values.astype(np.float32))  # held as float32
     no_time = ["Fp1;Fz"] + [f"{a!r};{b!r}" for a, b in values[:, :2].tolist()] + ["1;"]
     path2 = _write_csv(tmp_path / "semi.csv", "\n".join(no_time))
     rec2 = read_csv(path2, rate=128)

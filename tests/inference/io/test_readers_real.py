@@ -57,6 +57,54 @@ def test_files_mne_writes_read_as_mne_reads_them(
     assert np.isfinite(predict(rec, load_model()).timelines[0].probs).all()
 
 
+@pytest.mark.parametrize("kind", ["vhdr", "set"])
+def test_header_and_data_files_longer_than_a_mebibyte(tmp_path: Path, kind: str) -> None:
+    """BrainVision (pybv) and EEGLAB with a separate .fdt (eeglabio's .set split as EEGLAB saves
+    long recordings): the budget counts the data files the header names, so they read whole."""
+    from evoke_tools.writers import write_brainvision, write_eeglab_fdt
+
+    x = raw_trials(1, 1, 256.0, seed=5)[0][: 256 * 90, :32].astype(np.float32)  # 90 s: 2.9 MB
+    labels = tuple(DEAP_EEG_CHANNELS)
+    if kind == "vhdr":
+        files = write_brainvision(tmp_path / "long", x, 256.0, labels)
+    else:
+        files = write_eeglab_fdt(tmp_path / "long.set", x, 256.0, labels)
+    assert files[0].stat().st_size < 1 << 20 < sum(f.stat().st_size for f in files)
+    rec = read_recording(files[0])
+    reference = mne.io.read_raw(files[0], preload=True, verbose="error").get_data(picks="eeg")
+    assert rec.channels == labels and rec.samples.dtype == np.float32
+    np.testing.assert_array_equal(rec.samples, (reference.T * 1e6).astype(np.float32))
+    np.testing.assert_allclose(rec.samples, x, rtol=1e-5, atol=1e-3)
+
+
+def test_data_files_must_be_regular_and_within_the_budget(tmp_path: Path) -> None:
+    """A .vhdr whose DataFile is a FIFO (MNE's open would block for ever), a sparse 64 GB file,
+    or missing; an EEGLAB .set whose .fdt is a FIFO: refused before MNE opens them."""
+    import os
+
+    from evoke_tools.writers import write_brainvision, write_eeglab_fdt
+
+    x = np.random.default_rng(0).standard_normal((256 * 4, 32)).astype(np.float32)
+    vhdr, vmrk, eeg = write_brainvision(tmp_path / "rec", x, 256.0, tuple(DEAP_EEG_CHANNELS))
+    eeg.unlink()
+    os.mkfifo(eeg)
+    with pytest.raises(InputError, match=r"rec\.vhdr: .*rec\.eeg: not a regular file"):
+        read_recording(vhdr)
+    eeg.unlink()
+    with open(eeg, "wb") as f:
+        f.truncate(64 << 30)  # sparse: no blocks on disk
+    with pytest.raises(InputError, match=r"rec\.vhdr: .*rec\.eeg: .* bytes is more than"):
+        read_recording(vhdr)
+    eeg.unlink()
+    with pytest.raises(InputError, match=r"rec\.vhdr: .*rec\.eeg: no such file"):
+        read_recording(vhdr)
+    path, fdt = write_eeglab_fdt(tmp_path / "rec.set", x, 256.0, tuple(DEAP_EEG_CHANNELS))
+    fdt.unlink()
+    os.mkfifo(fdt)
+    with pytest.raises(InputError, match=r"rec\.set: .*rec\.fdt: not a regular file"):
+        read_recording(path)
+
+
 def test_without_mne_other_formats_say_what_to_do(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -117,7 +165,13 @@ def deap_originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("deap_original")
     starts = write_deap_original_bdf(folder / "s01.bdf", trials, DEAP_EEG_CHANNELS, TWENTE_ORDER)
     write_deap_original_bdf(folder / "s23.bdf", trials, DEAP_EEG_CHANNELS, DEAP_EEG_CHANNELS)
-    return {"twente": folder / "s01.bdf", "geneva": folder / "s23.bdf", "starts": starts}
+    # the later subjects' layouts: a blank Status label (s24-s28) or "-1" (s29-s32), the upper
+    # trigger lines and amplifier bits held high (0x18FF01-0x18FF07)
+    for name, label in (("s24.bdf", ""), ("s29.bdf", "-1")):
+        write_deap_original_bdf(folder / name, trials, DEAP_EEG_CHANNELS, DEAP_EEG_CHANNELS,
+                                status_label=label, held=0x18FF00)  # fmt: skip
+    return {"twente": folder / "s01.bdf", "geneva": folder / "s23.bdf", "starts": starts,
+            "blank": folder / "s24.bdf", "minus_one": folder / "s29.bdf"}  # fmt: skip
 
 
 def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
@@ -137,6 +191,22 @@ def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
     np.testing.assert_allclose(a[0].raw_probs, b[0].raw_probs, atol=1e-6)  # same electrodes
     with pytest.raises(InputError, match="trial 3 is out of range 1..2"):
         read_recording(deap_originals["twente"], trial=3)
+    notes = " ".join(map(str, twente.meta["notes"]))  # type: ignore[call-overload]
+    assert "in the order they were shown" in notes and "video order" in notes
+
+
+@pytest.mark.parametrize("layout", ["blank", "minus_one"])
+def test_deap_later_subjects_status_layouts(deap_originals: dict[str, Any], layout: str) -> None:
+    """s24-s32: the Status channel found without its label, the held lines masked out."""
+    rec = read_recording(deap_originals[layout])
+    geneva = read_recording(deap_originals["geneva"])
+    assert rec.channels == geneva.channels and len(rec.channels) == 47  # Status is not data
+    assert [t.onset for t in rec.trials] == deap_originals["starts"]
+    assert [m.label for m in rec.markers] == [m.label for m in geneva.markers]
+    assert [m.label for m in rec.markers[:3]] == ["code 3", "code 4", "code 5"]
+    np.testing.assert_array_equal(rec.samples, geneva.samples)
+    notes = " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+    assert "held high" in notes and "0xff00" in notes
 
 
 def test_csv_units_stated_or_guessed(tmp_path: Path) -> None:

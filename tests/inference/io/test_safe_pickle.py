@@ -273,3 +273,27 @@ def test_python3_pickles_of_number_arrays_load(tmp_path: Path, protocol: int) ->
         assert loaded[key].dtype == reference[key].dtype
         np.testing.assert_array_equal(loaded[key], reference[key])
     assert loaded["meta"] == reference["meta"]
+
+
+@pytest.mark.parametrize(
+    ("head", "unit", "count"),
+    [
+        (b"(", b"}", 5_000_000),  # 5 MB of EMPTY_DICT: 1.2 GB of dicts when built
+        (b"\x80\x04(", b"(\x91", 2_500_000),  # MARK FROZENSET: empty frozensets
+        (b"\x80\x02(", b"N", 5_000_000),  # a list of 5e6 None
+    ],
+)
+def test_opcode_floods_are_refused_before_anything_is_built(
+    tmp_path: Path, head: bytes, unit: bytes, count: int
+) -> None:
+    """Containers and values are counted in the opcode walk, which runs before the unpickler:
+    a flood of tiny opcodes is refused at MAX_PICKLE_OPCODES, quickly and with no objects."""
+    import time
+
+    from inference.limits import MAX_PICKLE_OPCODES
+
+    assert len(pickle.loads(head + unit * 10 + b"l.")) == 10  # Python's unpickler builds them
+    start = time.perf_counter()
+    with pytest.raises(UnsafeFileError, match=f"more than {MAX_PICKLE_OPCODES:,} opcodes"):
+        load_pickle(_write(tmp_path / "s01.dat", head + unit * count + b"l."))
+    assert time.perf_counter() - start < 5
