@@ -38,3 +38,8 @@ def one_line(text: object, limit: int) -> str:
         return line
     keep = max(limit // 2 - 20, 1)
     return f"{line[:keep]} ... ({len(line) - 2 * keep:,} characters left out) ... {line[-keep:]}"
+
+
+class OutputError(EvokeError):
+    """A file we were asked to write that could not be written; the file already there is left
+    as it was."""

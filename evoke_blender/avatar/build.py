@@ -19,13 +19,15 @@ face's eyeLook keys.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
+from ...inference.emotion.rigs import ROLES
+from ..common.rig import armature_of, head_bones, posed_bones
 from .expressions import shape_key_displacements
 from .eyes import gaze_coefficients
 from .mesh import FaceData, merge, weight_levels
@@ -228,7 +230,7 @@ def build_avatar(
 ) -> bpy.types.Object:
     """Build the stylised avatar and return its face mesh (the object holding the shape keys).
 
-    The face mesh is parented to the armature (``avatar_armature(face)`` finds it) and deformed
+    The face mesh is parented to the armature (``common.rig.armature_of(face)`` finds it) and deformed
     by it through an Armature modifier, then smoothed by a Subdivision Surface modifier.
     """
     coll = _resolve_collection(collection)
@@ -258,33 +260,32 @@ def build_avatar(
 # --------------------------------------------------------------------------- presets
 
 
-def avatar_armature(face: bpy.types.Object) -> bpy.types.Object | None:
-    """The armature deforming ``face`` (via its Armature modifier), if any."""
-    for mod in face.modifiers:
-        if mod.type == "ARMATURE":
-            target = cast(bpy.types.ArmatureModifier, mod).object
-            if target is not None:
-                return target
-    return None
+def apply_preset(
+    face: bpy.types.Object,
+    preset: Mapping[str, Any],
+    strength: float = 1.0,
+    driven: Iterable[str] = ROLES,
+) -> None:
+    """Set shape keys (others to 0) and the posed bones (degrees, Euler XYZ, bone-local) of a preset.
 
-
-def apply_preset(face: bpy.types.Object, preset: Mapping[str, Any], strength: float = 1.0) -> None:
-    """Set shape keys (others to 0) and bone rotations (degrees, Euler XYZ, bone-local) of a preset.
-
-    Unknown names are skipped so presets written for ARKit avatars also work on partial rigs.
+    Bones are those the presets pose (`driven`: head and neck, as each rig names them); a bone
+    this preset leaves out goes to rest, every other bone of the rig keeps its pose (an A-pose
+    stays an A-pose). Unknown names are skipped so ARKit presets also work on partial rigs.
     """
     shape_keys = cast(bpy.types.Mesh, face.data).shape_keys
     if shape_keys is not None:
         values = cast(Mapping[str, float], preset.get("shape_keys", {}))
         for kb in list(shape_keys.key_blocks)[1:]:
             kb.value = min(max(float(values.get(kb.name, 0.0)) * strength, 0.0), 1.0)
-    arm = avatar_armature(face)
+    arm = armature_of(face)
     if arm is None or arm.pose is None:
         return
     rotations = cast(Mapping[str, Sequence[float]], preset.get("bones", {}))
-    for pb in cast(bpy.types.Pose, arm.pose).bones:
+    pose_bones = cast(bpy.types.Pose, arm.pose).bones
+    for name, bone in posed_bones(arm, {*driven, *rotations}).items():
+        pb = pose_bones[bone]
         pb.rotation_mode = "XYZ"
-        deg = rotations.get(pb.name, (0.0, 0.0, 0.0))
+        deg = rotations.get(name, (0.0, 0.0, 0.0))
         pb.rotation_euler = tuple(math.radians(float(v)) * strength for v in deg)
 
 
@@ -293,14 +294,13 @@ def apply_preset(face: bpy.types.Object, preset: Mapping[str, Any], strength: fl
 
 def _look_target(target_obj: bpy.types.Object) -> tuple[Vector, float]:
     """Point to aim at (mid-face) and a framing height, from the head bone or the bounding box."""
-    arm = target_obj if target_obj.type == "ARMATURE" else avatar_armature(target_obj)
-    if arm is not None:
-        bones = cast(bpy.types.Armature, arm.data).bones
-        if "head" in bones:
-            bone = bones["head"]
-            head = arm.matrix_world @ bone.head_local
-            tail = arm.matrix_world @ bone.tail_local
-            return head.lerp(tail, 0.13), (tail - head).length * 1.66
+    arm = armature_of(target_obj)
+    head_bone = head_bones(arm).get("head") if arm is not None else None
+    if arm is not None and head_bone is not None:
+        bone = cast(bpy.types.Armature, arm.data).bones[head_bone]
+        head = arm.matrix_world @ bone.head_local
+        tail = arm.matrix_world @ bone.tail_local
+        return head.lerp(tail, 0.13), (tail - head).length * 1.66
     corners = [target_obj.matrix_world @ Vector(c) for c in target_obj.bound_box]
     zmax = max(c.z for c in corners)
     zmin = min(c.z for c in corners)

@@ -18,6 +18,7 @@ from typing import Any
 
 import bpy
 import numpy as np
+from bpy.utils import escape_identifier as escape
 
 from ...inference.emotion.presets import Presets
 from ...inference.emotion.table import EmotionTable
@@ -26,7 +27,7 @@ from ..common import face_state
 from ..common.anim_compat import ActionBatch
 from ..common.face_drive import face_drive
 from ..common.key_curves import face_keys, key_face, key_state, show_state
-from ..common.rig import armature_of, face_mesh
+from ..common.rig import armature_of, face_mesh, posed_bones
 
 
 @dataclass
@@ -97,22 +98,27 @@ def _bake_bones(
     presets: Presets,
     keys_of: Any,
 ) -> list[str]:
-    """Optional head/neck poses per emotion, blended like the shape keys."""
+    """Optional head/neck poses per emotion, blended like the shape keys, on the bones the rig
+    names for those roles (`common.rig.posed_bones`); no other bone of the rig is keyed."""
     arm = armature_of(mesh)
-    names = sorted({b for pose in presets.bones.values() for b in pose})
-    names = [b for b in names if arm is not None and b in arm.pose.bones]
-    if not names or arm is None:
+    if arm is None or arm.pose is None:
         return []
+    targets = posed_bones(arm, sorted({b for pose in presets.bones.values() for b in pose}))
+    if not targets:
+        return []
+    names = sorted(targets)  # as the presets name them
     rot = np.zeros((len(table.names), len(names) * 3))
     for row, emotion in enumerate(table.names):
         for b, (x, y, z) in presets.bones.get(emotion, {}).items():
-            if b in names:
+            if b in targets:
                 rot[row, 3 * names.index(b) : 3 * names.index(b) + 3] = np.radians([x, y, z])
-    paths = [f'pose.bones["{b}"].rotation_euler#{i}' for b in names for i in range(3)]
+    paths = [
+        f'pose.bones["{escape(targets[b])}"].rotation_euler#{i}' for b in names for i in range(3)
+    ]
     key_face(batch.fcurves(arm, "EVOKE pose"), paths, keys_of(timeline.weights @ rot))
     for b in names:  # last: the only change to the scene before the batch commits
-        arm.pose.bones[b].rotation_mode = "XYZ"
-    return names
+        arm.pose.bones[targets[b]].rotation_mode = "XYZ"
+    return [targets[b] for b in names]
 
 
 def current_state(obj: Any) -> dict[str, Any] | None:

@@ -74,10 +74,14 @@ class EVOKE_OT_bake(bpy.types.Operator):
             wm.progress_update(3)
         finally:
             wm.progress_end()
-        for note in pred.notes:
-            self.report({"WARNING"}, note)
-        for note in report.notes:
-            self.report({"WARNING"}, note)
+        for note in (*pred.notes, *report.notes):  # what was done, not what went wrong
+            self.report({"INFO"}, note)
+        if pred.match.missing:  # the one loss a note describes: a warning too
+            self.report(
+                {"WARNING"},
+                f"{len(pred.match.missing)} of the model's 32 electrodes are missing from the "
+                "recording (read as no change): the emotions are less reliable",
+            )
         if report.keys_missing:
             self.report(
                 {"WARNING"},

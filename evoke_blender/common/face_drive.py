@@ -22,12 +22,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from bpy.utils import escape_identifier as escape
 
 from ...inference.emotion import profile_data, profiles
 from ...inference.emotion.presets import Presets
 from ...inference.errors import InputError
 from . import runtime_options
-from .rig import armature_of
+from .rig import armature_of, face_meshes
 
 SHAPE_KEYS, VRM_ADDON = "shape_keys", "vrm_addon"
 VRM_PROFILE = "VRM"
@@ -74,11 +75,18 @@ def vrm_addon_expressions(mesh: Any) -> list[str]:
 
 @dataclass(frozen=True)
 class FaceDrive:
-    """The presets on one avatar: columns (target kind, name) and their (emotions, columns) weights."""
+    """The presets on one avatar: columns (target kind, name) and their (emotions, columns) weights,
+    and which of the avatar's meshes carries which shape-key columns (the face first)."""
 
     mapping: profiles.FaceMapping
     columns: tuple[tuple[str, str], ...]
     matrix: np.ndarray
+    parts: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (mesh object name, its columns)
+
+    @property
+    def meshes(self) -> list[str]:
+        """The meshes the presets move (the face always: it holds the emotion state)."""
+        return [name for i, (name, cols) in enumerate(self.parts) if cols or i == 0]
 
     @property
     def names(self) -> list[str]:
@@ -89,20 +97,29 @@ class FaceDrive:
         return any(kind == VRM_ADDON for kind, _ in self.columns)
 
     def summary(self) -> str:
-        """'VRoid: 14 of 16 keys (detected)'."""
+        """'VRoid (detected): 57 of 57 keys; the presets drive 16 of 16', and the meshes when
+        the avatar has several."""
         noun = "expressions" if self.uses_vrm_addon else "keys"
-        return f"{self.mapping.summary(noun)} ({self.mapping.how})"
+        text = self.mapping.summary(noun)
+        meshes = self.meshes
+        return text if len(meshes) < 2 else f"{text} on {len(meshes)} meshes: {', '.join(meshes)}"
 
     def indices(self, kind: str) -> list[int]:
         return [i for i, (k, _) in enumerate(self.columns) if k == kind]
 
+    def part_meshes(self, face: Any) -> list[tuple[Any, list[int]]]:
+        """(mesh object, its shape-key columns) for every mesh the presets move, the face first."""
+        objects = {m.name: m for m in face_meshes(face)}
+        return [(objects[name], list(cols)) for name, cols in self.parts
+                if name in objects and (cols or name == face.name)]  # fmt: skip
+
     def curves(self, mesh: Any) -> list[tuple[Any, str, list[int], list[str]]]:
-        """Per animated ID: (ID, action name, columns, F-curve data paths). The shape keys always
-        get an action (maybe empty), so a new bake replaces an earlier one."""
-        keys = self.indices(SHAPE_KEYS)
+        """Per animated ID: (ID, action name, columns, F-curve data paths). The face's shape keys
+        always get an action (maybe empty), so a new bake replaces an earlier one."""
         out = [
-            (mesh.data.shape_keys, "EVOKE face", keys,
-             [f'key_blocks["{self.columns[i][1]}"].value' for i in keys]),
+            (part.data.shape_keys, "EVOKE face", cols,
+             [f'key_blocks["{escape(self.columns[i][1])}"].value' for i in cols])
+            for part, cols in self.part_meshes(mesh)
         ]  # fmt: skip
         expressions = self.indices(VRM_ADDON)
         arm = vrm_armature(mesh)
@@ -122,6 +139,25 @@ class FaceDrive:
                 expression.preview = min(max(float(values.get(name, 0.0)), 0.0), 1.0)
 
 
+def _keys_of(mesh: Any) -> list[str]:
+    """The mesh's shape keys but its reference (Basis)."""
+    shape_keys = mesh.data.shape_keys
+    reference = shape_keys.reference_key.name if shape_keys.reference_key else None
+    return [kb.name for kb in shape_keys.key_blocks if kb.name != reference]
+
+
+def _parts(
+    meshes: Sequence[Any], columns: Sequence[tuple[str, str]]
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Which shape-key columns each mesh carries (a key on several meshes: driven on each)."""
+    parts = []
+    for mesh in meshes:
+        own = set(_keys_of(mesh))
+        cols = tuple(i for i, (kind, n) in enumerate(columns) if kind == SHAPE_KEYS and n in own)
+        parts.append((mesh.name, cols))
+    return tuple(parts)
+
+
 def face_drive(
     mesh: Any,
     presets: Presets,
@@ -130,16 +166,17 @@ def face_drive(
     name_map: Mapping[str, str] | None = None,
     profile: str = profiles.AUTO,
 ) -> FaceDrive:
-    """What the presets drive on `mesh` (a mesh with shape keys): raises InputError when nothing.
+    """What the presets drive on the avatar whose face is `mesh` (a mesh with shape keys) and on
+    its other meshes (teeth, eyes: `rig.face_meshes`): raises InputError when nothing.
 
-    With the VRM add-on's VRM 1.0 expressions on the avatar (profile AUTO or VRM), those are
-    driven and the name map drives shape keys beside them; otherwise the profile maps the presets
-    onto the mesh's shape keys (reference key excluded).
+    The profile is found on the keys of all of them together. With the VRM add-on's VRM 1.0
+    expressions on the avatar (profile AUTO or VRM), those are driven and the name map drives
+    shape keys beside them; otherwise the profile maps the presets onto the meshes' shape keys
+    (reference keys excluded).
     """
     name_map = dict(name_map or {})
-    shape_keys = mesh.data.shape_keys
-    reference = shape_keys.reference_key.name if shape_keys.reference_key else None
-    available = [kb.name for kb in shape_keys.key_blocks if kb.name != reference]
+    meshes = face_meshes(mesh)
+    available = list(dict.fromkeys(k for m in meshes for k in _keys_of(m)))
     expressions = vrm_addon_expressions(mesh) if profile in (profiles.AUTO, VRM_PROFILE) else []
     if expressions:
         mapping = profiles.map_presets(
@@ -154,12 +191,13 @@ def face_drive(
             extra, extra_names = mapped
             matrix = np.hstack([matrix, extra])
             columns += [(SHAPE_KEYS, n) for n in extra_names]
-        return FaceDrive(mapping, tuple(columns), matrix)
+        return FaceDrive(mapping, tuple(columns), matrix, _parts(meshes, columns))
     mapping = profiles.map_presets(
         presets, emotions, available, name_map=name_map, profile=profile, what=f"'{mesh.name}'"
     )
     matrix, names = mapping.matrix(emotions)
-    return FaceDrive(mapping, tuple((SHAPE_KEYS, n) for n in names), matrix)
+    columns = [(SHAPE_KEYS, n) for n in names]
+    return FaceDrive(mapping, tuple(columns), matrix, _parts(meshes, columns))
 
 
 def _name_mapped(

@@ -1,26 +1,84 @@
 """The avatar's parts: which meshes carry its face, which armature moves it, and which of its
-bones are the head and the neck. Shared by every feature (bake, live, presets, render, export)."""
+bones are the head and the neck. Shared by every feature (bake, live, presets, render, export).
+
+An avatar is often several meshes under one armature (Ready Player Me: head, teeth, eyes, each
+with ARKit keys; VRoid: face, body, hair): every one that carries shape keys is driven, the face
+first. Head and neck are found by role (`inference.emotion.rigs`), so Mixamo's `mixamorig:Head`
+or VRoid's `J_Bip_C_Head` turn as our own `head` does, and no other bone is touched.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from ...inference.emotion.rigs import ROLES, rig_bone
+
+
+def _with_keys(obj: Any) -> bool:
+    return obj.type == "MESH" and obj.data.shape_keys is not None
+
+
+def face_meshes(obj: Any) -> list[Any]:
+    """Every mesh of the avatar with shape keys, the face first: the chosen mesh itself (with the
+    other meshes its armature moves), or of an armature or empty the mesh with the most keys."""
+    if obj is None:
+        return []
+    chosen = obj if _with_keys(obj) else None
+    owner = armature_of(obj) if chosen is not None else obj
+    if owner is None:
+        return [chosen]
+    found = [c for c in owner.children_recursive if _with_keys(c) and c != chosen]
+    found.sort(key=lambda m: -len(m.data.shape_keys.key_blocks))  # stable: ties keep their order
+    return [chosen, *found] if chosen is not None else found
 
 
 def face_mesh(obj: Any) -> Any | None:
-    """The mesh with shape keys to drive: the object itself, or the first such child."""
-    if obj is None:
-        return None
-    if obj.type == "MESH" and obj.data.shape_keys is not None:
+    """The mesh that holds the face (and the emotion state the panel and overlay read)."""
+    meshes = face_meshes(obj)
+    return meshes[0] if meshes else None
+
+
+def armature_of(obj: Any) -> Any | None:
+    """The armature moving `obj`: its Armature modifier's, its parent, or itself."""
+    if obj.type == "ARMATURE":
         return obj
-    for child in obj.children_recursive:
-        if child.type == "MESH" and child.data.shape_keys is not None:
-            return child
-    return None
-
-
-def armature_of(mesh: Any) -> Any | None:
-    for mod in mesh.modifiers:
+    for mod in getattr(obj, "modifiers", ()):
         if mod.type == "ARMATURE" and mod.object is not None:
             return mod.object
-    parent = mesh.parent
+    parent = obj.parent
     return parent if parent is not None and parent.type == "ARMATURE" else None
+
+
+def head_bones(arm: Any) -> dict[str, str]:
+    """{role: the armature's bone} for the head and neck, as presets name them; a VRM humanoid's
+    own mapping (the VRM add-on's human bones) wins over the names."""
+    names = [b.name for b in arm.data.bones]
+    found = {role: bone for role in ROLES if (bone := rig_bone(role, names)) is not None}
+    found.update(_vrm_humanoid(arm, names))
+    return found
+
+
+def _vrm_humanoid(arm: Any, names: list[str]) -> dict[str, str]:
+    """The VRM add-on's humanoid map (armature.data.vrm_addon_extension.vrm1.humanoid.human_bones
+    .head/.neck .node.bone_name), where the avatar came through that add-on."""
+    ext = getattr(arm.data, "vrm_addon_extension", None)
+    try:
+        human = ext.vrm1.humanoid.human_bones  # type: ignore[union-attr]
+    except AttributeError:
+        return {}
+    out = {}
+    for role in ROLES:
+        bone = getattr(getattr(getattr(human, role, None), "node", None), "bone_name", "")
+        if bone and bone in names:
+            out[role] = bone
+    return out
+
+
+def posed_bones(arm: Any, preset_bones: Iterable[str]) -> dict[str, str]:
+    """{bone as the presets name it: the armature's bone}: a bone of that exact name, else the
+    rig's bone for that role (`head`, `neck`); presets' bones the rig lacks are left out."""
+    names = {b.name for b in arm.data.bones}
+    roles = head_bones(arm)
+    found = {name: name if name in names else roles.get(name) for name in preset_bones}
+    return {name: bone for name, bone in found.items() if bone is not None}

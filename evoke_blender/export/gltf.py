@@ -24,6 +24,7 @@ from bpy.props import StringProperty
 
 from ..common import face_state
 from ..common.operators import OperatorResult
+from ..common.safe_output import StagedOutput, first_line
 from .ops import BakedFaceExport
 
 FORMATS = {".glb": "GLB", ".gltf": "GLTF_SEPARATE"}
@@ -80,13 +81,19 @@ class EVOKE_OT_export_gltf(BakedFaceExport, bpy.types.Operator):
         chosen = [o for o in family(face) if o.name in context.view_layer.objects]
         selected = [o for o in context.view_layer.objects if o.select_get()]
         active = context.view_layer.objects.active
+        out = StagedOutput(path, "the glTF file")  # the file there is replaced only when done
         try:
             for obj in selected:
                 obj.select_set(False)
             for obj in chosen:
                 obj.select_set(True)
             exporter: Any = bpy.ops.export_scene.gltf  # the stubs type operators' results as None
-            result = exporter(**exporter_options(face, path))
+            result = exporter(**exporter_options(face, out.path))
+        except RuntimeError as exc:  # the exporter's own failure (a full disk, a read-only file)
+            raise out.fail(f"the glTF exporter stopped: {first_line(exc)}") from None
+        except BaseException:
+            out.discard()
+            raise
         finally:  # the user's selection, as it was
             for obj in chosen:
                 obj.select_set(False)
@@ -94,7 +101,7 @@ class EVOKE_OT_export_gltf(BakedFaceExport, bpy.types.Operator):
                 obj.select_set(True)
             context.view_layer.objects.active = active
         if "FINISHED" not in result:
-            self.report({"ERROR"}, f"The glTF exporter did not write {path.name}")
-            return {"CANCELLED"}
+            raise out.fail("the glTF exporter did not finish")
+        out.commit()
         self.report({"INFO"}, f"Wrote {len(chosen)} objects with the bake's animation to {path}")
         return {"FINISHED"}

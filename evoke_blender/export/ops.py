@@ -9,7 +9,7 @@ import bpy
 from bpy.props import StringProperty
 
 from ...inference.emotion import timeline_export
-from ..common import face_state
+from ..common import face_state, safe_output
 from ..common.operators import OperatorResult, guarded, settings
 from ..common.rig import face_mesh
 from .baked import baked_rows, has_bake
@@ -76,6 +76,6 @@ class EVOKE_OT_export_timeline(BakedFaceExport, bpy.types.Operator):
 
     def _export(self, context: Any, face: Any, path: Path) -> OperatorResult:
         text = timeline_export.render(baked_rows(face), timeline_export.format_of(path))
-        path.write_text(text, encoding="utf-8", newline="")
+        safe_output.write_text(path, text, f"{face.name}'s timeline")
         self.report({"INFO"}, f"Wrote {face.name}'s baked timeline to {path}")
         return {"FINISHED"}

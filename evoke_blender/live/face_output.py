@@ -3,6 +3,8 @@
 Each update sets a target (one emotion's preset, or the eight blended by probability); the face
 eases towards it over 0.4 s (`inference.emotion.easing`, the curve a bake keys). A lost source
 relaxes it to rest. The face's state properties and the keyframe recorder follow what is written.
+Every mesh of the avatar that carries driven keys (head, teeth, eyes) is one slice of the values
+eased together, so they move as one face.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import bpy
 import numpy as np
 
 from ...inference.emotion.easing import FaceEase
@@ -19,7 +22,7 @@ from ...inference.emotion.presets import Presets
 from ...inference.errors import InputError
 from ...inference.live.processor import LiveUpdate
 from ..common import face_state
-from ..common.face_drive import SHAPE_KEYS, VRM_ADDON, face_drive
+from ..common.face_drive import VRM_ADDON, face_drive
 from .record import LiveRecording, RecordingReport, write_recording
 
 LOST_EASE_S = 1.5  # a lost source's face relaxes to neutral this slowly
@@ -31,14 +34,22 @@ class FaceOutput:
         self.drive = face_drive(face, presets, emotions, name_map=name_map, profile=profile)
         self.emotions = json.dumps(list(emotions))  # what the state's emotion index means
         self.blend = blend  # blend the eight presets by probability, or show the one emotion
-        blocks = face.data.shape_keys.key_blocks
-        block_index = {b.name: i for i, b in enumerate(blocks)}
-        # (emotions, n_blocks): emotion weights straight onto every key block (unused ones stay 0)
-        self.to_blocks = np.zeros((len(self.drive.matrix), len(blocks)), dtype=np.float32)
-        for col in self.drive.indices(SHAPE_KEYS):
-            self.to_blocks[:, block_index[self.drive.columns[col][1]]] = self.drive.matrix[:, col]
-        self.values = np.zeros(len(blocks), dtype=np.float32)  # what the face shows now
-        self.ease = FaceEase(len(blocks))
+        # every driven mesh's key blocks, one after another: (mesh name, its slice of the values)
+        self.parts: list[tuple[str, slice]] = []
+        to_blocks, start = [], 0
+        for mesh, cols in self.drive.part_meshes(face):
+            blocks = mesh.data.shape_keys.key_blocks
+            block_index = {b.name: i for i, b in enumerate(blocks)}
+            # (emotions, n_blocks): weights straight onto every key block (unused ones stay 0)
+            part = np.zeros((len(self.drive.matrix), len(blocks)), dtype=np.float32)
+            for col in cols:
+                part[:, block_index[self.drive.columns[col][1]]] = self.drive.matrix[:, col]
+            self.parts.append((mesh.name, slice(start, start + len(blocks))))
+            to_blocks.append(part)
+            start += len(blocks)
+        self.to_blocks = np.hstack(to_blocks)
+        self.values = np.zeros(self.to_blocks.shape[1], dtype=np.float32)  # what it shows now
+        self.ease = FaceEase(len(self.values))
         self.driven = self.to_blocks.any(axis=0)  # key blocks the presets move
         # the VRM add-on's expressions, when those are what the face profile drives
         expressions = self.drive.indices(VRM_ADDON)
@@ -72,8 +83,9 @@ class FaceOutput:
     def write(self, face: Any, update: LiveUpdate | None, now: float) -> None:
         self.values = self.ease.at(now)
         self.expression_values = self.expression_ease.at(now)
-        face.data.shape_keys.key_blocks.foreach_set("value", self.values)
-        face.data.update()
+        for mesh, part in self._meshes(face):
+            mesh.data.shape_keys.key_blocks.foreach_set("value", self.values[part])
+            mesh.data.update()
         if self.expressions:
             self.drive.set_expressions(
                 face, dict(zip(self.expressions, self.expression_values.tolist(), strict=True))
@@ -86,6 +98,16 @@ class FaceOutput:
                 face[face_state.EMOTION_NAMES] = self.emotions
         if self.recording is not None:
             self.recording.add(now, self.values, self._shown, self._shown_emotion)
+
+    def _meshes(self, face: Any) -> list[tuple[Any, slice]]:
+        """The driven meshes as they are now (one deleted during the session is left out)."""
+        found = []
+        for name, part in self.parts:
+            mesh = face if name == face.name else bpy.data.objects.get(name)
+            keys = mesh.data.shape_keys if mesh is not None and mesh.type == "MESH" else None
+            if keys is not None and len(keys.key_blocks) == part.stop - part.start:
+                found.append((mesh, part))
+        return found
 
     def start_recording(self) -> None:
         if self.expressions:
@@ -102,5 +124,11 @@ class FaceOutput:
         if recording is None:
             return RecordingReport(0, frame_start, frame_start, ())
         return write_recording(
-            face, recording, self.driven, tuple(emotions), fps=fps, frame_start=frame_start
+            face,
+            self._meshes(face),
+            recording,
+            self.driven,
+            tuple(emotions),
+            fps=fps,
+            frame_start=frame_start,
         )

@@ -8,10 +8,12 @@ is filled in one `foreach_set` (bake.key_curves), the same writer a file bake us
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from bpy.utils import escape_identifier as escape
 
 from ..common import face_state
 from ..common.anim_compat import ActionBatch
@@ -49,6 +51,7 @@ class RecordingReport:
 
 def write_recording(
     face: Any,
+    meshes: Sequence[tuple[Any, slice]],
     recording: LiveRecording,
     driven: np.ndarray,
     emotions: tuple[str, ...],
@@ -56,20 +59,26 @@ def write_recording(
     fps: float,
     frame_start: int,
 ) -> RecordingReport:
-    """Keyframes at the moments the face changed; `driven` marks the key blocks live drives."""
+    """Keyframes at the moments the face changed. `meshes`: each driven mesh and its slice of the
+    recorded values; `driven` marks the values live moves; the state goes on `face`."""
     if not recording.t:
         return RecordingReport(0, frame_start, frame_start, ())
     frames = frame_start + np.asarray(recording.t) * fps
-    values = np.asarray(recording.values)[:, driven]
-    blocks = face.data.shape_keys.key_blocks
-    names = tuple(blocks[int(i)].name for i in np.flatnonzero(driven))
-    paths = [f'key_blocks["{name}"].value' for name in names]
+    values = np.asarray(recording.values)
     vad, emotion = np.asarray(recording.vad), np.asarray(recording.emotion)
+    names: list[str] = []
     with ActionBatch() as batch:  # all or nothing, as a bake
-        key_curves(batch.fcurves(face.data.shape_keys, "EVOKE live"), paths, frames, values)
+        for mesh, part in meshes:
+            moved = np.flatnonzero(driven[part])
+            blocks = mesh.data.shape_keys.key_blocks
+            keys = [blocks[int(i)].name for i in moved]
+            paths = [f'key_blocks["{escape(name)}"].value' for name in keys]
+            fcurves = batch.fcurves(mesh.data.shape_keys, "EVOKE live")
+            key_curves(fcurves, paths, frames, values[:, part][:, moved])
+            names += [k for k in keys if k not in names]
         key_state(batch, face, "EVOKE live VAD", frames, vad, emotion)
         show_state(face, emotions)
         batch.commit()
     face.pop(face_state.TIMELINE, None)  # a bake's rows no longer describe this animation
     frame_end = frame_start + max(1, math.ceil(recording.seconds * fps))
-    return RecordingReport(len(recording.t), frame_start, frame_end, names)
+    return RecordingReport(len(recording.t), frame_start, frame_end, tuple(names))

@@ -90,7 +90,9 @@ class EVOKE_OT_preview_preset(bpy.types.Operator):
             "shape_keys": {n: values[n] for kind, n in drive.columns if kind == SHAPE_KEYS},
             "bones": presets.bones.get(e, {}),
         }
-        apply_preset(mesh, preset)  # the same function the contact sheet renders with
+        posed = {b for pose in presets.bones.values() for b in pose}
+        for part, _ in drive.part_meshes(mesh):  # head, teeth, eyes: as the bake drives them
+            apply_preset(part, preset, driven=posed)  # as the contact sheet renders
         if drive.uses_vrm_addon:
             drive.set_expressions(mesh, values)
         self.report({"INFO"}, drive.summary())

@@ -36,6 +36,7 @@ class EVOKE_PT_presets(_SubPanel):
         row.prop(s, "preset_emotion", text="")
         row.operator("evoke.preview_preset", icon="HIDE_OFF")
         _draw_profile(col, s, context)
+        _draw_name_map(col, s, context)  # where a refusal sends the user: never behind a button
         if len(s.preset_keys) == 0:
             col.operator("evoke.load_presets", text="Edit Presets", icon="PRESET")
             return
@@ -47,7 +48,6 @@ class EVOKE_PT_presets(_SubPanel):
         row = col.row(align=True)
         row.operator("evoke.load_presets", text="Reset", icon="LOOP_BACK")
         row.operator("evoke.save_presets", icon="FILE_TICK")
-        _draw_name_map(col, s, context)
 
 
 def _draw_profile(col: Any, s: Any, context: Any) -> None:

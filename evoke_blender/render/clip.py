@@ -6,9 +6,11 @@ script execution and render the same in every engine and Blender version).
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
 from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 import bpy
@@ -25,6 +27,45 @@ BAR_COLOURS = ((0.95, 0.75, 0.2, 1.0), (0.9, 0.3, 0.3, 1.0), (0.3, 0.55, 0.95, 1
 
 def eevee_id() -> str:
     return "BLENDER_EEVEE_NEXT" if bpy.app.version < (5, 0, 0) else "BLENDER_EEVEE"
+
+
+def clip_target(path: str) -> tuple[Path, str]:
+    """Where the clip goes, absolute, and a note when '//' (the .blend file's folder) had no
+    folder to mean: an unsaved file's clip goes to the home folder, not wherever Blender was
+    started from."""
+    if path.startswith("//") and not bpy.data.filepath:
+        target = Path.home() / path[2:]
+        return target, (
+            f"this .blend file is not saved, so '//' (its folder) means no folder yet: "
+            f"the clip went to {target.parent}"
+        )
+    return Path(bpy.path.abspath(path)), ""
+
+
+def mp4_complete(path: Path) -> bool:
+    """Whether an MP4 was written to its end: its top-level boxes fill the file exactly and
+    include the index ('moov') a player needs; a render stopped by a full disk leaves neither."""
+    seen, size = set(), path.stat().st_size
+    with open(path, "rb") as f:
+        at = 0
+        while at < size:
+            head = f.read(8)
+            if len(head) < 8:
+                return False
+            length, kind = struct.unpack(">I4s", head)
+            if length == 1:  # a 64-bit size follows
+                extended = f.read(8)
+                if len(extended) < 8:
+                    return False
+                (length,) = struct.unpack(">Q", extended)
+            elif length == 0:  # to the end of the file
+                length = size - at
+            if length < 8 or at + length > size:
+                return False
+            seen.add(kind)
+            at += length
+            f.seek(at)
+    return {b"ftyp", b"moov", b"mdat"} <= seen
 
 
 def configure_output(scene: Any, path: str, engine: str, height: int) -> None:

@@ -5,15 +5,16 @@ scene's settings and data are put back afterwards (render.job)."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any, cast
 
 import bpy
 
+from ...inference.errors import EvokeError
 from ..bake import keyframes
 from ..common import face_state
 from ..common.operators import OperatorResult, guarded, settings
 from ..common.rig import face_mesh
+from ..common.safe_output import StagedOutput, first_line
 from .job import ClipJob
 
 POLL_SECONDS = 0.2  # how often the interface checks whether the render job has ended
@@ -60,21 +61,25 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
         if scene.camera is None:
             self.report({"ERROR"}, "The scene has no camera (Add EVOKE Avatar adds one)")
             return None
-        self._path = bpy.path.abspath(self.filepath or s.clip_path)
-        Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        target, self._where = clip.clip_target(self.filepath or s.clip_path)
+        self._path = str(target)
+        # rendered beside the target and moved over it only once complete (never a partial clip
+        # in place of the last one); a folder that cannot be written is refused here, by name
+        self._out = StagedOutput(target, "the clip")
         job = ClipJob.begin(scene)
         try:
-            clip.configure_output(scene, self._path, s.engine, s.resolution)  # overlay fits it
+            clip.configure_output(scene, str(self._out.path), s.engine, s.resolution)
             if s.show_overlay:
                 clip.build_overlay(scene, scene.camera, mesh, face_state.emotion_names(mesh))
             fps = scene.render.fps / scene.render.fps_base
             end = scene.frame_start + round(self.seconds * fps) - 1 if self.seconds > 0 else None
             self._engine, note = clip.prepare_clip(
-                scene, self._path, s.engine, s.resolution, frame_end=end
+                scene, str(self._out.path), s.engine, s.resolution, frame_end=end
             )
             job.start(scene.frame_end - scene.frame_start + 1)
         except BaseException:
             job.finish()
+            self._out.discard()
             raise
         if note:
             self.report({"WARNING"}, note)
@@ -87,6 +92,8 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
             return {"CANCELLED"}
         try:
             bpy.ops.render.render(animation=True)
+        except RuntimeError as exc:  # Blender could not write a frame (a full disk, say)
+            raise self._out.fail(f"Blender stopped rendering: {first_line(exc)}") from None
         finally:
             job.finish()
         return self._finished("done" if job.frames_done >= job.total else "cancelled")
@@ -102,9 +109,11 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
             started = cast(set[str], bpy.ops.render.render("INVOKE_DEFAULT", animation=True))
         except BaseException:
             job.finish()
+            self._out.discard()
             raise
         if "CANCELLED" in started:
             job.finish()
+            self._out.discard()
             self.report({"ERROR"}, "Blender did not start the render")
             return {"CANCELLED"}
         wm = context.window_manager
@@ -117,11 +126,20 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
         if job.unrestored:
             self.report({"WARNING"}, f"Could not restore: {', '.join(job.unrestored)}")
         if state == "cancelled":
+            untouched = self._out.untouched()
+            self._out.discard()
             self.report(
                 {"WARNING"},
                 f"Render Clip cancelled after {job.frames_done} of {job.total} frames; "
-                "the scene's settings are as they were",
+                f"the scene's settings are as they were and {untouched}",
             )
+            return {"CANCELLED"}
+        from .clip import mp4_complete
+
+        try:
+            self._out.commit(mp4_complete)
+        except EvokeError as exc:  # also reached from the modal timer, outside `guarded`
+            self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         took = time.perf_counter() - self._started
         self.report(
@@ -129,4 +147,6 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
             f"Rendered {job.total} frames with {self._engine} to {self._path} in {took:.1f} s "
             f"({took / max(job.total, 1):.2f} s/frame)",
         )
+        if self._where:
+            self.report({"INFO"}, self._where)
         return {"FINISHED"}

@@ -44,10 +44,15 @@ _SIDE = re.compile(r"^(.*?)(?:[_.\- ]([LRlr])|(?<=[a-z0-9])([LR]))$")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
+_VROID_MESH = re.compile(r"^.*?[._](?=fcl_)", re.IGNORECASE)  # 'M_F00_000_00_' before Fcl_
+
+
 def _unprefixed(name: str) -> str:
-    """Without an exporter's node prefix ('blendShape1.jawOpen', 'Face.Fcl_ALL_Joy')."""
+    """Without an exporter's node prefix ('blendShape1.jawOpen', 'Face.Fcl_ALL_Joy') or the
+    VRoid face mesh's name that some exporters put before its keys ('M_F00_000_00_Fcl_ALL_Joy')."""
     _, dot, tail = name.rpartition(".")
-    return tail if dot and len(tail) > 1 and not tail.isdigit() else name
+    name = tail if dot and len(tail) > 1 and not tail.isdigit() else name
+    return _VROID_MESH.sub("", name, count=1)
 
 
 def plain_spelling(name: str) -> str:

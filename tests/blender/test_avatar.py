@@ -41,6 +41,11 @@ def build(installed: Path) -> ModuleType:
     return importlib.import_module("bl_ext.user_default.evoke.evoke_blender.avatar.build")
 
 
+def rig() -> ModuleType:
+    """The rig helpers of the installed extension (the `build` fixture installs it)."""
+    return importlib.import_module("bl_ext.user_default.evoke.evoke_blender.common.rig")
+
+
 @pytest.fixture()
 def face(build: ModuleType) -> Any:
     """A freshly built avatar (face mesh) in an empty scene, subdivision off for 1:1 vertices."""
@@ -74,7 +79,7 @@ def _presets() -> dict[str, Any]:
 
 
 def test_armature_bones_and_hierarchy(build: ModuleType, face: Any) -> None:
-    arm = build.avatar_armature(face)
+    arm = rig().armature_of(face)
     assert arm is not None and arm.type == "ARMATURE"
     bones = arm.data.bones
     assert sorted(b.name for b in bones) == sorted(BONES)
@@ -95,7 +100,7 @@ def test_armature_bones_and_hierarchy(build: ModuleType, face: Any) -> None:
 
 
 def test_mesh_is_skinned_and_eyes_follow_eye_bones(build: ModuleType, face: Any) -> None:
-    arm = build.avatar_armature(face)
+    arm = rig().armature_of(face)
     mods = [m for m in face.modifiers if m.type == "ARMATURE"]
     assert len(mods) == 1 and mods[0].object == arm
     assert face.modifiers[0].type == "ARMATURE"  # deform before subdivision
@@ -193,7 +198,7 @@ def test_apply_preset_sets_keys_and_pose(build: ModuleType, face: Any) -> None:
     assert kb["jawOpen"].value == pytest.approx(emotions["surprise"]["shape_keys"]["jawOpen"])
     build.apply_preset(face, emotions["sadness"])
     assert kb["jawOpen"].value == 0.0  # keys not in the preset are reset
-    head = build.avatar_armature(face).pose.bones["head"]
+    head = rig().armature_of(face).pose.bones["head"]
     assert math.degrees(head.rotation_euler.x) == pytest.approx(
         emotions["sadness"]["bones"]["head"][0]
     )
@@ -201,7 +206,7 @@ def test_apply_preset_sets_keys_and_pose(build: ModuleType, face: Any) -> None:
 
 def test_head_pitch_convention(build: ModuleType, face: Any) -> None:
     """+X on the head bone nods forward/down, as presets.json's notes say."""
-    arm = build.avatar_armature(face)
+    arm = rig().armature_of(face)
     rest = _evaluated(face)
     nose = int(np.argmin(rest[:, 1]))
     arm.pose.bones["head"].rotation_euler = (math.radians(10.0), 0.0, 0.0)
@@ -213,7 +218,7 @@ def test_jaw_bone_moves_the_chin(build: ModuleType, face: Any) -> None:
     jaw_key = np.linalg.norm(_key_co(face, "jawOpen") - base, axis=1)
     chin = np.argsort(jaw_key)[-30:]  # the vertices the jaw carries most
     crown = int(np.argmax(base[:, 2]))
-    arm = build.avatar_armature(face)
+    arm = rig().armature_of(face)
     rest = _evaluated(face)
     arm.pose.bones["jaw"].rotation_euler = (math.radians(15.0), 0.0, 0.0)
     posed = _evaluated(face)
@@ -245,7 +250,7 @@ def test_camera_frames_the_face(build: ModuleType, face: Any) -> None:
     assert {o.name for o in (cam, *lights)} <= {o.name for o in face.users_collection[0].objects}
     head_z = HEAD_CENTER[2]
     assert abs(cam.location.z - head_z) < 0.1  # at face height
-    arm = build.avatar_armature(face)
+    arm = rig().armature_of(face)
     for point in (
         arm.matrix_world @ arm.data.bones["eye.L"].head_local,
         arm.matrix_world @ arm.data.bones["jaw"].tail_local,

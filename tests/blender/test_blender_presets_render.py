@@ -120,5 +120,8 @@ def test_nan_preset_weights_are_refused_at_load(
 ) -> None:
     path = tmp_path / "nan.json"
     path.write_text(json.dumps(bake_presets).replace('"jawOpen": 0.7', '"jawOpen": NaN'))
-    with pytest.raises(RuntimeError, match="NaN or infinite"):
+    with pytest.raises(RuntimeError, match="NaN is not a JSON value"):
+        bpy.ops.evoke.load_presets(filepath=str(path))
+    path.write_text(json.dumps(bake_presets).replace('"jawOpen": 0.7', '"jawOpen": 1e400'))
+    with pytest.raises(RuntimeError, match="NaN or infinite"):  # a number too large for a float
         bpy.ops.evoke.load_presets(filepath=str(path))

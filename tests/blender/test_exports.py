@@ -115,7 +115,9 @@ def test_a_live_recording_over_a_bake_retires_its_rows(
         live.add(now, np.full(blocks, 0.3), (0.4, 0.5, 0.6, 0.7), emotion)
     driven = np.arange(blocks) > 0
     names = tuple(json.loads(face["evoke_emotions"]))
-    record.write_recording(face, live, driven, names, fps=24.0, frame_start=1)
+    record.write_recording(
+        face, [(face, slice(0, blocks))], live, driven, names, fps=24.0, frame_start=1
+    )
     assert not bpy.ops.evoke.export_timeline.poll() and not bpy.ops.evoke.export_gltf.poll()
 
 

@@ -88,6 +88,12 @@ def status(s: Any, obj: Any) -> tuple[bool, list[str]]:
     return importlib.import_module(f"{EXT}.presets.panel").profile_status(s, obj)
 
 
+def summary(tool: str, carried: int, drives: str, how: str = "detected", noun: str = "keys") -> str:
+    """The panel's line: how much of the tool's face the avatar carries, what the presets drive."""
+    title, total = RAW[tool]["title"], len(RAW[tool]["names"])
+    return f"{title} ({how}): {carried} of {total} {noun}; the presets drive {drives}"
+
+
 def values(obj: Any, keys: list[str]) -> dict[str, float]:
     blocks = obj.data.shape_keys.key_blocks
     return {k: round(blocks[k].value, 4) for k in keys}
@@ -96,8 +102,9 @@ def values(obj: Any, keys: list[str]) -> dict[str, float]:
 @pytest.mark.parametrize(
     ("tool", "table", "summary"),
     [
-        ("VROID", VROID_TABLE, "VRoid: 16 of 16 keys (detected)"),
-        ("VRM", VRM_TABLE, "VRM: 4 of 4 keys (detected)"),  # shape keys named like expressions
+        ("VROID", VROID_TABLE, summary("VROID", len(RAW["VROID"]["names"]), "16 of 16")),
+        # shape keys named like expressions
+        ("VRM", VRM_TABLE, summary("VRM", len(RAW["VRM"]["names"]), "4 of 4")),
     ],
 )
 def test_whole_expression_avatars_bake_their_own_table(
@@ -163,10 +170,10 @@ MESHES = {
     "ARKIT_LR": [arkit_lr(n) for n in ARKIT],
 }
 SUMMARIES = {
-    "CC4": "Character Creator: 7 of 8 keys (detected)",  # the test presets' missingKey
-    "CC3": "Character Creator: 6 of 7 keys (detected)",
-    "MPFB": "MPFB: 6 of 7 keys (detected)",
-    "ARKIT_LR": "ARKit: 6 of 7 keys (detected)",
+    "CC4": summary("CC4", len(MESHES["CC4"]), "7 of 8"),  # the test presets' missingKey
+    "CC3": summary("CC4", len(MESHES["CC3"]), "6 of 7"),
+    "MPFB": summary("MPFB", len(MESHES["MPFB"]), "6 of 7"),
+    "ARKIT_LR": summary("ARKIT", len(ARKIT), "6 of 7"),
 }
 
 
@@ -236,7 +243,7 @@ def test_two_namings_bake_the_larger_and_the_profile_choice_switches(
     paths = animated_paths(obj.data.shape_keys)
     assert paths and all("Fcl_" in p for p in paths)
     ok, lines = status(s, obj)
-    assert ok and lines[0] == "VRoid: 16 of 16 keys (detected)"
+    assert ok and lines[0] == summary("VROID", len(RAW["VROID"]["names"]), "16 of 16")
     assert "52 ARKit keys" in lines[1] and "pick ARKit" in lines[1]
     s.face_profile = "ARKIT"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
@@ -244,7 +251,7 @@ def test_two_namings_bake_the_larger_and_the_profile_choice_switches(
     assert paths == {f'key_blocks["{k}"].value' for k in
                      ("mouthSmileLeft", "mouthSmileRight", "browInnerUp", "jawOpen",
                       "eyeWideLeft", "noseSneerLeft")}  # fmt: skip
-    assert status(s, obj) == (True, ["ARKit: 6 of 7 keys (chosen)"])
+    assert status(s, obj) == (True, [summary("ARKIT", len(ARKIT), "6 of 7", how="chosen")])
     s.face_profile = "VRM"  # a profile whose keys this mesh lacks: refused, nothing changes
     before = scene_state(obj)
     with pytest.raises(RuntimeError, match="VRM profile finds none of its keys"):
@@ -367,7 +374,7 @@ def test_vrm_addon_expressions_are_baked_and_previewed(
                       ("sad", "Fcl_ALL_Sorrow"), ("surprised", "Fcl_ALL_Surprised")):  # fmt: skip
         getattr(preset, attr).morph_target_binds.add().index = key
     s = setup_bake(obj, trial=1, mode="discrete")
-    assert status(s, obj) == (True, ["VRM: 4 of 4 expressions (detected)"])
+    assert status(s, obj) == (True, [summary("VRM", 4, "4 of 4", noun="expressions")])
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     driven = ["angry", "happy", "sad", "surprised"]
     path = "vrm_addon_extension.vrm1.expressions.preset.{}.preview"
@@ -394,4 +401,4 @@ def test_vrm_addon_expressions_are_baked_and_previewed(
         assert values(obj, ["Mouth"]) == pytest.approx({"Mouth": weight}), emotion
     s.name_map.clear()
     arm.data.vrm_addon_extension.spec_version = "0.0"  # VRM 0.x: its expressions are not used
-    assert status(s, obj) == (True, ["VRoid: 4 of 5 keys (detected)"])
+    assert status(s, obj) == (True, [summary("VROID", 4, "4 of 5")])

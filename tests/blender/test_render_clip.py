@@ -6,6 +6,7 @@ when the render fails."""
 from __future__ import annotations
 
 import importlib
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,15 @@ def test_render_clip_decodes_and_leaves_the_scene_as_it_was(
     movie = bpy.data.movieclips.load(str(clip))  # decoded by Blender's own FFmpeg
     assert movie.frame_duration == 12 and tuple(movie.size) == (160, 120)
     bpy.data.movieclips.remove(movie)
+    assert not list(tmp_path.glob(".evoke-*"))  # no staging folder left
+    # the completeness check that guards the move: this clip passes, any cut of it fails
+    mp4_complete = importlib.import_module(CLIP_MODULE).mp4_complete
+    data = clip.read_bytes()
+    assert mp4_complete(clip)
+    for keep in (len(data) // 3, len(data) - 1):
+        cut = tmp_path / f"cut{keep}.mp4"
+        cut.write_bytes(data[:keep])
+        assert not mp4_complete(cut), keep
     assert len(seen_while_rendering) == 12  # one per frame: the overlay was there for each
     assert all({"EVOKE label fear", "EVOKE bar V"} <= names for names in seen_while_rendering)
     after = _scene_state(baked_scene)
@@ -124,6 +134,47 @@ def test_a_failed_render_leaves_the_scene_as_it_was(baked_scene: Any, tmp_path: 
     with pytest.raises(RuntimeError):
         bpy.ops.evoke.render_clip(filepath=str(blocked), seconds=1.0)
     assert _scene_state(baked_scene) == before
+
+
+def test_a_folder_that_cannot_be_written_is_named_and_the_old_clip_stays(
+    baked_scene: Any, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "renders"
+    not_a_folder.write_text("a file where the folder should be")
+    with pytest.raises(RuntimeError) as err:
+        bpy.ops.evoke.render_clip(filepath=str(not_a_folder / "clip.mp4"), seconds=0.5)
+    message = str(err.value)
+    assert f"cannot write the clip to {not_a_folder}" in message and "unexpected" not in message
+    old = tmp_path / "old.mp4"
+    old.write_bytes(b"the user's earlier clip")
+    before = _scene_state(baked_scene)
+
+    def lose_the_output(scene: Any, *_args: Any) -> None:
+        """The file being written vanishes mid-render (as on a full or unplugged disk)."""
+        if scene.frame_current > scene.frame_start:
+            for stage in tmp_path.glob(".evoke-*"):
+                shutil.rmtree(stage)
+
+    bpy.app.handlers.render_pre.append(lose_the_output)
+    try:
+        with pytest.raises(RuntimeError, match="old.mp4 already there is untouched"):
+            bpy.ops.evoke.render_clip(filepath=str(old), seconds=0.5)
+    finally:
+        bpy.app.handlers.render_pre.remove(lose_the_output)
+    assert old.read_bytes() == b"the user's earlier clip"
+    assert not list(tmp_path.glob(".evoke-*")) and not list(tmp_path.glob("*.mp4.*"))
+    assert _scene_state(baked_scene) == before
+
+
+def test_unsaved_file_clip_goes_home_and_says_so(
+    baked_scene: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: Any
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert not bpy.data.filepath and baked_scene.evoke.clip_path.startswith("//")
+    assert bpy.ops.evoke.render_clip(seconds=0.25) == {"FINISHED"}
+    written = tmp_path / baked_scene.evoke.clip_path[2:]
+    assert importlib.import_module(CLIP_MODULE).mp4_complete(written)
+    assert f"the clip went to {tmp_path}" in capfd.readouterr().out
 
 
 def test_a_cancelled_job_restores_and_says_so(baked_scene: Any, tmp_path: Path) -> None:

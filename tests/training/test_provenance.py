@@ -99,8 +99,14 @@ def test_declared_provenance_in_the_one_liner(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "value"),
     [("data_kind", "real"), ("synthetic_data", "yes"), ("baselines", {"majority": {"a": "x"}}),
-     ("metrics", {"mean_accuracy": float("inf")}), ("protocol_warning", 3)],
+     ("metrics", {"mean_accuracy": "high"}), ("protocol_warning", 3)],
 )  # fmt: skip
 def test_malformed_provenance_is_refused(tmp_path: Path, field: str, value: Any) -> None:
     with pytest.raises(ModelError, match=field):
         _model(tmp_path, **{field: value})
+
+
+def test_infinite_metrics_are_refused_as_json(tmp_path: Path) -> None:
+    """JSON has no Infinity: the metadata is refused before its fields are read."""
+    with pytest.raises(ModelError, match="Infinity is not a JSON value"):
+        _model(tmp_path, metrics={"mean_accuracy": float("inf")})

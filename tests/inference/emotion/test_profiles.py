@@ -108,7 +108,9 @@ def test_arkit_spellings_drive_the_same_units(spell: Any) -> None:
     assert mapping.weights["happiness"][smile] == pytest.approx(0.9)
     assert mapping.weights["surprise"][jaw] == pytest.approx(0.85)
     assert mapping.weights["neutral"][jaw] == 0.0
-    assert mapping.missing == () and mapping.summary() == "ARKit: 8 of 8 keys"
+    # coverage counts the face's ARKit keys (52), then the keys the (test) presets use
+    assert mapping.missing == ()
+    assert mapping.summary() == "ARKit (detected): 52 of 52 keys; the presets drive 8 of 8"
 
 
 def test_cc4_extended_maps_each_arkit_unit_onto_cc4_keys() -> None:
@@ -148,7 +150,12 @@ def test_mpfb_is_told_from_plain_arkit_by_its_visemes() -> None:
 def test_vroid_uses_its_own_emotion_table_whichever_keys_the_mesh_has() -> None:
     table = RAW["VROID"]["variants"][0]["emotions"]
     mapping = map_presets(PRESETS, EMOTIONS, names("VROID"))
-    assert mapping.variant == "VRoid parts" and mapping.summary() == "VRoid: 16 of 16 keys"
+    assert mapping.variant == "VRoid parts"
+    total = len(RAW["VROID"]["names"])
+    assert (
+        mapping.summary()
+        == f"VRoid (detected): {total} of {total} keys; the presets drive 16 of 16"
+    )
     for emotion in EMOTIONS:
         expected = {k: table[emotion].get(k, 0.0) for k in mapping.columns}
         assert mapping.weights[emotion] == pytest.approx(expected), emotion
@@ -163,8 +170,33 @@ def test_vroid_uses_its_own_emotion_table_whichever_keys_the_mesh_has() -> None:
 def test_vroid_keys_missing_from_the_mesh_are_counted() -> None:
     mesh = [n for n in names("VROID") if n not in ("Fcl_EYE_Spread", "Fcl_MTH_A")]
     mapping = map_presets(PRESETS, EMOTIONS, mesh)
-    assert mapping.summary() == "VRoid: 14 of 16 keys"
+    total = len(RAW["VROID"]["names"])
+    assert (
+        mapping.summary()
+        == f"VRoid (detected): {total - 2} of {total} keys; the presets drive 14 of 16"
+    )
     assert set(mapping.missing) == {"Fcl_EYE_Spread", "Fcl_MTH_A"}
+
+
+@pytest.mark.parametrize("prefix", ["M_F00_000_00_", "Face.M_F00_000_00_", "M_F00_000_01_"])
+def test_vroid_keys_prefixed_with_the_face_mesh_name_are_recognised(prefix: str) -> None:
+    """Some VRoid exports name each key after its mesh: M_F00_000_00_Fcl_ALL_Joy."""
+    mesh = [prefix + n for n in names("VROID")]
+    profile, coverage = detect_profile(mesh)
+    assert profile is not None and profile.id == "VROID"
+    assert coverage.found == len(RAW["VROID"]["names"])
+    mapping = map_presets(PRESETS, EMOTIONS, mesh)
+    plain = map_presets(PRESETS, EMOTIONS, names("VROID"))  # the same weights, on the mesh's names
+    assert mapping.variant == plain.variant and mapping.missing == ()
+    for emotion in EMOTIONS:
+        expected = {prefix + k: w for k, w in plain.weights[emotion].items()}
+        assert mapping.weights[emotion] == pytest.approx(expected), emotion
+
+
+def test_a_name_map_alone_says_what_it_drives() -> None:
+    mapping = map_presets(PRESETS, EMOTIONS, ["Smile", "Open"],
+                          name_map={"mouthSmileLeft": "Smile", "jawOpen": "Open"})  # fmt: skip
+    assert mapping.summary() == "Name map: the presets drive 2 of 8 keys"
 
 
 def test_vrm_expression_shape_keys_get_the_vrm_table() -> None:
