@@ -25,7 +25,7 @@ from .emotion.smoothing import METHODS, SmoothingSettings
 from .emotion.table import EmotionTable
 from .emotion.timeline_export import to_csv, to_json
 from .errors import EvokeError, one_line, printable
-from .io.formats import SUPPORTED, describe_markers, read_recording
+from .io.formats import SUPPORTED, accepting, describe_markers, read_recording
 from .io.units import UNIT_CHOICES
 from .limits import MAX_MESSAGE_CHARS, MAX_TRIALS
 from .model.model_file import load_model
@@ -83,17 +83,19 @@ def _recording_arguments(pr: argparse.ArgumentParser) -> None:
         "order they were shown (the table between the two is DEAP's, not bundled)",
     )
     pr.add_argument(
-        "--stream", help="XDF: which stream (name, type or id); default: the EEG stream"
+        "--stream",
+        help=f"{accepting('stream')}: which stream (name, type or id); default: the EEG stream",
     )
     pr.add_argument(
         "--rate",
         type=_number(MIN_RATE_HZ, MAX_RATE_HZ),
-        help="CSV without a time column: sampling rate in Hz",
+        help=f"{accepting('rate')} without a time column: sampling rate in Hz",
     )
     pr.add_argument(
         "--unit",
         choices=UNIT_CHOICES,
-        help="XDF/CSV: the values' unit when the file names none (default: from the file, else "
+        help=f"{accepting('unit')}: the values' unit when the file names none (default: from "
+        "the file, else "
         "guessed from the amplitude, with a note)",
     )
     pr.add_argument(

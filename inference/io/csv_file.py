@@ -279,12 +279,8 @@ def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None)
         if scale != 1.0:
             samples *= scale
             notes.append(f"converted {unit} to microvolts")
-    meta: dict[str, object] = {
-        "format": "CSV",
-        "notes": notes,
-        "delimiter": delimiter,
-        "unit": "uV" if unit is not None else None,
-    }
-    if time is not None:
-        meta["first_time_s"] = float(time[0])
-    return Recording(samples, tuple(header[k] for k in keep), rate, source, (), meta)
+    return Recording(
+        samples, tuple(header[k] for k in keep), rate, source, format="CSV", notes=tuple(notes),
+        unit_known=unit is not None, first_time_s=None if time is None else float(time[0]),
+        details={"delimiter": delimiter},
+    )  # fmt: skip
