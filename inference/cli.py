@@ -21,6 +21,7 @@ from .calibration import (
 from .dsp.baseline import REJECT_Z
 from .dsp.montages import MONTAGES
 from .dsp.rates import MAX_RATE_HZ, MIN_RATE_HZ
+from .dsp.trials import hop_samples
 from .emotion.smoothing import METHODS, SmoothingSettings
 from .emotion.table import EmotionTable
 from .emotion.timeline_export import to_csv, to_json
@@ -277,11 +278,13 @@ def _trials(given: list[int] | None) -> list[int] | None:
 def _predict(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     rate = model.features.rate
-    if abs(args.hop * rate - round(args.hop * rate)) > 1e-6:
+    try:
+        hop_samples(args.hop, rate)
+    except ValueError:
         raise EvokeError(
             f"--hop {args.hop:g}: not a whole number of samples at the model's {rate:g} Hz "
             f"(use a multiple of 1/{rate:g} s, such as 0.25)"
-        )
+        ) from None
     table = EmotionTable.load(args.emotions) if args.emotions else model.emotions
     trials = _trials(args.trial)
     recording = read_recording(

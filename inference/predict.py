@@ -127,7 +127,7 @@ class Prepared:
 
 
 def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
-    """Match electrodes, drop dead ones, then preprocess (`inference.preprocess`): resampled to
+    """Match electrodes, drop dead ones, then preprocess (`inference.dsp.preprocess`): resampled to
     the model's rate, referenced to the common average and band-passed 4-45 Hz, aligned to signal
     time. DEAP's preprocessed files had all this done by DEAP and are only resampled if needed."""
     check_rate(recording.rate, recording.source)

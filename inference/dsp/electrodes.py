@@ -106,7 +106,7 @@ def match_channels(
     """Match channel labels to DEAP's 32 electrodes; refuse when too few are found.
 
     channel_map: recording label -> electrode, for numbered or unlabeled channels (see
-    `inference.montages`); it wins over the label itself.
+    `inference.dsp.montages`); it wins over the label itself.
     """
     index = np.full(len(DEAP_EEG_CHANNELS), -1, dtype=np.intp)
     position = {name: i for i, name in enumerate(DEAP_EEG_CHANNELS)}

@@ -235,7 +235,7 @@ def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None)
     """A CSV file (header of channel names, one sample per line) as a Recording.
 
     unit: the unit of the values ("uV", "mV", "V"); CSV files do not say, so without it the
-    unit is guessed from the amplitude later (`inference.readers`), with a note.
+    unit is guessed from the amplitude later (`inference.io.formats.read_recording`), with a note.
     """
     source = str(path)
     check_regular(path, "CSV", MAX_RECORDING_BYTES)

@@ -7,6 +7,7 @@ from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 
+from ..deap import BASELINE_S
 from ..errors import InputError
 
 
@@ -21,7 +22,7 @@ class Trial:
 
     onset: int
     stop: int
-    baseline_s: float = 3.0
+    baseline_s: float = BASELINE_S
     ratings: tuple[float, ...] = ()
     number: int = 0  # the trial's 1-based number in its source (DEAP: video order); 0 = unnumbered
 
