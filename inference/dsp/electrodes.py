@@ -13,7 +13,6 @@ from ..errors import InputError
 
 # DEAP's channel lists live in inference/deap.py; these names are what the rest imports.
 DEAP_EEG_CHANNELS = deap.EEG_CHANNELS
-DEAP_OTHER_CHANNELS = deap.OTHER_CHANNELS
 DEAP_ALL_CHANNELS = deap.ALL_CHANNELS
 
 # The 9x9 grid the features use (TorchEEG's DEAP_CHANNEL_LOCATION_DICT), "-" is empty.

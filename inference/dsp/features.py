@@ -22,7 +22,6 @@ from ..errors import ModelError
 from .electrodes import GRID_SIZE, grid_positions
 from .filters import window_filter_matrix
 
-BAND_NAMES = ("theta", "alpha", "beta", "gamma")
 DEFAULT_BANDS: tuple[tuple[float, float], ...] = (
     (4.0, 8.0),
     (8.0, 14.0),
