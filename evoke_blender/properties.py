@@ -21,6 +21,7 @@ from ..inference.calibration import MAX_CALIBRATION_S as _MAX_CALIBRATION_S
 from ..inference.calibration import MIN_ADAPT_S as _MIN_ADAPT_S
 from ..inference.dsp.baseline import REJECT_Z as _REJECT_Z
 from ..inference.emotion.smoothing import SmoothingSettings
+from ..inference.io.formats import IN_EXTENSION, accepting
 
 _SMOOTHING = SmoothingSettings()  # the defaults' one home
 _emotion_items: list[tuple[str, str, str]] = []  # kept alive: Blender holds only pointers
@@ -86,7 +87,7 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
     source_path: StringProperty(  # type: ignore[valid-type]
         name="Recording",
         subtype="FILE_PATH",
-        description="DEAP .dat/.mat file or folder, XDF, EDF/BDF or CSV",
+        description=f"A DEAP folder, or {IN_EXTENSION}",
         update=lambda self, _context: self.markers.clear(),
     )
     subject: IntProperty(  # type: ignore[valid-type]
@@ -105,14 +106,14 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
     )
     xdf_stream: StringProperty(  # type: ignore[valid-type]
         name="Stream",
-        description="XDF: the stream's name, type or id; empty = the EEG stream",
+        description=f"{accepting('stream')}: the stream's name, type or id; empty = the EEG stream",
     )
     csv_rate: FloatProperty(  # type: ignore[valid-type]
         name="Rate (Hz)",
         min=0.0,
         max=20000.0,
         default=0.0,
-        description="CSV: sampling rate; 0 = from the file's time column",
+        description=f"{accepting('rate')}: sampling rate; 0 = from the file's time column",
     )
     unit: EnumProperty(  # type: ignore[valid-type]
         name="Unit",
@@ -127,7 +128,7 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
             ("V", "V", "Volts (MNE, mne-lsl's PlayerLSL)"),
         ),
         default="AUTO",
-        description="Unit of the values (XDF, CSV and live streams)",
+        description=f"Unit of the values ({accepting('unit')} files, and live streams)",
     )
     montage: EnumProperty(  # type: ignore[valid-type]
         name="Montage",

@@ -21,11 +21,12 @@ from .calibration import (
 from .dsp.baseline import REJECT_Z
 from .dsp.montages import MONTAGES
 from .dsp.rates import MAX_RATE_HZ, MIN_RATE_HZ
+from .dsp.trials import hop_samples
 from .emotion.smoothing import METHODS, SmoothingSettings
 from .emotion.table import EmotionTable
 from .emotion.timeline_export import to_csv, to_json
 from .errors import EvokeError, one_line, printable
-from .io.formats import SUPPORTED, describe_markers, read_recording
+from .io.formats import SUPPORTED, accepting, describe_markers, read_recording
 from .io.units import UNIT_CHOICES
 from .limits import MAX_MESSAGE_CHARS, MAX_TRIALS
 from .model.model_file import load_model
@@ -83,17 +84,19 @@ def _recording_arguments(pr: argparse.ArgumentParser) -> None:
         "order they were shown (the table between the two is DEAP's, not bundled)",
     )
     pr.add_argument(
-        "--stream", help="XDF: which stream (name, type or id); default: the EEG stream"
+        "--stream",
+        help=f"{accepting('stream')}: which stream (name, type or id); default: the EEG stream",
     )
     pr.add_argument(
         "--rate",
         type=_number(MIN_RATE_HZ, MAX_RATE_HZ),
-        help="CSV without a time column: sampling rate in Hz",
+        help=f"{accepting('rate')} without a time column: sampling rate in Hz",
     )
     pr.add_argument(
         "--unit",
         choices=UNIT_CHOICES,
-        help="XDF/CSV: the values' unit when the file names none (default: from the file, else "
+        help=f"{accepting('unit')}: the values' unit when the file names none (default: from "
+        "the file, else "
         "guessed from the amplitude, with a note)",
     )
     pr.add_argument(
@@ -275,11 +278,13 @@ def _trials(given: list[int] | None) -> list[int] | None:
 def _predict(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     rate = model.features.rate
-    if abs(args.hop * rate - round(args.hop * rate)) > 1e-6:
+    try:
+        hop_samples(args.hop, rate)
+    except ValueError:
         raise EvokeError(
             f"--hop {args.hop:g}: not a whole number of samples at the model's {rate:g} Hz "
             f"(use a multiple of 1/{rate:g} s, such as 0.25)"
-        )
+        ) from None
     table = EmotionTable.load(args.emotions) if args.emotions else model.emotions
     trials = _trials(args.trial)
     recording = read_recording(

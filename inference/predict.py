@@ -127,16 +127,16 @@ class Prepared:
 
 
 def prepare(recording: Recording, settings: FeatureSettings) -> Prepared:
-    """Match electrodes, drop dead ones, then preprocess (`inference.preprocess`): resampled to
+    """Match electrodes, drop dead ones, then preprocess (`inference.dsp.preprocess`): resampled to
     the model's rate, referenced to the common average and band-passed 4-45 Hz, aligned to signal
     time. DEAP's preprocessed files had all this done by DEAP and are only resampled if needed."""
     check_rate(recording.rate, recording.source)
-    notes = _reader_notes(recording)
+    notes = list(recording.notes)
     match = match_channels(recording.channels, source=recording.source)
     # DEAP's preprocessed files go straight to features in float32; the others are preprocessed
     # in float64, a block at a time (DC offsets of tens of mV next to microvolts of EEG need the
     # precision), into float32 at the model's rate
-    preprocessed = bool(recording.meta.get("preprocessed"))
+    preprocessed = recording.preprocessed
     present = _usable(recording, match, notes)
     notes.append(describe_match(match, recording.channels))
     if match.missing:
@@ -234,11 +234,6 @@ def _trials_at_model_rate(
     )
     markers = tuple(Marker(min(round(m.sample * ratio), n_out), m.label) for m in recording.markers)
     return trials, markers
-
-
-def _reader_notes(recording: Recording) -> list[str]:
-    notes = recording.meta.get("notes", [])
-    return [str(n) for n in notes] if isinstance(notes, list | tuple) else []
 
 
 def _baselines(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -11,9 +12,13 @@ import pytest
 from evoke_tools.paths import LOOPBACK_CONFIG
 from evoke_tools.process_exit import leave
 
-# Blender keeps extensions and preferences per user: give the test session its own, before any
-# test imports bpy, so installing the extension never touches the developer's Blender.
-os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="evoke-blender-user-"))
+# One folder in the system's temp dir for the session, removed at its end (pytest_unconfigure):
+# Blender keeps extensions and preferences per user, so the session gets its own user folder
+# (before any test imports bpy: installing the extension never touches the developer's Blender);
+# Blender's session folders and those of the scripts the tests run go there too (TMPDIR).
+SESSION_TMP = Path(tempfile.mkdtemp(prefix="evoke-tests-"))  # pytest's own tmp_path stays put
+os.environ.setdefault("BLENDER_USER_RESOURCES", str(SESSION_TMP / "blender-user"))
+os.environ["TMPDIR"] = str(SESSION_TMP)
 # LSL stays on this machine in every test (liblsl reads this once, at its first use).
 os.environ.setdefault("LSLAPICFG", str(LOOPBACK_CONFIG))
 
@@ -40,6 +45,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Once every report is written: a session that imported bpy leaves without bpy 4.x's C++
     teardown, which can hang for ever (evoke_tools.process_exit says why; CI ran out of time on
     it once)."""
+    shutil.rmtree(SESSION_TMP, ignore_errors=True)
     if _exit_status and "bpy" in sys.modules:
         leave(_exit_status[-1])
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import bpy
 
-from ...inference.io.formats import format_of
+from ...inference.io.formats import RecordingFormat
 from ..common import face_state
 from ..common.panels import _layout, _ListRows, _SubPanel
 from . import keyframes
+from .recording_source import OPTION_PROPERTIES, recording_format
 
 
 class EVOKE_PT_source(_SubPanel):
@@ -19,28 +20,20 @@ class EVOKE_PT_source(_SubPanel):
         s = context.scene.evoke
         col = _layout(self).column()
         col.prop(s, "source_path")
-        kind = format_of(bpy.path.abspath(s.source_path)) if s.source_path else ""
-        if kind == "DEAP":
-            row = col.row(align=True)
-            row.prop(s, "subject")
-            row.prop(s, "trial")
-        elif kind in ("EDF", "BDF"):
-            col.prop(s, "trial", text="Trial (DEAP's original BDF)")
-        elif kind == "XDF":
-            col.prop(s, "xdf_stream")
-        elif kind == "CSV":
-            col.prop(s, "csv_rate")
-        elif kind:
+        kind = recording_format(s)
+        if kind is not None and not kind.in_extension:
             col.label(
-                text=f"{kind} files need MNE-Python: convert to EDF for Blender", icon="ERROR"
+                text=f"{kind.title} files need MNE-Python: convert to EDF for Blender",
+                icon="ERROR",
             )
-        if kind in ("XDF", "CSV"):
-            col.prop(s, "unit")
+        elif kind is not None:
+            draw_options(col, s, kind)
         box = col.box()
         box.label(text="Channels")
         box.prop(s, "montage", text="")
         box.prop(s, "channel_map", text="Map")
-        if kind and kind != "DEAP":
+        trials = kind is not None and kind.every_file_has_trials
+        if kind is not None and not trials:
             box = col.box()
             row = box.row()
             row.label(text="Markers")
@@ -50,7 +43,7 @@ class EVOKE_PT_source(_SubPanel):
                 row = box.row(align=True)
                 row.prop(s, "span_start", text="From")
                 row.prop(s, "span_end", text="To")
-        draw_baseline(col.box(), s, kind)
+        draw_baseline(col.box(), s, trials)
         col.prop(s, "mode", expand=True)
         col.prop(s, "hop")
         draw_smoothing(col.box(), s)
@@ -61,11 +54,28 @@ class EVOKE_PT_source(_SubPanel):
         row.operator("evoke.export_gltf", icon="EXPORT")
 
 
-def draw_baseline(box: Any, s: Any, kind: str) -> None:
-    """The resting span: automatic (DEAP's trials, or the first seconds), or one the user names."""
+def draw_options(col: Any, s: Any, kind: RecordingFormat) -> None:
+    """The reader options the recording's format takes (its descriptor's), subject and trial on
+    one row."""
+    shown = [o for o in OPTION_PROPERTIES if o in kind.options]
+    if "subject" in shown and "trial" in shown:
+        row = col.row(align=True)
+        row.prop(s, "subject")
+        row.prop(s, "trial")
+        shown = shown[2:]
+    for option in shown:
+        if option == "trial" and kind.trial_note:
+            col.prop(s, "trial", text=f"Trial ({kind.trial_note})")
+        else:
+            col.prop(s, OPTION_PROPERTIES[option])
+
+
+def draw_baseline(box: Any, s: Any, trials: bool) -> None:
+    """The resting span: automatic (the trials' own, as DEAP's, or the first seconds), or one
+    the user names; `trials`: the format's files all have trials (DEAP)."""
     box.label(text="Baseline (rest)")
     box.prop(s, "baseline", text="")
-    if s.baseline in ("auto", "first") and kind != "DEAP":
+    if s.baseline in ("auto", "first") and not trials:
         box.prop(s, "calibration")
     elif s.baseline == "span":
         row = box.row(align=True)
@@ -75,7 +85,7 @@ def draw_baseline(box: Any, s: Any, kind: str) -> None:
         row = box.row(align=True)
         row.prop(s, "baseline_marker_start", text="From")
         row.prop(s, "baseline_marker_end", text="To")
-    if s.baseline != "auto" or kind != "DEAP":
+    if s.baseline != "auto" or not trials:
         box.prop(s, "outlier_z")
     box.prop(s, "adapt")
 

@@ -1,8 +1,7 @@
 """The panel's recording settings -> the runtime's reader options, by the recording's format.
 
-Subject and trial only for DEAP (trial also for DEAP's original BDF recordings, which carry
-trials); stream for XDF; rate for CSV; unit for XDF and CSV; channel map, montage and a span
-between two markers for every format.
+Which options a format takes is its descriptor's (`inference.io.formats.FORMATS`); channel map,
+montage and a span between two markers apply to every format.
 """
 
 from __future__ import annotations
@@ -13,12 +12,34 @@ from typing import Any
 
 import bpy
 
-from ...inference.io.formats import format_of, read_recording
+from ...inference.io.formats import RecordingFormat, format_for, read_recording, select_trials
 from ...inference.io.recording import Recording
+
+# reader option -> the scene property (EvokeSettings) that holds it
+OPTION_PROPERTIES = {
+    "subject": "subject", "trial": "trial", "stream": "xdf_stream", "rate": "csv_rate",
+    "unit": "unit",
+}  # fmt: skip
 
 
 def recording_path(s: Any) -> str:
     return bpy.path.abspath(s.source_path) if s.source_path else ""
+
+
+def recording_format(s: Any) -> RecordingFormat | None:
+    path = recording_path(s)
+    return format_for(path) if path else None
+
+
+def _option_values(s: Any, path: str, whole: bool) -> dict[str, Any]:
+    """Each reader option as the panel sets it; None where it is unset."""
+    return {
+        "subject": s.subject if Path(path).is_dir() else None,
+        "trial": None if whole else s.trial,
+        "stream": s.xdf_stream.strip() or None,
+        "rate": s.csv_rate if s.csv_rate > 0 else None,
+        "unit": None if s.unit == "AUTO" else s.unit,
+    }
 
 
 def read_with_settings(s: Any, *, whole: bool = False) -> tuple[Recording, str]:
@@ -27,41 +48,38 @@ def read_with_settings(s: Any, *, whole: bool = False) -> tuple[Recording, str]:
     whole: ignore the trial and the span (to list the markers of the whole recording).
     """
     path = recording_path(s)
-    kind = format_of(path)
+    kind = format_for(path)
     options: dict[str, Any] = {}
-    if kind == "DEAP":
-        options["subject"] = s.subject if Path(path).is_dir() else None
-        options["trial"] = None if whole else s.trial
-    if kind == "XDF" and s.xdf_stream.strip():
-        options["stream"] = s.xdf_stream.strip()
-    if kind == "CSV" and s.csv_rate > 0:
-        options["rate"] = s.csv_rate
-    if kind in ("XDF", "CSV") and s.unit != "AUTO":
-        options["unit"] = s.unit
+    if kind is not None:
+        options = {
+            k: v for k, v in _option_values(s, path, whole).items()
+            if v is not None and k in kind.options
+            # a trial of a format where only some files have trials: chosen once read
+            and (k != "trial" or kind.every_file_has_trials)
+        }  # fmt: skip
     if s.channel_map.strip():
         options["channel_map"] = s.channel_map
     if s.montage != "NONE":
         options["montage"] = s.montage
+    trials = kind is not None and kind.every_file_has_trials
     span = (s.span_start, s.span_end) if s.span_start and s.span_end and not whole else None
-    if span is not None and kind != "DEAP":
+    if span is not None and not trials:
         options["between"] = span
     recording = read_recording(path, **options)
     name = Path(path).name
-    if kind == "DEAP":
+    if trials:
         return recording, f"{name} trial {s.trial}"
     if span is not None:
         return recording, f"{name} markers {span[0]}-{span[1]}"
     if recording.trials and not whole:  # DEAP's original BDF recordings
-        from ...inference.io.formats import select_trials
-
         return select_trials(recording, s.trial), f"{name} trial {s.trial}"
     return recording, name
 
 
 def channel_map_used(recording: Recording) -> str:
     """JSON {recording label: electrode} of a channel map the reader applied ('' when none)."""
-    original = recording.meta.get("original_labels")
-    if not isinstance(original, tuple):
+    original = recording.original_labels
+    if not original:
         return ""
     pairs = {a: b for a, b in zip(original, recording.channels, strict=True) if a != b}
     return json.dumps(pairs) if pairs else ""

@@ -13,7 +13,6 @@ from ..errors import InputError
 
 # DEAP's channel lists live in inference/deap.py; these names are what the rest imports.
 DEAP_EEG_CHANNELS = deap.EEG_CHANNELS
-DEAP_OTHER_CHANNELS = deap.OTHER_CHANNELS
 DEAP_ALL_CHANNELS = deap.ALL_CHANNELS
 
 # The 9x9 grid the features use (TorchEEG's DEAP_CHANNEL_LOCATION_DICT), "-" is empty.
@@ -106,7 +105,7 @@ def match_channels(
     """Match channel labels to DEAP's 32 electrodes; refuse when too few are found.
 
     channel_map: recording label -> electrode, for numbered or unlabeled channels (see
-    `inference.montages`); it wins over the label itself.
+    `inference.dsp.montages`); it wins over the label itself.
     """
     index = np.full(len(DEAP_EEG_CHANNELS), -1, dtype=np.intp)
     position = {name: i for i, name in enumerate(DEAP_EEG_CHANNELS)}

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from ..deap import BASELINE_S
 from ..errors import ModelError
 from .electrodes import GRID_SIZE, grid_positions
 from .filters import window_filter_matrix
 
-BAND_NAMES = ("theta", "alpha", "beta", "gamma")
 DEFAULT_BANDS: tuple[tuple[float, float], ...] = (
     (4.0, 8.0),
     (8.0, 14.0),
@@ -46,7 +46,7 @@ class FeatureSettings:
     window_s: float = 1.0
     bands: tuple[tuple[float, float], ...] = DEFAULT_BANDS
     filter_order: int = 5
-    baseline_s: float = 3.0  # pre-trial seconds, cut into window-long segments and averaged
+    baseline_s: float = BASELINE_S  # pre-trial seconds, cut into window-long segments and averaged
     # which baseline training took: "trial", each trial's own pre-trial seconds (the paper's);
     # "session", one per subject from every trial's pre-trial seconds pooled, estimated as a
     # live calibration is (inference.dsp.baseline). At run time, DEAP files follow it.

@@ -7,7 +7,7 @@ all channels. A zero-state Butterworth over a 1 s window (the feature definition
 them, so every recording but DEAP's preprocessed files, and every stream, goes through
 `Preprocessor` before features:
 
-1. Resampling to the model's rate (128 Hz): the polyphase filter of `inference.resample`
+1. Resampling to the model's rate (128 Hz): the polyphase filter of `inference.dsp.resample`
    (scipy's resample_poly), run as a stream with the filter's history kept between chunks. It
    equals the offline `resample` except for the first filter length: the stream starts with its
    history filled by the first sample (so a DC offset causes no start-up step) where the offline
@@ -55,7 +55,7 @@ def local_product(matrix: np.ndarray, block: np.ndarray) -> np.ndarray:
 
 
 class StreamResampler:
-    """`inference.resample.resample` as a stream: history carried between chunks.
+    """`inference.dsp.resample.resample` as a stream: history carried between chunks.
 
     Each block of outputs is one matrix product with the input span it reads. Output j reads
     inputs base_j - k (k < taps) through filter phase phase_j; both patterns repeat when j

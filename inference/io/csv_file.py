@@ -235,7 +235,7 @@ def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None)
     """A CSV file (header of channel names, one sample per line) as a Recording.
 
     unit: the unit of the values ("uV", "mV", "V"); CSV files do not say, so without it the
-    unit is guessed from the amplitude later (`inference.readers`), with a note.
+    unit is guessed from the amplitude later (`inference.io.formats.read_recording`), with a note.
     """
     source = str(path)
     check_regular(path, "CSV", MAX_RECORDING_BYTES)
@@ -279,12 +279,8 @@ def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None)
         if scale != 1.0:
             samples *= scale
             notes.append(f"converted {unit} to microvolts")
-    meta: dict[str, object] = {
-        "format": "CSV",
-        "notes": notes,
-        "delimiter": delimiter,
-        "unit": "uV" if unit is not None else None,
-    }
-    if time is not None:
-        meta["first_time_s"] = float(time[0])
-    return Recording(samples, tuple(header[k] for k in keep), rate, source, (), meta)
+    return Recording(
+        samples, tuple(header[k] for k in keep), rate, source, format="CSV", notes=tuple(notes),
+        unit_known=unit is not None, first_time_s=None if time is None else float(time[0]),
+        details={"delimiter": delimiter},
+    )  # fmt: skip

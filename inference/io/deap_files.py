@@ -165,7 +165,7 @@ def to_recording(
     labels: np.ndarray,
     source: str,
     trial: TrialSelection = None,
-    meta: dict[str, object] | None = None,
+    subject: int | None = None,
 ) -> Recording:
     """Checked DEAP arrays -> one Recording: selected trials back to back along time."""
     chosen = _select(trial, data.shape[0], source)
@@ -187,15 +187,11 @@ def to_recording(
         )
         for k, index in enumerate(chosen)
     )
-    info: dict[str, object] = {
-        "format": "DEAP",
-        "trial_numbers": tuple(i + 1 for i in chosen),
-        "unit": "uV",
-        # DEAP referenced these to the common average and band-passed them 4-45 Hz already
-        "preprocessed": True,
-    }
-    info.update(meta or {})
-    return Recording(samples, DEAP_ALL_CHANNELS, RATE, source, trials, info)
+    return Recording(
+        samples, DEAP_ALL_CHANNELS, RATE, source, trials, format="DEAP", unit_known=True,
+        preprocessed=True,  # DEAP referenced and band-passed (4-45 Hz) these already
+        subject=subject,
+    )  # fmt: skip
 
 
 def _subject_of(path: Path) -> int | None:
@@ -216,7 +212,7 @@ def deap_recording(path: PathLike, trial: TrialSelection = None) -> Recording:
     if reader is None:
         raise InputError(f"{path}: not a DEAP file (expected .dat or .mat)")
     data, labels = reader(path)
-    return to_recording(data, labels, str(path), trial, {"subject": _subject_of(file)})
+    return to_recording(data, labels, str(path), trial, _subject_of(file))
 
 
 class DeapFolder:
@@ -264,7 +260,8 @@ SUPPORTED = ".dat .mat (DEAP), folder (DEAP s01..s32)"
 def read_recording(
     path: PathLike, subject: int | None = None, trial: TrialSelection = None
 ) -> Recording:
-    """Any supported recording as a Recording, chosen by suffix (a folder is a DEAP folder).
+    """A DEAP folder, `.dat` or `.mat` file as a Recording (`inference.io.formats` chooses the
+    reader for every other format).
 
     `subject` picks a subject in a folder (optional when the folder holds only one) and, for a
     single sXX file, must agree with its number. `trial` is a 1-based number or a list of them.

@@ -20,7 +20,7 @@ read as UTF-8 or else Latin-1, with one note. Signals whose calibration is unusa
 digital minimum equal to the maximum, an infinite range) are left out with one note. A
 Recording has one rate: the reader keeps the signals at the rate most of the recognised EEG
 electrodes use (or, when no label is a 10-20 electrode, the rate most signals use) and reports
-every dropped signal in `meta["notes"]`. Annotation signals ("EDF Annotations", "BDF
+every dropped signal in `Recording.notes`. Annotation signals ("EDF Annotations", "BDF
 Annotations") are never data: their annotations become the Recording's markers.
 
 A BioSemi Status channel is never data either. It is the signal labelled "Status" or "Trigger",
@@ -258,16 +258,17 @@ def read_edf(path: PathLike) -> Recording:
             f"{deap.TRIAL_S:g} s from each video start (code {deap.STATUS_VIDEO_START}), numbered "
             "in the order they were shown; DEAP's preprocessed files number them in video order"
         )
-    meta: dict[str, object] = {
-        "format": kind,
-        "notes": notes,
+    details: dict[str, object] = {
         "equipment": _equipment(parsed),
         "file_duration_s": layout.records * plan.record_s,
         "units": plan.units[: len(labels)],
-        "unit": "uV" if plan.voltage else None,  # None: no signal names a voltage, guess later
     }
     in_range = sorted(m for m in markers if 0 <= m.sample < len(samples))
-    return Recording(samples, tuple(labels), rate, source, trials, meta, tuple(in_range))
+    return Recording(
+        samples, tuple(labels), rate, source, trials, tuple(in_range), format=kind,
+        notes=tuple(notes), details=details,
+        unit_known=plan.voltage,  # False: no signal names a voltage, guessed later
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,25 @@
 """The one entry point for reading recordings: chooses the reader by file type, then puts every
 recording in the same terms (microvolts, 10-20 electrode names, an optional span between markers).
 
-| input | reader | options |
-| --- | --- | --- |
-| folder of s01..s32, `.dat`, `.mat` | DEAP (`readers_deap`) | `subject`, `trial` |
-| `.xdf`, `.xdfz` | XDF via pyxdf (`readers_xdf`) | `stream` (name, type or id), `unit` |
-| `.edf`, `.bdf` (EDF+/BDF+ too) | EDF/BDF via edfio (`readers_edf`) | `trial` (DEAP's original BDF) |
-| `.csv` | CSV (`readers_csv`) | `rate` (else a time column), `unit` |
-| `.set`, `.fif`, `.vhdr`, ... | MNE when installed (`readers_mne`) | - |
+`FORMATS` describes each format once (suffixes, reader, the options it takes, a title and a
+description for interfaces): the CLI's help, the add-on's properties and panel, and the bake's
+reader options all read it, so a new format is one reader and one entry here.
 
-Every format: `channel_map` / `montage` name numbered channels (`inference.montages`); `between`
-keeps the span between two markers (1-based, as `Recording.markers` lists them). Only DEAP files
-(and DEAP's original BDF recordings) carry trials; the others give a Recording without trials,
-and the pipeline takes the first seconds as the resting baseline. Readers of optional formats
-import their library only when called, and say what to install when it is missing.
+Every format: `channel_map` / `montage` name numbered channels (`inference.dsp.montages`);
+`between` keeps the span between two markers (1-based, as `Recording.markers` lists them). Only
+DEAP files (and DEAP's original BDF recordings) carry trials; the others give a Recording without
+trials, and the pipeline takes the first seconds as the resting baseline. Readers of optional
+formats import their library only when called, and say what to install when it is missing.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..deap import BASELINE_S
 from ..dsp.montages import channel_map_for, not_deap
 from ..errors import InputError
 from ..limits import MAX_TEXT_BYTES, MAX_TRIALS
@@ -38,35 +35,103 @@ from .xdf import read_xdf
 
 PathLike = str | os.PathLike[str]
 
+
+@dataclass(frozen=True)
+class RecordingFormat:
+    """One recording format: how a path is recognised, read, and offered in interfaces."""
+
+    name: str  # as `Recording.format` and messages spell it
+    suffixes: tuple[str, ...]  # lower case, with the dot; ".xdf.gz" as one
+    reader: Callable[..., Recording]  # (file, **the options below that were given)
+    options: frozenset[str]  # reader options it takes: subject, trial, stream, rate, unit
+    title: str  # short, for a menu or a label
+    description: str  # a line for a tooltip or help text
+    in_extension: bool = True  # read inside Blender (MNE is not bundled into the extension)
+    # with "trial" in options: every file has trials (DEAP), or only some (what trial_note says)
+    every_file_has_trials: bool = False
+    trial_note: str = ""
+
+
+def _read_deap(file: Path, subject: int | None = None, trial: TrialSelection = None) -> Recording:
+    return deap_files.read_recording(file, subject, trial)
+
+
+def _read_edf(file: Path, trial: TrialSelection = None) -> Recording:
+    """EDF/BDF; trials only where the Status codes follow DEAP's original recordings."""
+    recording = read_edf(file)
+    return recording if trial is None else _chosen_trials(recording, trial)
+
+
+DEAP = RecordingFormat(
+    "DEAP", (".dat", ".mat"), _read_deap, frozenset({"subject", "trial"}), "DEAP",
+    "DEAP's preprocessed .dat/.mat files, or a folder of them (s01..s32)",
+    every_file_has_trials=True,
+)  # fmt: skip
+FORMATS: tuple[RecordingFormat, ...] = (
+    DEAP,
+    RecordingFormat(
+        "XDF", (".xdf", ".xdfz", ".xdf.gz"), read_xdf, frozenset({"stream", "unit"}), "XDF",
+        "Lab Streaming Layer recordings (LabRecorder): one EEG stream, markers from the others",
+    ),
+    RecordingFormat(
+        "EDF", (".edf",), _read_edf, frozenset({"trial"}), "EDF",
+        "European Data Format (EDF+ too): annotations become markers",
+        trial_note="DEAP's original BDF",
+    ),
+    RecordingFormat(
+        "BDF", (".bdf",), _read_edf, frozenset({"trial"}), "BDF",
+        "BioSemi BDF (BDF+ too); DEAP's original recordings carry their trials",
+        trial_note="DEAP's original BDF",
+    ),
+    RecordingFormat(
+        "CSV", (".csv",), read_csv, frozenset({"rate", "unit"}), "CSV",
+        "a column per channel with a header; a time column or a given rate",
+    ),
+    *(
+        RecordingFormat(
+            kind, (suffix,), read_mne, frozenset(), kind, f"{kind} ({suffix}), read with MNE-Python",
+            in_extension=False,
+        )
+        for suffix, kind in MNE_FORMATS.items()
+    ),
+)  # fmt: skip
+_BY_SUFFIX = {suffix: f for f in FORMATS for suffix in f.suffixes}
+
+
+def _listing(formats: tuple[RecordingFormat, ...]) -> str:
+    by_name: dict[str, list[str]] = {}
+    for f in formats:
+        by_name.setdefault(f.name, []).extend(f.suffixes)
+    return ", ".join(f"{'/'.join(s)} ({name})" for name, s in by_name.items())
+
+
+IN_EXTENSION = _listing(tuple(f for f in FORMATS if f.in_extension))
 SUPPORTED = (
-    "folder of DEAP subjects (s01..s32), .dat/.mat (DEAP), .xdf/.xdfz (XDF), "
-    ".edf/.bdf (EDF/BDF), .csv (CSV), and with MNE installed " + "/".join(sorted(MNE_FORMATS))
+    f"folder of DEAP subjects (s01..s32), {IN_EXTENSION}, and with MNE installed "
+    + "/".join(sorted(MNE_FORMATS))
 )
-_DEAP_SUFFIXES = (".dat", ".mat")
-_OTHER: dict[str, tuple[str, Callable[..., Recording]]] = {
-    ".xdf": ("XDF", read_xdf),
-    ".xdfz": ("XDF", read_xdf),
-    ".xdf.gz": ("XDF", read_xdf),
-    ".edf": ("EDF", read_edf),
-    ".bdf": ("BDF", read_edf),
-    ".csv": ("CSV", read_csv),
-    **{suffix: (kind, read_mne) for suffix, kind in MNE_FORMATS.items()},
-}
-_OPTIONS = {"stream": ("XDF",), "rate": ("CSV",), "unit": ("XDF", "CSV")}
 
 
-def _suffix(file: Path) -> str:
+def format_for(path: PathLike) -> RecordingFormat | None:
+    """The format a path will be read as (a folder is a DEAP folder), or None."""
+    file = Path(path)
+    if file.is_dir():
+        return DEAP
     double = "".join(s.lower() for s in file.suffixes[-2:])
-    return double if double in _OTHER else file.suffix.lower()
+    return _BY_SUFFIX.get(double) or _BY_SUFFIX.get(file.suffix.lower())
 
 
 def format_of(path: PathLike) -> str:
-    """The format a path will be read as ("DEAP", "XDF", "EDF", "BDF", "CSV", an MNE format),
-    or "" when it is none we read; for interfaces that show options by format."""
-    file = Path(path)
-    if file.is_dir() or file.suffix.lower() in _DEAP_SUFFIXES:
-        return "DEAP"
-    return _OTHER.get(_suffix(file), ("", None))[0]
+    """The name of the format a path will be read as ("DEAP", "XDF", "EDF", "BDF", "CSV", an MNE
+    format), or "" when it is none we read."""
+    found = format_for(path)
+    return found.name if found else ""
+
+
+def accepting(option: str) -> str:
+    """'XDF and CSV': the formats that take a reader option, for help texts and messages."""
+    names = list(dict.fromkeys(f.name for f in FORMATS if option in f.options))
+    return " and ".join(names)
 
 
 def read_recording(
@@ -81,29 +146,56 @@ def read_recording(
     montage: str | None = None,
     between: tuple[int, int] | None = None,
 ) -> Recording:
-    """Any supported recording as a Recording, chosen by suffix (a folder is a DEAP folder).
+    """Any supported recording as a Recording, chosen by `FORMATS` (a folder is a DEAP folder).
 
     subject, trial: DEAP (and trial for DEAP's original BDF files). stream: XDF only, the
     stream's name, type or id. rate: CSV only, in Hz (else the CSV's time column gives it).
     unit: XDF/CSV values' unit when the file names none. See the module notes for the rest.
     """
     file = Path(path)
-    suffix = "" if file.is_dir() else _suffix(file)
-    given: dict[str, object] = {"stream": stream, "rate": rate, "unit": unit}
-    trial = _unique_trials(trial, file)
-    if file.is_dir() or suffix in _DEAP_SUFFIXES:
-        for name, value in given.items():
-            if value is not None:
-                raise InputError(f"{file}: '{name}' does not apply to DEAP recordings")
-        recording = deap_files.read_recording(file, subject, trial)
-    else:
-        recording = _read_other(file, suffix, subject, trial, given)
+    kind = format_for(file)
+    if kind is None:
+        shown = f"'{file.suffix}'" if file.suffix else "(no suffix)"
+        raise InputError(f"{file}: unsupported file type {shown}; supported: {SUPPORTED}")
+    given = {"subject": subject, "trial": _unique_trials(trial, file), "stream": stream,
+             "rate": rate, "unit": unit}  # fmt: skip
+    _check_options(file, kind, given)
+    if kind is not DEAP and not file.exists():
+        raise InputError(f"{file}: no such file or folder")
+    recording = kind.reader(file, **{k: v for k, v in given.items() if v is not None})
     recording = _in_microvolts(recording)
     if channel_map or montage:
         recording = _relabel(recording, channel_map, montage)
     if between is not None:
         recording = between_markers(recording, *between)
     return recording
+
+
+def _check_options(file: Path, kind: RecordingFormat, given: Mapping[str, object]) -> None:
+    for name, value in given.items():
+        if value is None or name in kind.options:
+            continue
+        if name == "subject":
+            raise InputError(
+                f"{file}: {kind.name} files carry no subjects; subject selection is for DEAP folders"
+            )
+        if name == "trial":
+            raise InputError(_NO_TRIALS.format(file=file, kind=kind.name))
+        if kind is DEAP:
+            raise InputError(f"{file}: '{name}' does not apply to DEAP recordings")
+        raise InputError(f"{file}: '{name}' applies to {accepting(name)} files only")
+
+
+_NO_TRIALS = (
+    "{file}: this {kind} file carries no trials; trial selection is for DEAP recordings "
+    "(a span between two markers can be chosen instead)"
+)
+
+
+def _chosen_trials(recording: Recording, trial: TrialSelection) -> Recording:
+    if not recording.trials:
+        raise InputError(_NO_TRIALS.format(file=recording.source, kind=recording.format))
+    return select_trials(recording, trial)
 
 
 def _unique_trials(trial: TrialSelection, file: Path) -> TrialSelection:
@@ -115,39 +207,6 @@ def _unique_trials(trial: TrialSelection, file: Path) -> TrialSelection:
     if len(unique) > MAX_TRIALS:
         raise InputError(f"{file}: {len(unique)} trials chosen; at most {MAX_TRIALS} at once")
     return unique
-
-
-def _read_other(
-    file: Path,
-    suffix: str,
-    subject: int | None,
-    trial: TrialSelection,
-    given: dict[str, object],
-) -> Recording:
-    if suffix not in _OTHER:
-        shown = f"'{file.suffix}'" if file.suffix else "(no suffix)"
-        raise InputError(f"{file}: unsupported file type {shown}; supported: {SUPPORTED}")
-    kind, reader = _OTHER[suffix]
-    if not file.exists():
-        raise InputError(f"{file}: no such file or folder")
-    if subject is not None:
-        raise InputError(
-            f"{file}: {kind} files carry no subjects; subject selection is for DEAP folders"
-        )
-    for name, value in given.items():
-        if value is not None and kind not in _OPTIONS[name]:
-            where = " and ".join(_OPTIONS[name])
-            raise InputError(f"{file}: '{name}' applies to {where} files only")
-    options = {k: v for k, v in given.items() if v is not None}
-    recording = reader(file, **options)
-    if trial is None:
-        return recording
-    if not recording.trials:
-        raise InputError(
-            f"{file}: this {kind} file carries no trials; trial selection is for DEAP recordings "
-            "(a span between two markers can be chosen instead)"
-        )
-    return select_trials(recording, trial)
 
 
 def select_trials(recording: Recording, trial: TrialSelection) -> Recording:
@@ -163,19 +222,16 @@ def select_trials(recording: Recording, trial: TrialSelection) -> Recording:
 
 def _in_microvolts(recording: Recording) -> Recording:
     """Recordings that name no unit: guess it from the amplitude, and say so."""
-    if recording.meta.get("unit") is not None or recording.meta.get("format") == "DEAP":
+    if recording.unit_known:
         return recording
     factor, unit = guess_scale(recording.samples)
     note = guess_note(unit, typical_step(recording.samples))
-    notes = [*_notes(recording), note]
     samples = recording.samples
     if factor != 1.0 and samples.flags.writeable:
         samples *= factor  # the array the reader just made: scaled in place, not held twice
     elif factor != 1.0:
         samples = samples * factor
-    return replace(
-        recording, samples=samples, meta={**recording.meta, "notes": notes, "unit": "uV"}
-    )
+    return replace(recording, samples=samples, notes=recording.noted(note), unit_known=True)
 
 
 def _relabel(
@@ -191,15 +247,17 @@ def _relabel(
     upper = {k.strip().upper(): v for k, v in mapping.items()}
     labels = tuple(upper.get(c.strip().upper(), c) for c in recording.channels)
     renamed = [f"{a}->{b}" for a, b in zip(recording.channels, labels, strict=True) if a != b]
-    notes = [*_notes(recording), f"channel map: {', '.join(renamed) or 'nothing renamed'}"]
+    notes = [f"channel map: {', '.join(renamed) or 'nothing renamed'}"]
     outside = not_deap(mapping)
     if outside:
         notes.append(
             f"channel map: {', '.join(outside[:16])}{' ...' if len(outside) > 16 else ''}: not "
             "among DEAP's 32 electrodes, so those channels are not used"
         )
-    meta = {**recording.meta, "notes": notes, "original_labels": recording.channels}
-    return replace(recording, channels=labels, meta=meta)
+    return replace(
+        recording, channels=labels, notes=recording.noted(*notes),
+        original_labels=recording.original_labels or recording.channels,
+    )  # fmt: skip
 
 
 def _channel_map_text(
@@ -227,8 +285,8 @@ def _channel_map_text(
 def between_markers(recording: Recording, first: int, last: int) -> Recording:
     """The span from marker `first` to marker `last` (1-based) as the recording's one trial.
 
-    The 3 s before `first` are its baseline, like DEAP's pre-trial baseline; where the recording
-    has less before it, the span's own first 3 s serve instead.
+    The BASELINE_S (DEAP's 3 s) before `first` are its baseline, like DEAP's pre-trial baseline;
+    where the recording has less before it, the span's own first seconds serve instead.
     """
     markers = recording.markers
     if not markers:
@@ -242,28 +300,20 @@ def between_markers(recording: Recording, first: int, last: int) -> Recording:
             f"{recording.source}: marker {last} ({markers[last - 1].describe(recording.rate)}) "
             f"does not come after marker {first} ({markers[first - 1].describe(recording.rate)})"
         )
-    base = round(3.0 * recording.rate)
-    notes = _notes(recording)
+    base = round(BASELINE_S * recording.rate)
     label = f"markers {first}-{last} ({markers[first - 1].label} .. {markers[last - 1].label})"
     if start < base:
         start += base
-        notes = [
-            *notes,
-            f"{label}: less than 3 s before the first marker, so the span's own first 3 s are the baseline",
-        ]
+        note = (
+            f"{label}: less than {BASELINE_S:g} s before the first marker, so the span's own "
+            f"first {BASELINE_S:g} s are the baseline"
+        )
     else:
-        notes = [*notes, f"{label}: the 3 s before the first marker are the baseline"]
+        note = f"{label}: the {BASELINE_S:g} s before the first marker are the baseline"
     if stop <= start:
         raise InputError(f"{recording.source}: the span {label} is too short")
-    trial = Trial(start, stop, 3.0, (), 1)
-    return replace(
-        recording, trials=(trial,), meta={**recording.meta, "notes": notes, "span": label}
-    )
-
-
-def _notes(recording: Recording) -> list[str]:
-    notes = recording.meta.get("notes", [])
-    return [str(n) for n in notes] if isinstance(notes, list | tuple) else []
+    trial = Trial(start, stop, BASELINE_S, (), 1)
+    return replace(recording, trials=(trial,), notes=recording.noted(note), span=label)
 
 
 def describe_markers(recording: Recording) -> list[str]:

@@ -99,9 +99,9 @@ def read_mne(path: PathLike) -> Recording:
             ) from None
     notes.append(f"read with MNE {mne.__version__}; volts converted to microvolts")
     notes += sorted({f"MNE: {w.message}" for w in caught})
-    meta: dict[str, object] = {"format": MNE_FORMATS.get(_suffix(file), "MNE"), "notes": notes,
-                               "unit": "uV"}  # fmt: skip
-    return Recording(samples, labels, rate, source, (), meta, markers)
+    kind = MNE_FORMATS.get(_suffix(file), "MNE")
+    return Recording(samples, labels, rate, source, (), markers, format=kind, notes=tuple(notes),
+                     unit_known=True)  # fmt: skip
 
 
 def _samples(raw: Any, picks: np.ndarray) -> np.ndarray:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 
+from ..deap import BASELINE_S
 from ..errors import InputError
 
 
@@ -20,7 +22,7 @@ class Trial:
 
     onset: int
     stop: int
-    baseline_s: float = 3.0
+    baseline_s: float = BASELINE_S
     ratings: tuple[float, ...] = ()
     number: int = 0  # the trial's 1-based number in its source (DEAP: video order); 0 = unnumbered
 
@@ -40,7 +42,9 @@ class Marker:
 class Recording:
     """EEG as samples x channels at one rate, with optional trials.
 
-    Readers validate shape and rate here, once, so that no later stage has to.
+    Readers validate shape and rate here, once, so that no later stage has to. What the pipeline
+    acts on is a typed field (a misspelt key would be silently absent); `details` holds what a
+    reader knows beyond them (XDF's streams, EDF's equipment), shown and never acted on.
     """
 
     samples: np.ndarray  # (n_samples, n_channels), floating point, microvolts
@@ -48,8 +52,19 @@ class Recording:
     rate: float  # Hz
     source: str = "recording"  # file path or stream name, for messages
     trials: tuple[Trial, ...] = ()
-    meta: dict[str, object] = field(default_factory=dict)
     markers: tuple[Marker, ...] = ()
+    _: KW_ONLY
+    format: str = ""  # the format's name in inference.io.formats ("DEAP", "XDF", ...); "" = none
+    notes: tuple[str, ...] = ()  # what reading found or assumed, for the user (not warnings)
+    # the file stated its unit, so the samples are microvolts; False: `read_recording` guesses
+    # the unit from the amplitude and says so in a note
+    unit_known: bool = False
+    preprocessed: bool = False  # referenced and band-passed already (DEAP's files): not again
+    first_time_s: float | None = None  # the file's own clock at the first sample (CSV, XDF)
+    original_labels: tuple[str, ...] = ()  # the labels before a channel map renamed them
+    span: str = ""  # the span between two markers that is the one trial, for messages
+    subject: int | None = None  # DEAP's subject number
+    details: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         s = self.samples
@@ -79,3 +94,7 @@ class Recording:
     @property
     def duration_s(self) -> float:
         return self.samples.shape[0] / self.rate
+
+    def noted(self, *notes: str) -> tuple[str, ...]:
+        """The notes with more after them (for `dataclasses.replace`)."""
+        return (*self.notes, *notes)

@@ -315,19 +315,19 @@ def read_xdf(path: PathLike, stream: str | int | None = None, unit: str | None =
     samples, units, known = _to_microvolts(values, units, unit, source, notes)
     if not _first(data.get("footer")):
         notes.append("the stream has no footer: the recording may have been cut short")
-    meta: dict[str, object] = {
-        "format": "XDF",
-        "notes": notes,
+    details: dict[str, object] = {
         "stream": _first(info.get("name"), ""),
         "stream_type": _first(info.get("type"), ""),
         "stream_id": wanted,
         "streams": tuple(_describe(i) for i in infos),
-        "first_timestamp": float(stamps[0]) if stamps.size else None,
         "units": tuple(units),
-        "unit": "uV" if known else None,  # None: the stream names no unit, guess later
     }
     markers = _markers([d for d in streams if d is not data], stamps, len(samples))
-    return Recording(samples, tuple(labels), rate, source, (), meta, markers)
+    return Recording(
+        samples, tuple(labels), rate, source, (), markers, format="XDF", notes=tuple(notes),
+        unit_known=known,  # False: the stream names no unit, guessed later
+        first_time_s=float(stamps[0]) if stamps.size else None, details=details,
+    )  # fmt: skip
 
 
 def _load(

@@ -11,7 +11,7 @@ carrying its state across chunks so that splitting the input differently never c
    the calibration after the fact (every stage is linear) and reported in `stats.unit_note`.
 3. `Preprocessor`: resampling to 128 Hz, common average reference over the matched electrodes,
    the 4-45 Hz band-pass, aligned to signal time: the same object a recording goes through
-   offline (`inference.preprocess`), so a file and its replay give the same windows.
+   offline (`inference.dsp.preprocess`), so a file and its replay give the same windows.
 4. Calibration: the first `calibration_s` seconds of the stream (default 30) become the resting
    baseline, estimated robustly (`inference.dsp.baseline`: DEAP's statistic over every 3 s of
    accepted windows, blinks and other amplitude outliers rejected, the median kept), as the first
@@ -49,6 +49,7 @@ from ..dsp.features import N_ELECTRODES
 from ..dsp.preprocess import Preprocessor
 from ..dsp.rates import check_rate
 from ..dsp.streaming import StreamingFeatures
+from ..dsp.trials import hop_samples
 from ..emotion.smoothing import SmoothingSettings, StreamingSmoother
 from ..errors import InputError
 from ..io.units import guess_note, guess_scale, typical_step
@@ -152,9 +153,7 @@ class LiveProcessor:
             unused=match.unused,
         )
         self.hop_s = hop_s
-        self.hop = round(hop_s * self.settings.rate)
-        if self.hop < 1 or abs(self.hop - hop_s * self.settings.rate) > 1e-6:
-            raise ValueError(f"hop {hop_s} s is not a whole number of samples at 128 Hz")
+        self.hop = hop_samples(hop_s, self.settings.rate)
         self.baseline_samples = self.settings.window_samples * self.settings.baseline_segments
         self.calibration_samples = round(calibration_s * self.settings.rate)
         if (

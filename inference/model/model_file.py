@@ -5,7 +5,8 @@ with the student's weights under their torch names and a `metadata.json` entry (
 uint8 array) holding:
 
 - format, format_version
-- architecture: {"name": "evoke-student", "outputs": ["valence", "arousal", "dominance"]}
+- architecture: {"name": "evoke-student", "outputs": ["valence", "arousal", "dominance"]}: the
+  name picks the numpy network (`networks.NETWORKS`); an unknown one is refused
 - features: FeatureSettings.to_dict() -- the runtime refuses to run with other settings;
   "baseline" ("trial" or "session", optional: "trial") says which baseline training took
 - labels: {"threshold": 5.0, "rule": ">"} -- a rating above 5.0 counts as high
@@ -26,6 +27,7 @@ import io
 import json
 import math
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -39,7 +41,8 @@ from ..emotion.table import EmotionTable
 from ..errors import InputError, ModelError
 from ..io.safe_files import parse_json, read_bytes
 from ..limits import MAX_MODEL_BYTES, MAX_MODEL_MEMBER_BYTES, MAX_MODEL_WEIGHT, MAX_TEXT_BYTES
-from .student import STUDENT_SHAPES, StudentNet, sigmoid
+from .networks import OUTPUTS, STUDENT, Architecture, Network, architecture, architecture_of
+from .student import sigmoid
 
 FORMAT = "evoke-model"
 FORMAT_VERSION = 1
@@ -53,7 +56,7 @@ BASELINE_WORDS = (("majority", "majority class"), ("logistic_regression", "logis
 
 @dataclass
 class EvokeModel:
-    net: StudentNet
+    net: Network
     features: FeatureSettings
     emotions: EmotionTable
     metadata: dict[str, Any]
@@ -127,11 +130,12 @@ def _figures_words(p: dict[str, Any]) -> str:
 
 
 def save_model(path: str | Path, weights: dict[str, np.ndarray], metadata: dict[str, Any]) -> Path:
-    """Write weights and metadata; validates by building the network first."""
-    StudentNet(weights, source=str(path))
+    """Write weights and metadata; validates by building the network the metadata names."""
+    arch = architecture_of(metadata, str(path))
+    arch.build(weights, str(path))
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **metadata}
     blob = np.frombuffer(json.dumps(meta, indent=1, sort_keys=True).encode("utf-8"), dtype=np.uint8)
-    arrays = {k: np.asarray(weights[k], dtype=np.float32) for k in STUDENT_SHAPES}
+    arrays = {k: np.asarray(weights[k], dtype=np.float32) for k in arch.shapes}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
@@ -177,34 +181,47 @@ def _read_model_file(path: Path) -> EvokeModel:
         raise ModelError(
             f"{src}: not an EVOKE model file (an .npz is a zip archive): {exc}"
         ) from None
-    arrays: dict[str, np.ndarray] = {}
-    expected = {f"{k}.npy": k for k in STUDENT_SHAPES} | {f"{METADATA_KEY}.npy": METADATA_KEY}
     for member in members:
-        if member.filename not in expected:
-            raise ModelError(
-                f"{src}: unexpected entry '{member.filename}': not an EVOKE model file"
-            )
         if member.file_size > MAX_MODEL_MEMBER_BYTES:
             raise ModelError(
                 f"{src}: entry '{member.filename}' is {member.file_size:,} bytes; an EVOKE model's "
                 f"largest is ~1.3 MB"
             )
-        name = expected[member.filename]
-        arrays[name] = _read_member(archive, member, name, src)
-    blob = arrays.pop(METADATA_KEY, None)
-    if blob is None:
+    blob_member = next((m for m in members if m.filename == f"{METADATA_KEY}.npy"), None)
+    if blob_member is None:
         raise ModelError(f"{src}: no '{METADATA_KEY}' entry: not an EVOKE model file")
+    blob = _read_member(archive, blob_member, METADATA_KEY, src, {})
     meta = parse_json(blob.tobytes(), src, "model metadata", ModelError)
     settings, table = check_metadata(meta, src)
-    net = StudentNet(arrays, source=src)
-    if net.weights["conv1.weight"].shape[1] != len(settings.bands):
-        raise ModelError(f"{src}: the network reads {net.weights['conv1.weight'].shape[1]} bands, "
-                         f"its metadata names {len(settings.bands)}")  # fmt: skip
+    arch = architecture_of(meta, src)  # which network, hence which weights the file must hold
+    expected = {f"{k}.npy": k for k in arch.shapes}
+    arrays: dict[str, np.ndarray] = {}
+    for member in members:
+        if member is blob_member:
+            continue
+        if member.filename not in expected:
+            raise ModelError(
+                f"{src}: unexpected entry '{member.filename}': not an EVOKE model file"
+            )
+        name = expected[member.filename]
+        arrays[name] = _read_member(archive, member, name, src, arch.shapes)
+    net = arch.build(arrays, src)
+    _check_bands(net, arch, len(settings.bands), src)
     return EvokeModel(net, settings, table, meta, src)
 
 
+def _check_bands(net: Network, arch: Architecture, bands: int, src: str) -> None:
+    reads = net.weights[arch.bands_weight].shape[1]
+    if reads != bands:
+        raise ModelError(f"{src}: the network reads {reads} bands, its metadata names {bands}")
+
+
 def _read_member(
-    archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, src: str
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    name: str,
+    src: str,
+    shapes: Mapping[str, tuple[int, ...]],
 ) -> np.ndarray:
     """One .npy entry: its header (dtype, shape) checked before its data are read."""
     try:
@@ -223,9 +240,9 @@ def _read_member(
             )
             if dtype not in wanted:
                 raise ModelError(f"{src}: '{name}' holds {dtype} values, expected {wanted[0]}")
-            if name != METADATA_KEY and tuple(shape) != STUDENT_SHAPES[name]:
+            if name != METADATA_KEY and tuple(shape) != shapes[name]:
                 raise ModelError(
-                    f"{src}: '{name}' has shape {tuple(shape)}, expected {STUDENT_SHAPES[name]}"
+                    f"{src}: '{name}' has shape {tuple(shape)}, expected {shapes[name]}"
                 )
             if name == METADATA_KEY and (len(shape) != 1 or shape[0] > MAX_TEXT_BYTES):
                 raise ModelError(f"{src}: '{name}' is not a short text")
@@ -356,28 +373,31 @@ def _check_features(f: dict[str, Any], src: str) -> None:
             )
 
 
-def untrained_weights(seed: int = 0) -> dict[str, np.ndarray]:
-    """Deterministic He-style random weights (what torch's default init roughly gives)."""
+def untrained_weights(seed: int = 0, name: str = STUDENT) -> dict[str, np.ndarray]:
+    """Deterministic He-style random weights (what torch's default init roughly gives) for the
+    network registered as `name`."""
     rng = np.random.default_rng(seed)
     weights = {}
-    for name, shape in STUDENT_SHAPES.items():
-        if name.endswith("weight"):
+    for key, shape in architecture(name, "untrained model").shapes.items():
+        if key.endswith("weight"):
             fan_in = int(np.prod(shape[1:]))
-            weights[name] = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)
+            weights[key] = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)
         else:
-            weights[name] = np.zeros(shape, dtype=np.float32)
+            weights[key] = np.zeros(shape, dtype=np.float32)
     return weights
 
 
-ARCHITECTURE = {"name": "evoke-student", "outputs": ["valence", "arousal", "dominance"]}
-
-
 def model_metadata(
-    features: FeatureSettings, provenance: dict[str, Any], table: EmotionTable | None = None
+    features: FeatureSettings,
+    provenance: dict[str, Any],
+    table: EmotionTable | None = None,
+    architecture_name: str = STUDENT,
 ) -> dict[str, Any]:
-    """The one builder of a model file's metadata (save_model adds format and version)."""
+    """The one builder of a model file's metadata (save_model adds format and version);
+    `architecture_name` must be registered in `networks.NETWORKS`."""
+    architecture(architecture_name, "model metadata")
     return {
-        "architecture": ARCHITECTURE,
+        "architecture": {"name": architecture_name, "outputs": list(OUTPUTS)},
         "features": features.to_dict(),
         "labels": {"threshold": THRESHOLD, "rule": ">"},
         "emotion_table": (table or EmotionTable.default()).to_dict(),
@@ -403,7 +423,7 @@ def untrained_metadata(features: FeatureSettings | None = None) -> dict[str, Any
 def untrained_model(seed: int = 0, features: FeatureSettings | None = None) -> EvokeModel:
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **untrained_metadata(features)}
     return EvokeModel(
-        StudentNet(untrained_weights(seed)),
+        architecture(STUDENT, "untrained model").build(untrained_weights(seed), "untrained model"),
         features or FeatureSettings(),
         EmotionTable.default(),
         meta,

@@ -84,14 +84,15 @@ def slow_walk(n: int, ch: int, rate: float, rng: np.random.Generator) -> np.ndar
 
 def _emotions(samples: np.ndarray, rate: float, *, preprocess: bool) -> np.ndarray:
     from inference import PredictOptions, Recording, load_model, predict
+    from inference.deap import BASELINE_S
     from inference.dsp.electrodes import DEAP_EEG_CHANNELS
     from inference.io.recording import Trial
 
-    base = round(3.0 * rate)
-    meta: dict[str, object] = {"unit": "uV", "preprocessed": not preprocess}
+    base = round(BASELINE_S * rate)
     rec = Recording(
-        samples, DEAP_EEG_CHANNELS, rate, "bench", (Trial(base, samples.shape[0]),), meta
-    )
+        samples, DEAP_EEG_CHANNELS, rate, "bench", (Trial(base, samples.shape[0]),),
+        unit_known=True, preprocessed=not preprocess,
+    )  # fmt: skip
     pred = predict(rec, load_model(), PredictOptions(hop_s=0.25))
     return pred.timelines[0].emotion
 

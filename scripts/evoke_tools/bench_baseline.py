@@ -51,7 +51,7 @@ def _raw(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(window starts in seconds of the whole session, raw probabilities, validity)."""
     x = s.samples[round(shift * s.rate) :]
-    rec = Recording(x, DEAP_EEG_CHANNELS, s.rate, "session", (), {"unit": "uV"})
+    rec = Recording(x, DEAP_EEG_CHANNELS, s.rate, "session", unit_known=True)
     options = PredictOptions(hop_s=HOP_S, baseline=BaselineChoice("first", seconds=calibration))
     tl = predict(rec, model, options).timelines[0]
     return shift + tl.onset_s + tl.t, tl.raw_probs, tl.valid

@@ -64,7 +64,7 @@ class Material:
 def _raw(model: EvokeModel, eeg: np.ndarray) -> np.ndarray:
     """(samples, 32) DEAP-preprocessed, 3 s baseline first -> raw probabilities per window."""
     rec = Recording(eeg, DEAP_EEG_CHANNELS, RATE, "bench", (Trial(BASE, len(eeg)),),
-                    {"unit": "uV", "preprocessed": True})  # fmt: skip
+                    unit_known=True, preprocessed=True)  # fmt: skip
     options = PredictOptions(hop_s=HOP_S, baseline=BaselineChoice("trial"))
     return predict(rec, model, options).timelines[0].raw_probs
 

@@ -27,7 +27,7 @@ import tomllib
 from pathlib import Path
 
 from evoke_tools.paths import ROOT
-from evoke_tools.process_exit import leave
+from evoke_tools.process_exit import leave, remove_at_exit
 
 # Blender platform -> the pip platform tag whose pylsl wheel carries liblsl (pylsl's Linux wheel
 # is manylinux_2_35; its macOS wheel is universal2, liblsl for both arm64 and x86_64, so Intel
@@ -38,10 +38,14 @@ PLATFORMS = {
     "macos-arm64": "macosx_11_0_arm64",
     "macos-x64": "macosx_11_0_x86_64",
 }
-STAGE_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv*", "__pycache__", "*.pyc", ".mypy_cache", ".ruff_cache", ".pytest_cache",
-    "out", "dist", "runs", "data", "wheels", "tests", "scripts", "docs", "*.egg-info",
+# What the extension is, named rather than everything minus a list: whatever else a checkout
+# gathers (build/, .hypothesis/, dist/, out/, environments, caches) can never reach the zip.
+EXTENSION_PARTS = (
+    "__init__.py", "blender_manifest.toml", "README.md", "avatar_assets", "evoke_blender",
+    "inference",
 )  # fmt: skip
+# inside those parts: bytecode and the hidden folders tools leave (.hypothesis, .pytest_cache)
+STAGE_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
 def bundled_requirements() -> tuple[str, ...]:
@@ -108,10 +112,15 @@ def fetch_wheels(platforms: list[str]) -> dict[str, list[Path]]:
     return found
 
 
-def _stage(tmp: Path, wheels: dict[str, list[Path]]) -> Path:
-    """A copy of the source with the wheels and a manifest that lists them."""
+def _stage(tmp: Path, wheels: dict[str, list[Path]], root: Path) -> Path:
+    """A copy of the extension's parts of `root` with the wheels and a manifest that lists them."""
     stage = tmp / "evoke"
-    shutil.copytree(ROOT, stage, ignore=STAGE_IGNORE)
+    stage.mkdir()
+    for part in EXTENSION_PARTS:
+        if (root / part).is_dir():
+            shutil.copytree(root / part, stage / part, ignore=STAGE_IGNORE)
+        else:
+            shutil.copy2(root / part, stage / part)
     listed: dict[str, str] = {}  # wheel file name -> path in the stage, each wheel once (Blender's
     for name, files in wheels.items():  # tool puts a wheel in every zip whose platform it fits)
         for whl in files:
@@ -139,8 +148,11 @@ def _run(cmd: list[str], verbose: bool) -> None:
         )
 
 
-def build(out: Path, platforms: list[str] | None = None, *, verbose: bool = False) -> list[Path]:
-    """Validate and build; returns the zips (one per platform)."""
+def build(
+    out: Path, platforms: list[str] | None = None, *, verbose: bool = False, root: Path = ROOT
+) -> list[Path]:
+    """Validate and build the extension in `root` (a checkout); returns the zips (one per
+    platform)."""
     tool = blender_ext_tool()
     platforms = platforms or [current_platform()]
     unknown = [p for p in platforms if p not in PLATFORMS]
@@ -148,7 +160,7 @@ def build(out: Path, platforms: list[str] | None = None, *, verbose: bool = Fals
         raise SystemExit(f"error: unknown platform(s) {unknown}; known: {', '.join(PLATFORMS)}")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        stage = _stage(Path(tmp), fetch_wheels(platforms))
+        stage = _stage(Path(tmp), fetch_wheels(platforms), root)
         _run([sys.executable, str(tool), "validate", str(stage)], verbose)
         _run([sys.executable, str(tool), "build", "--split-platforms", "--source-dir", str(stage),
               "--output-dir", str(out)], verbose)  # fmt: skip
@@ -202,14 +214,17 @@ if __name__ == "__main__":
 def install_for_script(purpose: str) -> Path:
     """For headless scripts: build, then install into a throw-away Blender user folder, the
     official way. Returns the zip. Must run before anything imports bpy (Blender reads the
-    folder's location once, at import)."""
+    folder's location once, at import). The zip, the user folder (unless BLENDER_USER_RESOURCES
+    names one) and Blender's own session folders share one temporary folder, removed at exit."""
     import os
 
-    os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix=f"evoke-{purpose}-"))
+    work = Path(tempfile.mkdtemp(prefix=f"evoke-{purpose}-"))
+    remove_at_exit(work)
+    os.environ.setdefault("BLENDER_USER_RESOURCES", str(work / "user"))
+    os.environ["TMPDIR"] = str(work)  # where Blender makes its session folders
     import bpy
 
-    out = Path(tempfile.mkdtemp(prefix=f"evoke-{purpose}-dist-"))
-    (zip_path,) = build(out)
+    (zip_path,) = build(work / "dist")
     result = bpy.ops.extensions.package_install_files(
         filepath=str(zip_path), repo="user_default", enable_on_install=True
     )

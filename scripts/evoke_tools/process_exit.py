@@ -9,10 +9,28 @@ done and written, so a program that imported bpy flushes its output and leaves w
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
 import sys
+from pathlib import Path
 from typing import NoReturn
+
+_REMOVE: list[Path] = []
+
+
+def remove_at_exit(folder: Path) -> None:
+    """Remove `folder` when the process ends, by sys.exit or by `leave` (whose os._exit skips
+    atexit): a script's Blender user folder and zip must not pile up in the system's temp dir."""
+    if not _REMOVE:
+        atexit.register(_remove)
+    _REMOVE.append(folder)
+
+
+def _remove() -> None:
+    while _REMOVE:
+        shutil.rmtree(_REMOVE.pop(), ignore_errors=True)
 
 
 def leave(code: int | None) -> NoReturn:
@@ -20,6 +38,7 @@ def leave(code: int | None) -> NoReturn:
     if "bpy" not in sys.modules:
         sys.exit(code)
     logging.shutdown()
+    _remove()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -49,11 +49,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from inference.deap import BASELINE_S, N_SAMPLES, RATE  # DEAP's layout, one home
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS, grid_positions
 
-RATE = 128.0
-N_SAMPLES = 8064
-BASELINE_S = 3.0
 N_EEG = 32
 
 _LEFT_FRONTAL = ("F3", "F7", "AF3", "Fp1", "FC5", "FC1")

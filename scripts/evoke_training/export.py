@@ -26,14 +26,26 @@ from evoke_training.provenance import describe_data
 from evoke_training.summary import flat
 from inference.dsp.features import FeatureSettings
 from inference.model.model_file import model_metadata, save_model
+from inference.model.networks import STUDENT
+
+# A checkpoint's model (its "arch", as evoke_training.models names it) -> the numpy network that
+# runs it (inference.model.networks.NETWORKS): a new student is one entry here and one there.
+ARCHITECTURES = {"student": STUDENT}
 
 
-def student_weights(path: Path) -> dict[str, np.ndarray]:
-    """Torch-layout float32 arrays named as inference/model/student.py expects (conv1.weight, ...)."""
+def checkpoint_weights(path: Path) -> tuple[str, dict[str, np.ndarray]]:
+    """(the runtime's architecture name, torch-layout float32 arrays named as its network
+    expects, conv1.weight ...) of a training checkpoint."""
     state = torch.load(path, map_location="cpu", weights_only=True)
-    if state.get("arch") != "student":
-        raise SystemExit(f"{path}: holds a {state.get('arch')!r} model, not the student")
-    return {k: v.detach().cpu().numpy().astype(np.float32) for k, v in state["state_dict"].items()}
+    name = ARCHITECTURES.get(state.get("arch"))
+    if name is None:
+        raise SystemExit(
+            f"{path}: holds a {state.get('arch')!r} model; the runtime runs {', '.join(ARCHITECTURES)}"
+        )
+    weights = {
+        k: v.detach().cpu().numpy().astype(np.float32) for k, v in state["state_dict"].items()
+    }
+    return name, weights
 
 
 # The baselines a model file carries beside its own figures (model_file.describe shows them).
@@ -106,8 +118,9 @@ def export(
         raise SystemExit(f"{run} was trained before runs recorded their data's provenance and "
                          "baselines: retrain it (same command, another --out) to export it")  # fmt: skip
     features = FeatureSettings.from_dict(cfg["feature_settings"])
-    meta = model_metadata(features, provenance(run, wfile, notes))
-    return save_model(out, student_weights(wfile), meta)
+    name, arrays = checkpoint_weights(wfile)
+    meta = model_metadata(features, provenance(run, wfile, notes), architecture_name=name)
+    return save_model(out, arrays, meta)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

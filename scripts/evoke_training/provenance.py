@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from evoke_training.data import default_cache, subject_files
+from inference.model.model_file import DATA_KINDS
 
-KINDS = ("deap", "synthetic", "other", "unknown")
-DECLARABLE = ("deap", "synthetic", "other")  # what --data-kind accepts; "unknown" is the default
+# what --data-kind accepts: the model file's kinds (one home: inference.model.model_file) but
+# "unknown", the default
+DECLARABLE = tuple(k for k in DATA_KINDS if k != "unknown")
 MARKER = "SYNTHETIC.txt"
 HASH_CACHE = "sha256.json"  # beside the feature cache: {name:size:mtime_ns: digest}
 NAMES = {

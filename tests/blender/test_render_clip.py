@@ -231,6 +231,8 @@ def test_headless_without_egl_falls_back_to_cycles(deap_two_trials: Path, tmp_pa
         "EGL_PLATFORM": "none",
     }
     env["BLENDER_USER_RESOURCES"] = str(tmp_path / "user")
+    (tmp_path / "tmp").mkdir()
+    env["TMPDIR"] = str(tmp_path / "tmp")  # the script's temp dir: left empty at its end
     clip = tmp_path / "noegl.mp4"
     cmd = [sys.executable, str(ROOT / "scripts" / "render_demo.py"), str(deap_two_trials), "--trial", "1",
            "--seconds", "0.25", "--height", "96", "--out", str(clip)]  # fmt: skip
@@ -239,3 +241,4 @@ def test_headless_without_egl_falls_back_to_cycles(deap_two_trials: Path, tmp_pa
     assert "rendered with Cycles instead" in done.stdout + done.stderr
     assert "Append frame" not in done.stdout  # one progress bar, not a line per frame
     assert bpy.data.movieclips.load(str(clip)).frame_duration == 6
+    assert not list((tmp_path / "tmp").iterdir())  # no zip, user or Blender session folder left

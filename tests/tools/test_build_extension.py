@@ -5,6 +5,7 @@ Blender suite running in each environment."""
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -53,3 +54,37 @@ def test_check_zip_refuses_a_library_twice(tmp_path: Path) -> None:
     twice = [*_good(), _good()[0].replace("any", "manylinux_2_35_x86_64")]
     with pytest.raises(SystemExit, match="one py3 wheel each"):
         check_zip(_zip(tmp_path / "two.zip", twice))
+
+
+# what a checkout gathers after `make test`, a demo and a wheel build: none of it is the extension
+_LEFTOVERS = (
+    "build/lib/inference/cli.py", ".hypothesis/examples/0/1", "dist/evoke-0.0.1.zip",
+    "out/demo.mp4", "runs/fold-1/config.json", "data/s01.dat", ".pytest_cache/v/x",
+    ".mypy_cache/3.11/x.json", ".ruff_cache/x", ".venv-b42/bin/python", "evoke_blender.egg-info/x",
+    "inference/__pycache__/cli.cpython-311.pyc", "inference/.hypothesis/x", "tests/conftest.py",
+    "scripts/demo.py", "docs/ARCHITECTURE.md",
+)  # fmt: skip
+
+
+def test_the_zip_holds_the_extension_alone_whatever_the_checkout_holds(tmp_path: Path) -> None:
+    """Built with Blender's own tool from a copy of the checkout full of leftovers."""
+    pytest.importorskip("bpy")  # the tool ships in the bpy wheel
+    from evoke_tools.extension import EXTENSION_PARTS, build
+    from evoke_tools.paths import ROOT
+
+    tree = tmp_path / "checkout"
+    tree.mkdir()
+    for part in EXTENSION_PARTS:
+        if (ROOT / part).is_dir():
+            shutil.copytree(ROOT / part, tree / part)
+        else:
+            shutil.copy2(ROOT / part, tree / part)
+    for leftover in _LEFTOVERS:
+        (tree / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (tree / leftover).write_bytes(b"x" * 100)
+    (zip_path,) = build(tmp_path / "zips", root=tree)
+    names = zipfile.ZipFile(zip_path).namelist()
+    top = {n.split("/")[0] for n in names}
+    assert top == {*EXTENSION_PARTS, "wheels"}
+    assert not [n for n in names if "__pycache__" in n or ".hypothesis" in n or n.endswith(".pyc")]
+    assert "inference/cli.py" in names and "evoke_blender/__init__.py" in names

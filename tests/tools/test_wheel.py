@@ -42,6 +42,10 @@ def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = built.glob("evoke_blender-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"inference/model/evoke_student.npz", "inference/emotion/emotion_table.json"} <= names
+    # the runtime alone: not the torch companion (torch is no dependency) nor the checkout's tools
+    tops = {n.split("/")[0] for n in names}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"inference"}, sorted(tops)
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     env = work / "env"
     venv.EnvBuilder(with_pip=True, clear=True).create(env)
     python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")

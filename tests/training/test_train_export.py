@@ -20,6 +20,7 @@ from evoke_training.protocols import WINDOW_WARNING
 
 from inference.errors import InputError
 from inference.model.model_file import load_model, save_model, untrained_metadata
+from inference.model.networks import NETWORKS
 
 LABELS = ("majority class", "logistic regression", "student, no teacher")
 
@@ -70,6 +71,8 @@ def test_train_report_export(synth: Path, tmp_path: Path, no_paths: Any) -> None
     assert all(label in report for label in LABELS) and "macro-F1" in report
     assert "What distillation adds" in report and WINDOW_WARNING not in report
     model = load_model(export_model.export(run, tmp_path / "student.npz"))
+    assert model.metadata["architecture"]["name"] in NETWORKS  # a name the runtime knows
+    assert set(export_model.ARCHITECTURES.values()) <= set(NETWORKS)
     prov = model.provenance
     assert prov["trained"] and prov["synthetic_data"] and prov["data_kind"] == "synthetic"
     assert "mean_accuracy" in prov["metrics"] and "mean_macro_f1" in prov["metrics"]

@@ -70,7 +70,7 @@ def test_offline_equals_live_and_the_drift_is_followed(drifting: tuple[np.ndarra
     x, rate = drifting
     model = load_model()
     choice = BaselineChoice("first", seconds=30.0, adapt_s=20.0)
-    rec = Recording(x, DEAP_EEG_CHANNELS, rate, "drift", (), {"unit": "uV"})
+    rec = Recording(x, DEAP_EEG_CHANNELS, rate, "drift", unit_known=True)
     tl = predict(rec, model, PredictOptions(hop_s=0.25, mode="blend", baseline=choice)).timelines[0]
     live = LiveProcessor(model, DEAP_EEG_CHANNELS, rate, hop_s=0.25, calibration_s=30.0,
                          adapt_s=20.0)  # fmt: skip

@@ -52,7 +52,7 @@ def test_a_recording_whole_and_streamed_give_the_same_windows() -> None:
     x = raw_trials(1, 1, rate, seed=3)[0][: round(rate * 25)]
     x = add_artefact(x, "all", rate, np.random.default_rng(1))
     model = load_model()
-    rec = Recording(x, DEAP_EEG_CHANNELS, rate, "raw", (), {"unit": "uV"})
+    rec = Recording(x, DEAP_EEG_CHANNELS, rate, "raw", unit_known=True)
     # a 10 s calibration both ways: the robust baseline, outlier rejection included
     first_10s = BaselineChoice("first", seconds=10.0)
     options = PredictOptions(hop_s=0.25, mode="blend", baseline=first_10s)

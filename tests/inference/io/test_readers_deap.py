@@ -126,7 +126,7 @@ def test_recording_holds_every_trial_back_to_back(
     assert rec.samples.shape == (N_TRIALS * 8064, 40)
     assert rec.channels == DEAP_ALL_CHANNELS and rec.rate == 128.0
     assert rec.source.endswith("s01.dat")
-    assert rec.meta["subject"] == 1 and rec.meta["trial_numbers"] == (1, 2, 3)
+    assert rec.subject == 1 and [t.number for t in rec.trials] == [1, 2, 3]
     for k, trial in enumerate(rec.trials):
         assert (trial.onset, trial.stop) == (k * 8064 + 384, (k + 1) * 8064)
         assert trial.baseline_s == 3.0
@@ -146,7 +146,7 @@ def test_trial_selection(folder: Path, subject1: tuple[np.ndarray, np.ndarray]) 
     assert one.trials[0].ratings == tuple(labels[1])
     np.testing.assert_array_equal(one.samples, data[1].T.astype(np.float32))
     two = deap_recording(folder / "s01.mat", trial=[3, 1])
-    assert two.meta["trial_numbers"] == (3, 1)
+    assert [t.number for t in two.trials] == [3, 1]
     assert [t.number for t in two.trials] == [3, 1]
     np.testing.assert_array_equal(two.samples[:8064], data[2].T.astype(np.float32))
     np.testing.assert_array_equal(two.samples[8064:], data[0].T.astype(np.float32))
@@ -165,7 +165,7 @@ def test_folder_lists_subjects_and_prefers_dat(folder: Path) -> None:
     data, labels = deap.load(2)
     assert data.shape == (N_TRIALS, 40, 8064)
     rec = deap.recording(2, trials=[1])
-    assert rec.meta["subject"] == 2 and len(rec.trials) == 1
+    assert rec.subject == 2 and len(rec.trials) == 1
     np.testing.assert_array_equal(rec.samples, data[0].T.astype(np.float32))
 
 
@@ -191,8 +191,8 @@ def test_folder_errors(tmp_path: Path, folder: Path) -> None:
 def test_read_recording_dispatches_on_suffix(folder: Path) -> None:
     assert read_recording(folder / "s01.dat").samples.shape == (N_TRIALS * 8064, 40)
     assert read_recording(str(folder / "s02.mat"), trial=1).samples.shape == (8064, 40)
-    assert read_recording(folder, subject=2, trial=[2]).meta["subject"] == 2
-    assert read_recording(folder / "s01.dat", subject=1).meta["subject"] == 1
+    assert read_recording(folder, subject=2, trial=[2]).subject == 2
+    assert read_recording(folder / "s01.dat", subject=1).subject == 1
 
 
 def test_read_recording_errors(tmp_path: Path, folder: Path) -> None:

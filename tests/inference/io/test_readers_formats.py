@@ -90,8 +90,8 @@ def test_xdf_reader_picks_the_eeg_stream(xdf_file: tuple[Path, list[dict[str, An
     rec = read_recording(path)
     assert rec.channels == tuple(eeg["labels"]) and rec.rate == 256.0 and rec.trials == ()
     np.testing.assert_array_equal(rec.samples, eeg["values"])
-    assert rec.meta["format"] == "XDF" and rec.meta["stream"] == "TestAmp"
-    assert rec.meta["first_timestamp"] == pytest.approx(1000.0)
+    assert rec.format == "XDF" and rec.details["stream"] == "TestAmp"
+    assert rec.first_time_s == pytest.approx(1000.0)
     # by name, by type, case-insensitively; the accelerometer's unit "g" is not converted
     assert read_xdf(path, stream="testamp").channels == rec.channels
     motion = read_recording(path, stream="ACC")
@@ -120,7 +120,7 @@ def test_xdf_millivolts_are_converted_and_rate_zero_uses_measured(tmp_path: Path
     write_xdf(tmp_path / "mv.xdf", [s])
     rec = read_xdf(tmp_path / "mv.xdf")
     np.testing.assert_allclose(rec.samples, s["values"].astype(np.float64) * 1000.0)
-    assert any("mV to microvolts" in str(n) for n in rec.meta["notes"])  # type: ignore[attr-defined]
+    assert any("mV to microvolts" in str(n) for n in rec.notes)
     s["rate"], s["unit"] = 0, "microvolts"
     write_xdf(tmp_path / "irregular.xdf", [s])
     assert read_xdf(tmp_path / "irregular.xdf").rate == pytest.approx(128.0, rel=1e-3)
@@ -151,7 +151,7 @@ def test_edf_and_bdf_written_by_pyedflib(tmp_path: Path, bdf: bool) -> None:
     rec = read_recording(path)
     labels, _, reference = _pyedflib_read(path)
     assert rec.channels == EPOC == tuple(labels) and rec.rate == rate and rec.trials == ()
-    assert rec.meta["format"] == ("BDF" if bdf else "EDF")
+    assert rec.format == ("BDF" if bdf else "EDF")
     # float32: pyEDFlib's float64 values, rounded to float32 (24 bits hold 16- and 24-bit data)
     assert rec.samples.dtype == np.float32
     np.testing.assert_array_equal(rec.samples, np.column_stack(reference).astype(np.float32))
@@ -170,7 +170,7 @@ def test_edf_units_and_mixed_rates(tmp_path: Path) -> None:
     assert rec.channels == labels[:9] and rec.rate == 256.0
     _, _, reference = _pyedflib_read(path)
     np.testing.assert_allclose(rec.samples, np.column_stack(reference[:9]) * 1000.0, rtol=1e-6)
-    notes = " | ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+    notes = " | ".join(map(str, rec.notes))
     assert "Temp (1 Hz)" in notes and "mV to microvolts" in notes
 
 
@@ -196,7 +196,7 @@ def test_files_made_by_other_programs(name: str, kept: int) -> None:
     assert rec.samples.shape == (len(signals[0]), kept)
     np.testing.assert_array_equal(rec.samples, np.column_stack(signals[:kept]).astype(np.float32))
     if kept < len(labels) and "Annotations" not in labels[-1]:
-        notes = " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+        notes = " ".join(map(str, rec.notes))
         assert all(label in notes for label in labels[kept:])
 
 
@@ -216,7 +216,7 @@ def test_unknown_or_wrong_record_count_reads_what_the_file_holds(tmp_path: Path,
         path.write_bytes(_with_record_count(data, count))
         rec = read_recording(path)
         np.testing.assert_array_equal(rec.samples, original.samples)
-        assert "records" in " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+        assert "records" in " ".join(map(str, rec.notes))
 
 
 def test_truncated_edf_keeps_its_whole_records_or_is_refused(tmp_path: Path) -> None:
@@ -237,7 +237,7 @@ def test_truncated_edf_keeps_its_whole_records_or_is_refused(tmp_path: Path) -> 
     np.testing.assert_array_equal(
         rec.samples, np.column_stack(reference[:11])[:n].astype(np.float32)
     )
-    assert "truncated" in " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+    assert "truncated" in " ".join(map(str, rec.notes))
 
 
 def test_epoc_edf_end_to_end(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def test_files_mne_writes_read_as_mne_reads_them(
         mne.export.export_raw(path, mne_raw, verbose="error")
     rec = read_recording(path)
     reference = mne.io.read_raw(path, preload=True, verbose="error")
-    assert rec.channels == NAMES and rec.rate == 256.0 and rec.meta["unit"] == "uV"
+    assert rec.channels == NAMES and rec.rate == 256.0 and rec.unit_known
     np.testing.assert_allclose(rec.samples, reference.get_data(picks="eeg").T * 1e6, atol=1e-9)
     np.testing.assert_allclose(rec.samples, mne_raw.get_data().T * 1e6, atol=atol)
     labels = [m.label.removeprefix("Comment/") for m in rec.markers]  # BrainVision's type prefix
@@ -191,7 +191,7 @@ def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
     np.testing.assert_allclose(a[0].raw_probs, b[0].raw_probs, atol=1e-6)  # same electrodes
     with pytest.raises(InputError, match="trial 3 is out of range 1..2"):
         read_recording(deap_originals["twente"], trial=3)
-    notes = " ".join(map(str, twente.meta["notes"]))  # type: ignore[call-overload]
+    notes = " ".join(map(str, twente.notes))
     assert "in the order they were shown" in notes and "video order" in notes
 
 
@@ -205,7 +205,7 @@ def test_deap_later_subjects_status_layouts(deap_originals: dict[str, Any], layo
     assert [m.label for m in rec.markers] == [m.label for m in geneva.markers]
     assert [m.label for m in rec.markers[:3]] == ["code 3", "code 4", "code 5"]
     np.testing.assert_array_equal(rec.samples, geneva.samples)
-    notes = " ".join(map(str, rec.meta["notes"]))  # type: ignore[call-overload]
+    notes = " ".join(map(str, rec.notes))
     assert "held high" in notes and "0xff00" in notes
 
 
@@ -219,10 +219,10 @@ def test_csv_units_stated_or_guessed(tmp_path: Path) -> None:
     )
     guessed = read_recording(path)
     np.testing.assert_allclose(guessed.samples, x, rtol=1e-6, atol=1e-6)
-    assert any("read as V" in str(n) for n in guessed.meta["notes"])  # type: ignore[attr-defined]
+    assert any("read as V" in str(n) for n in guessed.notes)
     stated = read_recording(path, unit="V")
     np.testing.assert_allclose(stated.samples, x, rtol=1e-6, atol=1e-6)
-    assert not any("read as" in str(n) for n in stated.meta["notes"])  # type: ignore[attr-defined]
+    assert not any("read as" in str(n) for n in stated.notes)
     edf = tmp_path / "rec.edf"
     edf.write_bytes(b"0")
     with pytest.raises(InputError, match="applies to XDF and CSV"):

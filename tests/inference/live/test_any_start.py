@@ -51,7 +51,7 @@ def test_live_equals_offline_with_the_same_calibration(session: tuple[np.ndarray
     late = _live(x, rate, start_s)
     part = x[round(start_s * rate) :]
     options = PredictOptions(hop_s=0.25, baseline=BaselineChoice("first", seconds=CALIBRATION_S))
-    rec = Recording(part, DEAP_EEG_CHANNELS, rate, "session", (), {"unit": "uV"})
+    rec = Recording(part, DEAP_EEG_CHANNELS, rate, "session", unit_known=True)
     tl = predict(rec, load_model(), options).timelines[0]
     offline = {
         round((start_s + tl.onset_s + t) * 128): e for t, e in zip(tl.t, tl.emotion, strict=True)

@@ -101,7 +101,7 @@ def test_a_playback_board_gives_what_the_file_gives_offline(tmp_path: Path) -> N
     model = load_model()
     live = LiveProcessor(model, d.labels, d.rate, calibration_s=3.0)
     updates = [u for c in np.array_split(received, 40) for u in live.push(c)]
-    rec = Recording(received.astype(np.float64), d.labels, d.rate, "playback", (), {"unit": "uV"})
+    rec = Recording(received.astype(np.float64), d.labels, d.rate, "playback", unit_known=True)
     options = PredictOptions(hop_s=0.25, baseline=BaselineChoice("first", seconds=3.0))
     offline = predict(rec, model, options).timelines[0]
     n = len(updates)

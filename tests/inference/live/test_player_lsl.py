@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import pylsl
 from evoke_tools.artefacts import add_artefact, raw_trials
 from evoke_tools.writers import start_player_lsl, write_fif
 
-from inference import BaselineChoice, PredictOptions, Recording, load_model, predict
+from inference import BaselineChoice, PredictOptions, load_model, predict
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.io.formats import read_recording
 from inference.live.processor import LiveProcessor
@@ -73,7 +74,7 @@ def test_playerlsl_in_volts_gives_what_the_file_gives_offline(tmp_path: Path) ->
     span = whole.samples[start : start + len(received)]
     np.testing.assert_array_equal(span, (received * 1e6).astype(np.float32))
     offline = predict(
-        Recording(span, whole.channels, whole.rate, str(path), (), dict(whole.meta)),
+        replace(whole, samples=span, markers=()),
         model,
         PredictOptions(hop_s=0.25, mode="blend", baseline=BaselineChoice("first", seconds=5.0)),
     ).timelines[0]
