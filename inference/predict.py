@@ -45,6 +45,12 @@ class PredictOptions:
             raise ValueError(f"hop must be a number of seconds in (0, 60], got {self.hop_s}")
 
 
+def window_centres(t: Any, window_s: float) -> np.ndarray:
+    """The moment a window stands for: its centre (it spans t .. t + window_s). Bake keys and
+    timeline markers sit there."""
+    return np.asarray(t, dtype=float) + window_s / 2
+
+
 @dataclass(frozen=True)
 class TrialTimeline:
     trial: int  # 1-based

@@ -22,7 +22,7 @@ from bpy.utils import escape_identifier as escape
 
 from ...inference.emotion.presets import Presets
 from ...inference.emotion.table import EmotionTable
-from ...inference.predict import TrialTimeline
+from ...inference.predict import TrialTimeline, window_centres
 from ..common import face_state
 from ..common.anim_compat import ActionBatch
 from ..common.face_drive import face_drive
@@ -62,7 +62,7 @@ def bake_timeline(
         raise ValueError(f"'{obj.name}' has no mesh with shape keys to animate")
     drive = face_drive(mesh, presets, table.names, name_map=name_map, profile=profile)
     n = len(timeline.t)
-    centres = np.asarray(timeline.t) + window_s / 2
+    centres = window_centres(timeline.t, window_s)
 
     def frame_of(seconds: np.ndarray) -> np.ndarray:
         return frame_start + seconds * fps

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ...inference.predict import window_centres
+
 OURS = "evoke_markers"  # scene property: JSON [[frame, name], ...] of the markers a bake added
 
 
@@ -34,7 +36,7 @@ def plan(
     if index.size == 0:
         return []
     starts = np.concatenate([[0], np.flatnonzero(np.diff(index)) + 1])
-    frames = frame_start + (np.asarray(t, dtype=float)[starts] + window_s / 2) * fps
+    frames = frame_start + window_centres(np.asarray(t, dtype=float)[starts], window_s) * fps
     return [
         (math.ceil(float(f) - 1e-6), _name(names, int(index[i])))
         for f, i in zip(frames, starts, strict=True)
