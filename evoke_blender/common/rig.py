@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ...inference.emotion.rigs import ROLES, rig_bone
+from ...inference.emotion.rigs import ROLES, rig_bones
 
 
 def _with_keys(obj: Any) -> bool:
@@ -54,7 +54,7 @@ def head_bones(arm: Any) -> dict[str, str]:
     """{role: the armature's bone} for the head and neck, as presets name them; a VRM humanoid's
     own mapping (the VRM add-on's human bones) wins over the names."""
     names = [b.name for b in arm.data.bones]
-    found = {role: bone for role in ROLES if (bone := rig_bone(role, names)) is not None}
+    found = rig_bones(names)
     found.update(_vrm_humanoid(arm, names))
     return found
 

@@ -91,8 +91,10 @@ class EVOKE_OT_preview_preset(bpy.types.Operator):
             "bones": presets.bones.get(e, {}),
         }
         posed = {b for pose in presets.bones.values() for b in pose}
-        for part, _ in drive.part_meshes(mesh):  # head, teeth, eyes: as the bake drives them
-            apply_preset(part, preset, driven=posed)  # as the contact sheet renders
+        apply_preset(mesh, preset, driven=posed)  # as the contact sheet renders; bones once
+        keys_only = {"shape_keys": preset["shape_keys"]}
+        for part, _ in drive.part_meshes(mesh)[1:]:  # teeth, eyes: as the bake drives them
+            apply_preset(part, keys_only, driven=())
         if drive.uses_vrm_addon:
             drive.set_expressions(mesh, values)
         self.report({"INFO"}, drive.summary())

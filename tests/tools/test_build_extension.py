@@ -68,8 +68,7 @@ _LEFTOVERS = (
 
 def test_the_zip_holds_the_extension_alone_whatever_the_checkout_holds(tmp_path: Path) -> None:
     """Built with Blender's own tool from a copy of the checkout full of leftovers."""
-    pytest.importorskip("bpy")  # the tool ships in the bpy wheel
-    from evoke_tools.extension import EXTENSION_PARTS, build
+    from evoke_tools.extension import EXTENSION_PARTS, build  # Blender's tool: bpy, always set up
     from evoke_tools.paths import ROOT
 
     tree = tmp_path / "checkout"
