@@ -190,7 +190,14 @@ class Sandbox:
     def __init__(self) -> None:
         import subprocess
 
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+        # evoke_tools lives in scripts/, not in the installed wheel: the server finds it there
+        found = [str(ROOT), str(ROOT / "scripts"), os.environ.get("PYTHONPATH", "")]
+        env = {
+            **os.environ,
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "PYTHONPATH": os.pathsep.join(p for p in found if p),
+        }
         code = "from evoke_tools import sandbox; sandbox.serve()"
         self.process = subprocess.Popen(
             [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -210,7 +217,10 @@ class Sandbox:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline())
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the sandbox server exited (status {self.process.poll()})")
+        answer = json.loads(line)
         outcome = Outcome(
             answer["status"], str(answer["detail"]), answer["peak_mb"], answer["seconds"]
         )
