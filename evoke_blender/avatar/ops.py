@@ -6,7 +6,7 @@ from typing import Any
 
 import bpy
 
-from ..common.operators import OperatorResult, guarded, settings
+from ..common.operators import OperatorResult, guarded, say, settings
 from ..common.rig import face_mesh
 
 
@@ -25,7 +25,7 @@ class EVOKE_OT_add_avatar(bpy.types.Operator):
             add_camera_and_lights(obj)
             face = face_mesh(obj)
             settings(context).target = face or obj
-            self.report({"INFO"}, f"Added {obj.name}")
+            say(self, {"INFO"}, f"Added {obj.name}")
             return {"FINISHED"}
 
         return guarded(self, work)

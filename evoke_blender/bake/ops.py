@@ -9,8 +9,8 @@ import bpy
 
 from ...inference.predict import PredictOptions, predict
 from ..common import face_state, model_cache, runtime_options
-from ..common.operators import OperatorResult, guarded, settings
-from ..common.rig import face_mesh
+from ..common.operators import OperatorResult, guarded, say, settings
+from ..common.rig import face_mesh, face_meshes, refuse_linked
 from ..export import baked
 from ..presets.scene import presets_from_scene
 from . import keyframes
@@ -37,13 +37,15 @@ class EVOKE_OT_bake(bpy.types.Operator):
         mesh = face_mesh(target)
         if mesh is None:
             name = target.name if target else "nothing"
-            self.report(
+            say(
+                self,
                 {"ERROR"},
                 f"Pick an avatar: {name} has no mesh with shape keys (use Add EVOKE Avatar)",
             )
             return {"CANCELLED"}
+        refuse_linked(face_meshes(target))  # before reading anything: nothing could be kept
         if not s.source_path:
-            self.report({"ERROR"}, "Choose a recording file first")
+            say(self, {"ERROR"}, "Choose a recording file first")
             return {"CANCELLED"}
         wm = context.window_manager
         wm.progress_begin(0, 3)
@@ -75,21 +77,24 @@ class EVOKE_OT_bake(bpy.types.Operator):
         finally:
             wm.progress_end()
         for note in (*pred.notes, *report.notes):  # what was done, not what went wrong
-            self.report({"INFO"}, note)
+            say(self, {"INFO"}, note)
         if pred.match.missing:  # the one loss a note describes: a warning too
-            self.report(
+            say(
+                self,
                 {"WARNING"},
                 f"{len(pred.match.missing)} of the model's 32 electrodes are missing from the "
                 "recording (read as no change): the emotions are less reliable",
             )
         if report.keys_missing:
-            self.report(
+            say(
+                self,
                 {"WARNING"},
                 f"{report.face} on {mesh.name}; missing: "
                 f"{', '.join(report.keys_missing[:8])}{' ...' if len(report.keys_missing) > 8 else ''}; "
                 f"{len(report.keys_driven)} keys still animate (map names under Presets)",
             )
-        self.report(
+        say(
+            self,
             {"INFO"},
             f"Baked {report.windows} windows onto {mesh.name}, frames {report.frame_start}-{report.frame_end} "
             f"in {time.perf_counter() - started:.2f} s ({report.face}). Model: {pred.model}",
@@ -108,7 +113,7 @@ class EVOKE_OT_read_markers(bpy.types.Operator):
         def work() -> OperatorResult:
             s = settings(context)
             if not s.source_path:
-                self.report({"ERROR"}, "Choose a recording file first")
+                say(self, {"ERROR"}, "Choose a recording file first")
                 return {"CANCELLED"}
             recording, name = read_with_settings(s, whole=True)
             s.markers.clear()
@@ -117,7 +122,7 @@ class EVOKE_OT_read_markers(bpy.types.Operator):
                 row.label, row.time_s = marker.label, marker.sample / recording.rate
             s.span_start = s.span_end = 0
             found = len(recording.markers)
-            self.report({"INFO"}, f"{name}: {found} markers" if found else f"{name} has no markers")
+            say(self, {"INFO"}, f"{name}: {found} markers" if found else f"{name} has no markers")
             return {"FINISHED"}
 
         return guarded(self, work)

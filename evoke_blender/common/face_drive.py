@@ -28,7 +28,7 @@ from ...inference.emotion import profile_data, profiles
 from ...inference.emotion.presets import Presets
 from ...inference.errors import InputError
 from . import runtime_options
-from .rig import armature_of, face_meshes
+from .rig import armature_of, face_meshes, refuse_linked
 
 SHAPE_KEYS, VRM_ADDON = "shape_keys", "vrm_addon"
 VRM_PROFILE = "VRM"
@@ -176,6 +176,7 @@ def face_drive(
     """
     name_map = dict(name_map or {})
     meshes = face_meshes(mesh)
+    refuse_linked(meshes)
     available = list(dict.fromkeys(k for m in meshes for k in _keys_of(m)))
     expressions = vrm_addon_expressions(mesh) if profile in (profiles.AUTO, VRM_PROFILE) else []
     if expressions:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import traceback
 from typing import Any, Literal
 
-from ...inference.errors import EvokeError
+from ...inference.errors import EvokeError, one_line
+from ...inference.limits import MAX_MESSAGE_CHARS
 
 OperatorResult = set[Literal["RUNNING_MODAL", "CANCELLED", "FINISHED", "PASS_THROUGH", "INTERFACE"]]
+
+
+def say(op: Any, level: set[str], text: object) -> None:
+    """A report as one printable, bounded line (as the command line prints it): a file name with
+    a newline or 10 KB of channel labels can neither forge a line nor flood the status bar."""
+    op.report(level, one_line(text, MAX_MESSAGE_CHARS))
 
 
 def settings(context: Any) -> Any:
@@ -20,10 +27,10 @@ def guarded(op: Any, work: Any) -> OperatorResult:
         result: OperatorResult = work()
         return result
     except (EvokeError, ValueError, OSError) as exc:
-        op.report({"ERROR"}, str(exc))
+        say(op, {"ERROR"}, exc)
     except Exception as exc:  # never a traceback dialog: log it, tell the user briefly
         traceback.print_exc()
-        op.report(
-            {"ERROR"}, f"EVOKE: unexpected {type(exc).__name__}: {exc} (details in the console)"
+        say(
+            op, {"ERROR"}, f"EVOKE: unexpected {type(exc).__name__}: {exc} (details in the console)"
         )
     return {"CANCELLED"}

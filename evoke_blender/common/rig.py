@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...inference.emotion.rigs import ROLES, rig_bones
+from ...inference.errors import InputError
 
 
 def _with_keys(obj: Any) -> bool:
@@ -48,6 +49,36 @@ def armature_of(obj: Any) -> Any | None:
             return mod.object
     parent = obj.parent
     return parent if parent is not None and parent.type == "ARMATURE" else None
+
+
+def refuse_linked(meshes: Iterable[Any]) -> None:
+    """Raise InputError when a part the presets would change is linked from another file:
+    Blender keeps no edit to linked data (it reverts on reload, and the UI refuses it), so a bake
+    would report success and leave nothing. Checked before anything is written."""
+    for mesh in meshes:
+        arm = armature_of(mesh)
+        parts = [mesh, mesh.data, mesh.data.shape_keys]
+        for part in [*parts, arm, arm.data if arm is not None else None]:
+            library = _read_only_from(part)
+            if library is not None:
+                raise InputError(
+                    f"'{part.name}' of the avatar is linked from {library}: Blender keeps no "
+                    "change to linked data; make the avatar local (Object > Relations > Make "
+                    "Local) or a library override (Object > Library Override > Make) first"
+                )
+
+
+def _read_only_from(part: Any) -> str | None:
+    """Where a data-block Blender will not let us edit comes from; None when it is editable."""
+    if part is None:
+        return None
+    library = getattr(part, "library", None)
+    if library is not None:
+        return f"'{library.filepath or library.name}'"
+    override = getattr(part, "override_library", None)
+    if override is not None and getattr(override, "is_system_override", False):
+        return "a library (a system override, not editable)"
+    return None
 
 
 def head_bones(arm: Any) -> dict[str, str]:

@@ -23,7 +23,7 @@ import bpy
 from bpy.props import StringProperty
 
 from ..common import face_state
-from ..common.operators import OperatorResult
+from ..common.operators import OperatorResult, say
 from ..common.safe_output import StagedOutput, first_line
 from .ops import BakedFaceExport
 
@@ -75,7 +75,7 @@ class EVOKE_OT_export_gltf(BakedFaceExport, bpy.types.Operator):
 
     def _export(self, context: Any, face: Any, path: Path) -> OperatorResult:
         if path.suffix.lower() not in FORMATS:
-            self.report({"ERROR"}, f"Choose a {self.kinds} file name")
+            say(self, {"ERROR"}, f"Choose a {self.kinds} file name")
             return {"CANCELLED"}
         ensure_exporter()
         chosen = [o for o in family(face) if o.name in context.view_layer.objects]
@@ -103,5 +103,5 @@ class EVOKE_OT_export_gltf(BakedFaceExport, bpy.types.Operator):
         if "FINISHED" not in result:
             raise out.fail("the glTF exporter did not finish")
         out.commit()
-        self.report({"INFO"}, f"Wrote {len(chosen)} objects with the bake's animation to {path}")
+        say(self, {"INFO"}, f"Wrote {len(chosen)} objects with the bake's animation to {path}")
         return {"FINISHED"}

@@ -10,7 +10,7 @@ from bpy.props import StringProperty
 
 from ...inference.emotion import timeline_export
 from ..common import face_state, safe_output
-from ..common.operators import OperatorResult, guarded, settings
+from ..common.operators import OperatorResult, guarded, say, settings
 from ..common.rig import face_mesh
 from .baked import baked_rows, has_bake
 
@@ -56,7 +56,7 @@ class BakedFaceExport:
     def _export_selected(self, context: Any) -> OperatorResult:
         face = baked_face(context)
         if face is None or not self.filepath:
-            self.report({"ERROR"}, f"Select a baked face and choose a {self.kinds} file")  # type: ignore[attr-defined]
+            say(self, {"ERROR"}, f"Select a baked face and choose a {self.kinds} file")
             return {"CANCELLED"}
         return self._export(context, face, Path(bpy.path.abspath(self.filepath)))
 
@@ -77,5 +77,5 @@ class EVOKE_OT_export_timeline(BakedFaceExport, bpy.types.Operator):
     def _export(self, context: Any, face: Any, path: Path) -> OperatorResult:
         text = timeline_export.render(baked_rows(face), timeline_export.format_of(path))
         safe_output.write_text(path, text, f"{face.name}'s timeline")
-        self.report({"INFO"}, f"Wrote {face.name}'s baked timeline to {path}")
+        say(self, {"INFO"}, f"Wrote {face.name}'s baked timeline to {path}")
         return {"FINISHED"}

@@ -77,7 +77,7 @@ class LiveDriver:
                  hop_s: float = 0.25, smoothing: SmoothingSettings | None = None,
                  calibration_s: float = CALIBRATION_S, reject_z: float = REJECT_Z,
                  adapt_s: float = 0.0, name_map: dict[str, str] | None = None,
-                 resolve_timeout_s: float = 10.0, blend: bool = True, unit: str | None = None,
+                 resolve_timeout_s: float | None = None, blend: bool = True, unit: str | None = None,
                  channel_map: str = "", montage: str | None = None,
                  profile: str = "AUTO") -> None:  # fmt: skip
         """source: a LiveSource, an LSL stream's name, or a function that opens one (called once
@@ -108,6 +108,7 @@ class LiveDriver:
         self._last: LiveUpdate | None = None  # the latest window's update
         self._last_at = -float("inf")  # when it came (time.monotonic)
         self._updates = 0
+        self._opened_at = time.monotonic()  # when the search for the source began
 
     def add_output(self, output: LiveOutput) -> None:
         """Send the emotion there too, from the next tick on."""
@@ -175,6 +176,13 @@ class LiveDriver:
             self.source.close()
         if self.source.error:
             self.status.state, self.status.message = "error", self.source.error
+        elif self.processor is None and self.status.state == "resolving":
+            waited = time.monotonic() - self._opened_at
+            if waited >= 2:  # say so once a search takes longer than a glance
+                self.status.message = (
+                    f"looking for '{self.source.name}' for {waited:.0f} s: is its sender "
+                    "running? (Disconnect stops looking)"
+                )
 
     def tick(self, face: Any) -> None:
         """One step on the main thread; never waits for the network or the device."""
@@ -198,10 +206,13 @@ class LiveDriver:
         self._status(updates)
         newest = None if pulled is None or pulled.stamps is None else float(pulled.stamps[-1])
         if updates and newest is not None:
-            self.status.sample_age_ms.append((self.source.local_clock() - newest) * 1e3)
+            # a sender that stamps a chunk ahead of this clock (its last sample's time taken as
+            # the first's) would read as a negative age: the sample is at most brand new
+            age_s = max(0.0, self.source.local_clock() - newest)
+            self.status.sample_age_ms.append(age_s * 1e3)
         self._send(now)
         if updates and newest is not None and self.outputs:
-            self.status.output_age_ms.append((self.source.local_clock() - newest) * 1e3)
+            self.status.output_age_ms.append(max(0.0, self.source.local_clock() - newest) * 1e3)
         done = time.perf_counter()
         self.status.tick_ms.append((done - started) * 1e3)
         if updates:

@@ -9,7 +9,7 @@ import bpy
 from ...inference.errors import EvokeError
 from ...inference.live.stream import StreamFinder
 from ..common import model_cache, runtime_options
-from ..common.operators import OperatorResult, guarded, settings
+from ..common.operators import OperatorResult, guarded, say, settings
 from ..common.rig import face_mesh
 from ..presets.scene import presets_from_scene
 from . import connections
@@ -87,11 +87,11 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
         s = settings(context)
         reason = connections.network_reason(s)
         if reason and not bpy.app.online_access:
-            self.report({"ERROR"}, f"{reason}: allow Online Access in Preferences > System")
+            say(self, {"ERROR"}, f"{reason}: allow Online Access in Preferences > System")
             return {"CANCELLED"}
         face = face_mesh(s.target or context.active_object)
         if face is None:
-            self.report({"ERROR"}, "Pick an avatar with shape keys first (Add EVOKE Avatar)")
+            say(self, {"ERROR"}, "Pick an avatar with shape keys first (Add EVOKE Avatar)")
             return {"CANCELLED"}
         stop()
         model = model_cache.get_model(s.model_path)
@@ -110,11 +110,11 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
         except EvokeError as exc:
             if driver is not None:
                 driver.close()
-            self.report({"ERROR"}, str(exc))
+            say(self, {"ERROR"}, str(exc))
             return {"CANCELLED"}
         _driver = driver
         bpy.app.timers.register(_timer, first_interval=TICK_S)
-        self.report({"INFO"}, f"Opening {driver.source.name}")
+        say(self, {"INFO"}, f"Opening {driver.source.name}")
         return {"FINISHED"}
 
 
@@ -143,7 +143,8 @@ class EVOKE_OT_live_find_streams(bpy.types.Operator):
     def execute(self, context: Any) -> OperatorResult:
         global _finder
         if not bpy.app.online_access:
-            self.report(
+            say(
+                self,
                 {"ERROR"},
                 "Finding streams uses the network (LSL): allow Online Access in Preferences > System",
             )
@@ -152,7 +153,7 @@ class EVOKE_OT_live_find_streams(bpy.types.Operator):
             try:
                 _finder = StreamFinder(wait_s=1.0)
             except EvokeError as exc:
-                self.report({"ERROR"}, str(exc))
+                say(self, {"ERROR"}, str(exc))
                 return {"CANCELLED"}
             bpy.app.timers.register(lambda: _redraw(), first_interval=1.3)  # show the result
         return {"FINISHED"}
@@ -192,7 +193,7 @@ class EVOKE_OT_live_calibrate(bpy.types.Operator):
 
     def execute(self, context: Any) -> OperatorResult:
         if _driver is None:
-            self.report({"ERROR"}, "Not connected")
+            say(self, {"ERROR"}, "Not connected")
             return {"CANCELLED"}
         _driver.recalibrate()
         return {"FINISHED"}
@@ -207,17 +208,17 @@ class EVOKE_OT_live_record(bpy.types.Operator):
 
     def execute(self, context: Any) -> OperatorResult:
         if _driver is None:
-            self.report({"ERROR"}, "Not connected")
+            say(self, {"ERROR"}, "Not connected")
             return {"CANCELLED"}
         if _driver.recording is None:
             try:
                 _driver.start_recording()
             except EvokeError as exc:
-                self.report({"ERROR"}, str(exc))
+                say(self, {"ERROR"}, str(exc))
                 return {"CANCELLED"}
-            self.report({"INFO"}, "Recording the live face; press again to stop")
+            say(self, {"INFO"}, "Recording the live face; press again to stop")
             return {"FINISHED"}
-        self.report({"INFO"}, finish_recording(_driver, context.scene))
+        say(self, {"INFO"}, finish_recording(_driver, context.scene))
         return {"FINISHED"}
 
 
@@ -230,7 +231,7 @@ class EVOKE_OT_live_tick(bpy.types.Operator):
 
     def execute(self, context: Any) -> OperatorResult:
         if _driver is None:
-            self.report({"ERROR"}, "Not connected")
+            say(self, {"ERROR"}, "Not connected")
             return {"CANCELLED"}
         face = bpy.data.objects.get(_driver.face_name)
         if face is not None:

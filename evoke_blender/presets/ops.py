@@ -11,7 +11,7 @@ import numpy as np
 
 from ...inference.emotion.presets import Presets
 from ..common.face_drive import SHAPE_KEYS, settings_drive
-from ..common.operators import OperatorResult, guarded, settings
+from ..common.operators import OperatorResult, guarded, say, settings
 from ..common.paths import PRESETS_PATH
 from ..common.rig import face_mesh
 from .scene import fill_scene_presets, presets_from_scene, scene_emotions, user_dir
@@ -56,7 +56,7 @@ class EVOKE_OT_save_presets(bpy.types.Operator):
                 json.dumps(presets_from_scene(settings(context)).to_dict(), indent=1),
                 encoding="utf-8",
             )
-            self.report({"INFO"}, f"Saved presets to {path}")
+            say(self, {"INFO"}, f"Saved presets to {path}")
             return {"FINISHED"}
 
         return guarded(self, work)
@@ -73,7 +73,7 @@ class EVOKE_OT_preview_preset(bpy.types.Operator):
         s = settings(context)
         mesh = face_mesh(s.target or context.active_object)
         if mesh is None:
-            self.report({"ERROR"}, "No avatar with shape keys selected")
+            say(self, {"ERROR"}, "No avatar with shape keys selected")
             return {"CANCELLED"}
         return guarded(self, lambda: self._preview(s, mesh))
 
@@ -97,7 +97,7 @@ class EVOKE_OT_preview_preset(bpy.types.Operator):
             apply_preset(part, keys_only, driven=())
         if drive.uses_vrm_addon:
             drive.set_expressions(mesh, values)
-        self.report({"INFO"}, drive.summary())
+        say(self, {"INFO"}, drive.summary())
         return {"FINISHED"}
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import bpy
 
+from ..common import runtime_options
 from ..common.face_drive import settings_drive, vrm_addon_expressions
 from ..common.panels import _layout, _ListRows, _SubPanel, _wrap
 from ..common.rig import face_mesh
@@ -76,7 +77,7 @@ def profile_status(s: Any, face: Any) -> tuple[bool, list[str]]:
     blocks = tuple(kb.name for kb in face.data.shape_keys.key_blocks)
     key = (face.name, blocks, s.face_profile, s.model_path, stamp, rows,
            tuple(vrm_addon_expressions(face)),
-           tuple((r.preset_key, r.mesh_key) for r in s.name_map))  # fmt: skip
+           tuple(runtime_options.name_map(s).items()))  # fmt: skip
     if key not in _status:
         _status.clear()
         try:

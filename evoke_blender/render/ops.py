@@ -12,7 +12,7 @@ import bpy
 from ...inference.errors import EvokeError
 from ..bake import keyframes
 from ..common import face_state
-from ..common.operators import OperatorResult, guarded, settings
+from ..common.operators import OperatorResult, guarded, say, settings
 from ..common.rig import face_mesh
 from ..common.safe_output import StagedOutput, first_line
 from .job import ClipJob
@@ -56,10 +56,10 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
         scene = context.scene
         mesh = face_mesh(s.target or context.active_object)
         if mesh is None or keyframes.current_state(mesh) is None:
-            self.report({"ERROR"}, "Bake a recording onto the avatar before rendering")
+            say(self, {"ERROR"}, "Bake a recording onto the avatar before rendering")
             return None
         if scene.camera is None:
-            self.report({"ERROR"}, "The scene has no camera (Add EVOKE Avatar adds one)")
+            say(self, {"ERROR"}, "The scene has no camera (Add EVOKE Avatar adds one)")
             return None
         target, self._where = clip.clip_target(self.filepath or s.clip_path)
         self._path = str(target)
@@ -82,7 +82,7 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
             self._out.discard()
             raise
         if note:
-            self.report({"WARNING"}, note)
+            say(self, {"WARNING"}, note)
         self._job, self._started = job, time.perf_counter()
         return job
 
@@ -100,7 +100,7 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
 
     def _start_in_interface(self, context: Any) -> OperatorResult:
         if bpy.app.is_job_running("RENDER"):
-            self.report({"ERROR"}, "Blender is already rendering: wait for it, or cancel it")
+            say(self, {"ERROR"}, "Blender is already rendering: wait for it, or cancel it")
             return {"CANCELLED"}
         job = self._prepare(context)
         if job is None:
@@ -114,7 +114,7 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
         if "CANCELLED" in started:
             job.finish()
             self._out.discard()
-            self.report({"ERROR"}, "Blender did not start the render")
+            say(self, {"ERROR"}, "Blender did not start the render")
             return {"CANCELLED"}
         wm = context.window_manager
         self._timer = wm.event_timer_add(POLL_SECONDS, window=context.window)
@@ -124,11 +124,12 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
     def _finished(self, state: str) -> OperatorResult:
         job = self._job
         if job.unrestored:
-            self.report({"WARNING"}, f"Could not restore: {', '.join(job.unrestored)}")
+            say(self, {"WARNING"}, f"Could not restore: {', '.join(job.unrestored)}")
         if state == "cancelled":
             untouched = self._out.untouched()
             self._out.discard()
-            self.report(
+            say(
+                self,
                 {"WARNING"},
                 f"Render Clip cancelled after {job.frames_done} of {job.total} frames; "
                 f"the scene's settings are as they were and {untouched}",
@@ -139,14 +140,15 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
         try:
             self._out.commit(mp4_complete)
         except EvokeError as exc:  # also reached from the modal timer, outside `guarded`
-            self.report({"ERROR"}, str(exc))
+            say(self, {"ERROR"}, str(exc))
             return {"CANCELLED"}
         took = time.perf_counter() - self._started
-        self.report(
+        say(
+            self,
             {"INFO"},
             f"Rendered {job.total} frames with {self._engine} to {self._path} in {took:.1f} s "
             f"({took / max(job.total, 1):.2f} s/frame)",
         )
         if self._where:
-            self.report({"INFO"}, self._where)
+            say(self, {"INFO"}, self._where)
         return {"FINISHED"}

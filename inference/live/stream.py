@@ -22,6 +22,7 @@ from .source import Pulled
 from .stream_info import StreamDescription, describe_stream
 
 LOST_AFTER_S = 2.0  # no sample for this long: the stream is lost
+RESOLVE_STEP_S = 2.0  # while looking for a stream without a time limit: one search this long
 MAX_CHUNK = 4096  # samples pulled at most per call, at least (LIVE_PULL_S of samples at most)
 
 
@@ -29,7 +30,10 @@ class LSLStream:
     """A named LSL stream (a `LiveSource`): found in the background, then `pull()`ed without
     blocking."""
 
-    def __init__(self, name: str, *, resolve_timeout_s: float = 10.0) -> None:
+    def __init__(self, name: str, *, resolve_timeout_s: float | None = None) -> None:
+        """resolve_timeout_s: give up when no stream of that name appears within it; None (the
+        default) keeps looking until one does or the stream is closed: a user may well press
+        Connect before starting the sender."""
         self.pylsl = import_pylsl()
         self.name = name
         self.description: StreamDescription | None = None
@@ -41,18 +45,20 @@ class LSLStream:
         self._pending: dict[str, Any] = {}
         self._last_sample = float("nan")
         self._lost = False
+        self._closed = threading.Event()
         self._thread = threading.Thread(
             target=self._resolve, args=(resolve_timeout_s,), daemon=True
         )
         self._thread.start()
 
-    def _resolve(self, timeout: float) -> None:
+    def _resolve(self, timeout: float | None) -> None:
         try:
-            found = self.pylsl.resolve_byprop("name", self.name, minimum=1, timeout=timeout)
+            found = self._find(timeout)
             if not found:
-                self._pending["error"] = (
-                    f"no LSL stream named '{self.name}' found within {timeout:g} s"
-                )
+                if not self._closed.is_set():
+                    self._pending["error"] = (
+                        f"no LSL stream named '{self.name}' found within {timeout:g} s"
+                    )
                 return
             rate, count = float(found[0].nominal_srate()), int(found[0].channel_count())
             if not (math.isfinite(rate) and rate >= 0 and count >= 1):  # liblsl's inlet would
@@ -63,9 +69,20 @@ class LSLStream:
                 )
                 return
             inlet = self.pylsl.StreamInlet(found[0], max_buflen=30, recover=True)
-            self._pending["inlet"] = (inlet, inlet.info(timeout=timeout))
+            self._pending["inlet"] = (inlet, inlet.info(timeout=timeout or RESOLVE_STEP_S * 5))
         except Exception as exc:  # reported by the caller's next `poll`
             self._pending["error"] = f"{type(exc).__name__}: {exc}"
+
+    def _find(self, timeout: float | None) -> list[Any]:
+        """The streams of that name: within `timeout`, or (None) looking in short steps until one
+        appears or the stream is closed."""
+        if timeout is not None:
+            return list(self.pylsl.resolve_byprop("name", self.name, minimum=1, timeout=timeout))
+        while not self._closed.is_set():
+            found = self.pylsl.resolve_byprop("name", self.name, minimum=1, timeout=RESOLVE_STEP_S)
+            if found:
+                return list(found)
+        return []
 
     def poll(self) -> StreamDescription | None:
         """Take over what the resolver found; the description once the inlet is open.
@@ -139,6 +156,7 @@ class LSLStream:
         return float(self.pylsl.local_clock())
 
     def close(self) -> None:
+        self._closed.set()  # a resolver still looking stops at its next step
         self._inlet = None  # inlets close when dropped (before their outlets, in tests)
 
 

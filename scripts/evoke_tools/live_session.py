@@ -62,7 +62,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--lsl-out", nargs="?", const="EVOKE-emotion", help="publish the emotion as an LSL stream"
     )
-    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument(
+        "--seconds", type=float, default=30.0, help="how long to run once the source is found"
+    )
+    ap.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        help="give up when no source is found within this many seconds (default 0: keep "
+        "looking, saying so, until one appears or Ctrl+C)",
+    )
     ap.add_argument("--hop", type=float, default=0.25)
     ap.add_argument(
         "--tick", type=float, default=0.25, help="seconds between ticks (the add-on's timer: 0.25)"
@@ -150,8 +159,9 @@ def _run(driver: Any, args: argparse.Namespace, easing_tick_s: float) -> Counter
     import bpy
 
     emotions: Counter[str] = Counter()
-    end = time.monotonic() + args.seconds
-    last_windows = 0
+    began = time.monotonic()
+    end = float("inf")  # --seconds count from the moment the source is found
+    last_windows, said = 0, ""
     while time.monotonic() < end:
         started = time.monotonic()
         bpy.ops.evoke.live_tick()
@@ -159,6 +169,16 @@ def _run(driver: Any, args: argparse.Namespace, easing_tick_s: float) -> Counter
         if st.state == "error":
             print(f"error: {st.message}", file=sys.stderr)
             return None
+        if st.state == "resolving":
+            if args.wait and started - began > args.wait:
+                print(f"error: no source '{st.stream}' found within {args.wait:g} s (--wait)",
+                      file=sys.stderr)  # fmt: skip
+                return None
+            if st.message != said and int(started - began) % 5 == 2:  # every 5 s, from 2 s
+                print(st.message, file=sys.stderr, flush=True)
+                said = st.message
+        elif end == float("inf"):
+            end = started + args.seconds
         if st.windows > last_windows and st.emotion:
             emotions[st.emotion] += st.windows - last_windows
             last_windows = st.windows

@@ -25,6 +25,7 @@ import select
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -101,7 +102,10 @@ def _reset_peak() -> int:
     return _status_kb("VmRSS:")
 
 
-def _fork_case(request: dict[str, Any]) -> dict[str, Any]:
+Runner = Callable[[list[str]], dict[str, Any]]
+
+
+def _fork_case(request: dict[str, Any], run: Runner = _run_cli) -> dict[str, Any]:
     """One case in a forked child, so that whatever it does leaves the server as it was."""
     budget = _budget_bytes(int(request["input_bytes"]))
     read_end, write_end = os.pipe()
@@ -109,7 +113,7 @@ def _fork_case(request: dict[str, Any]) -> dict[str, Any]:
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        _child(request["argv"], budget, write_end)
+        _child(request["argv"], budget, write_end, run)
     os.close(write_end)
     deadline = started + float(request.get("timeout", TIME_LIMIT_S))
     answer = _read_answer(read_end, pid, deadline)
@@ -126,7 +130,7 @@ def _fork_case(request: dict[str, Any]) -> dict[str, Any]:
     return {**_judge(answer, status, budget), "seconds": seconds}
 
 
-def _child(argv: list[str], budget: int, write_end: int) -> NoReturn:
+def _child(argv: list[str], budget: int, write_end: int, run: Runner) -> NoReturn:
     """In the child: limit, run, report, exit without cleanup (the server's state is not its)."""
     with open("/proc/self/statm") as f:
         vsz = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -134,7 +138,7 @@ def _child(argv: list[str], budget: int, write_end: int) -> NoReturn:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     base_kb = _reset_peak()
     try:
-        result = _run_cli(argv)
+        result = run(argv)
     except MemoryError:
         result = {"status": "mishandled", "detail": "MemoryError escaped"}
     result["peak_mb"] = max(0.0, (_status_kb("VmHWM:") - base_kb) / 1024)
@@ -184,6 +188,39 @@ def _judge(answer: bytes, status: int, budget: int) -> dict[str, Any]:
     return {**result, "peak_mb": peak_mb}
 
 
+def _named(
+    answer: dict[str, Any], input_path: Path | None, names: str | tuple[str, ...] | None
+) -> Outcome:
+    """The outcome; an error that names none of what it is about is mishandled."""
+    outcome = Outcome(answer["status"], str(answer["detail"]), answer["peak_mb"], answer["seconds"])
+    named = (names,) if isinstance(names, str) else names
+    if not named:
+        named = (str(input_path),) if input_path is not None else ()
+    if outcome.status == "error" and named and not any(n in outcome.detail for n in named):
+        return Outcome(
+            "mishandled",
+            f"the error does not name {' or '.join(named)}: {outcome.detail}",
+            outcome.peak_mb,
+            outcome.seconds,
+        )
+    return outcome
+
+
+def run_here(
+    run: Runner,
+    argv: list[str],
+    input_path: Path | None,
+    timeout: float = TIME_LIMIT_S,
+    names: str | tuple[str, ...] | None = None,
+) -> Outcome:
+    """One case forked from this very process, judged as the server judges its own: for a
+    process that has its own state to test (Blender, with the extension installed), where `run`
+    does what a user would (bakes) and says what came of it ({"status", "detail"})."""
+    size = input_path.stat().st_size if input_path and input_path.is_file() else 0
+    request = {"argv": argv, "input_bytes": size, "timeout": timeout}
+    return _named(_fork_case(request, run), input_path, names)
+
+
 class Sandbox:
     """The client side: starts the fork server and hands it cases."""
 
@@ -220,19 +257,7 @@ class Sandbox:
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError(f"the sandbox server exited (status {self.process.poll()})")
-        answer = json.loads(line)
-        outcome = Outcome(
-            answer["status"], str(answer["detail"]), answer["peak_mb"], answer["seconds"]
-        )
-        named = names or (str(input_path) if input_path is not None else None)
-        if outcome.status == "error" and named is not None and named not in outcome.detail:
-            return Outcome(
-                "mishandled",
-                f"the error does not name {named}: {outcome.detail}",
-                outcome.peak_mb,
-                outcome.seconds,
-            )
-        return outcome
+        return _named(json.loads(line), input_path, names)
 
     def close(self) -> None:
         if self.process.stdin:

@@ -105,3 +105,26 @@ def animated_paths() -> Callable[[Any], set[str]]:
         return {fc.data_path for fc in action.fcurves}
 
     return paths
+
+
+@pytest.fixture
+def full_disk() -> Callable[[int], Any]:
+    """A function: a context in which no file of this process can grow past `max_bytes` (Linux's
+    RLIMIT_FSIZE, SIGXFSZ ignored: a write past it fails with EFBIG, as on a full disk). Every
+    writer in the process meets it, Blender's own (glTF, FFmpeg) included."""
+    import resource
+    import signal
+    from contextlib import contextmanager
+
+    @contextmanager
+    def limit(max_bytes: int) -> Any:
+        handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, hard))
+        try:
+            yield
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+            signal.signal(signal.SIGXFSZ, handler)
+
+    return limit

@@ -143,6 +143,34 @@ def test_bad_inputs_give_clear_errors(
     assert face.data.shape_keys.animation_data is None  # nothing half-written
 
 
+def test_a_face_linked_from_another_file_is_refused_and_the_scene_kept(
+    face: Any, tmp_path: Path, setup_bake: Callable[..., Any]
+) -> None:
+    """Blender keeps no edit to linked data: a bake, a preview or a live session on a face linked
+    from a library would seem to work and leave nothing. Each is refused, naming the library,
+    and the scene stays as it was."""
+    library = tmp_path / "avatar_library.blend"
+    face.name = "LinkedFace"
+    bpy.data.libraries.write(str(library), {face})
+    bpy.ops.wm.read_homefile(use_empty=True)
+    with bpy.data.libraries.load(str(library), link=True) as (source, target):
+        target.objects = ["LinkedFace"]
+    linked = target.objects[0]
+    bpy.context.scene.collection.objects.link(linked)
+    assert linked.library is not None and linked.data.shape_keys.library is not None
+    s = setup_bake(linked)
+    actions_before, keys_before = len(bpy.data.actions), set(linked.keys())
+    with pytest.raises(RuntimeError, match="linked from .*avatar_library.blend.*Make Local"):
+        bpy.ops.evoke.bake()
+    s.preset_emotion = "happiness"
+    with pytest.raises(RuntimeError, match="linked from"):
+        bpy.ops.evoke.preview_preset()
+    assert len(bpy.data.actions) == actions_before
+    assert linked.data.shape_keys.animation_data is None
+    assert all(k.value == 0 for k in linked.data.shape_keys.key_blocks)
+    assert set(linked.keys()) == keys_before  # no emotion state written on it either
+
+
 def test_model_with_other_features_is_refused(
     face: Any, tmp_path: Path, setup_bake: Callable[..., Any]
 ) -> None:

@@ -171,3 +171,44 @@ def test_a_volts_stream_from_playerlsl_drives_the_face(
         bpy.ops.evoke.live_disconnect()
         player.kill()
         player.wait(10)
+
+
+def test_headless_session_waits_for_a_late_sender(tmp_path: Path, raw_signal: np.ndarray) -> None:
+    """scripts/live_session.py started before its sender: it keeps looking (saying so) instead of
+    giving up, runs its --seconds once PlayerLSL appears, and no sample is older than new."""
+    import os
+    import subprocess
+    import sys
+
+    from evoke_tools.paths import ROOT
+
+    path = write_fif(tmp_path / "raw.fif", raw_signal, RATE)
+    name = f"evoke-late-{uuid.uuid4().hex[:8]}"
+    cmd = [sys.executable, str(ROOT / "scripts" / "live_session.py"), "--stream", name,
+           "--seconds", "6", "--calibration", "3", "--json", "--loopback"]  # fmt: skip
+    env = {**os.environ, "LSLAPICFG": str(ROOT / "tests" / "lsl_loopback.cfg")}
+    err_path = tmp_path / "stderr.txt"
+    with err_path.open("w") as err_file:
+        session = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=err_file, text=True)
+    player = None
+    try:
+        end = time.monotonic() + 120  # the session installs the extension first
+        while f"looking for '{name}'" not in err_path.read_text() and time.monotonic() < end:
+            assert session.poll() is None, err_path.read_text()[-2000:]
+            time.sleep(0.2)
+        time.sleep(12)  # longer than the 10 s it used to give up after
+        assert session.poll() is None, err_path.read_text()[-2000:]
+        player = start_player_lsl(path, name, seconds=60.0)
+        out, _ = session.communicate(timeout=120)
+    finally:
+        if session.poll() is None:
+            session.kill()
+        if player is not None:
+            player.kill()
+            player.wait(10)
+    said = err_path.read_text()
+    assert session.returncode == 0, said[-2000:]
+    assert "is its sender running?" in said
+    figures = json.loads(out[out.index("{") :])
+    assert figures["state"] == "live" and figures["windows"] >= 8, figures
+    assert 0 <= figures["sample_age_ms_p50"] <= figures["sample_age_ms_p95"] < 1000

@@ -101,6 +101,39 @@ def test_timeline_exports_match_the_cli_and_survive_reopen(
     assert export(tmp_path, "b.csv") == exported_csv
 
 
+@pytest.mark.skipif(
+    sys.platform != "linux", reason="a full disk is imitated by Linux's RLIMIT_FSIZE"
+)
+def test_a_full_disk_leaves_the_existing_exports_as_they_were(
+    face: Any, tmp_path: Path, setup_bake: Callable[..., Any], full_disk: Callable[[int], Any]
+) -> None:
+    """Export Timeline (CSV, JSON) and Export glTF on a disk that fills up after 2 KB: each fails
+    naming the file, and the file already there keeps every byte (it used to become a 4 KB
+    partial CSV, an empty JSON, a partial .glb)."""
+    setup_bake(face, trial=2, mode="blend")
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    olds = {
+        name: f"the user's earlier {name}".encode() * 10 for name in ("a.csv", "a.json", "a.glb")
+    }
+    for name, data in olds.items():
+        (tmp_path / name).write_bytes(data)
+    bpy.ops.object.select_all(action="DESELECT")
+    face.select_set(True)
+    with full_disk(2048):
+        for name in ("a.csv", "a.json"):
+            with pytest.raises(RuntimeError, match=f"{name} already there is untouched"):
+                bpy.ops.evoke.export_timeline(filepath=str(tmp_path / name))
+        with pytest.raises(RuntimeError, match="a.glb already there is untouched"):
+            bpy.ops.evoke.export_gltf(filepath=str(tmp_path / "a.glb"))
+    for name, data in olds.items():
+        assert (tmp_path / name).read_bytes() == data, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*olds, "presets.json"])
+    # with room again, each export replaces its file whole
+    assert bpy.ops.evoke.export_timeline(filepath=str(tmp_path / "a.csv")) == {"FINISHED"}
+    assert bpy.ops.evoke.export_gltf(filepath=str(tmp_path / "a.glb")) == {"FINISHED"}
+    assert (tmp_path / "a.csv").stat().st_size > 2048 and glb_json(tmp_path / "a.glb")["animations"]
+
+
 def test_a_live_recording_over_a_bake_retires_its_rows(
     face: Any, setup_bake: Callable[..., Any]
 ) -> None:

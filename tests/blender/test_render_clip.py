@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,28 @@ def test_a_folder_that_cannot_be_written_is_named_and_the_old_clip_stays(
         bpy.app.handlers.render_pre.remove(lose_the_output)
     assert old.read_bytes() == b"the user's earlier clip"
     assert not list(tmp_path.glob(".evoke-*")) and not list(tmp_path.glob("*.mp4.*"))
+    assert _scene_state(baked_scene) == before
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux", reason="a full disk is imitated by Linux's RLIMIT_FSIZE"
+)
+def test_a_full_disk_fails_the_render_and_keeps_the_old_clip(
+    baked_scene: Any, tmp_path: Path, full_disk: Callable[[int], Any]
+) -> None:
+    """FFmpeg meets a disk that fills up half-way through the clip: the render fails naming
+    the clip, the old clip keeps every byte, no partial file is left, the scene is as it was (it
+    used to report 'Rendered 72 frames' over a truncated MP4 with no index)."""
+    whole = tmp_path / "whole.mp4"
+    assert bpy.ops.evoke.render_clip(filepath=str(whole), seconds=1.0) == {"FINISHED"}
+    room = whole.stat().st_size // 2
+    old = tmp_path / "clip.mp4"
+    old.write_bytes(b"the user's earlier clip" * 20)
+    before = _scene_state(baked_scene)
+    with full_disk(room), pytest.raises(RuntimeError, match="clip.mp4 already there is untouched"):
+        bpy.ops.evoke.render_clip(filepath=str(old), seconds=1.0)
+    assert old.read_bytes() == b"the user's earlier clip" * 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "presets.json", "whole.mp4"]
     assert _scene_state(baked_scene) == before
 
 

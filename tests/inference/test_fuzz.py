@@ -144,6 +144,27 @@ def test_generated_csv(box: Sandbox, folder: Path, header: list[str], rows: list
         assert outcome.status != "mishandled", (outcome, text[:300])
 
 
+WIDE = settings(FUZZ, max_examples=40)  # inputs up to a few MB each: fewer of them
+
+
+@WIDE
+@given(
+    width=st.integers(0, 300_000), filler=st.sampled_from([" ", "1", "\t", '"', "x"]),
+    row=st.integers(0, 9_000), rows=st.integers(1, 9_000), column=st.integers(0, 10),
+)  # fmt: skip
+def test_generated_wide_csv_cells(box: Sandbox, folder: Path, width: int, filler: str, row: int,
+                                  rows: int, column: int) -> None:  # fmt: skip
+    """One cell (or, past the header's columns, one line) as wide as text allows, among short
+    rows: the reader's memory follows the file, not the widest cell times the block."""
+    lines = [f"{k / 128:.5f}" + ",1" * 10 for k in range(rows)]
+    cells = lines[row % rows].split(",")
+    cells[column] = filler * width
+    lines[row % rows] = ",".join(cells)
+    path = folder / "wide.csv"
+    path.write_text("time,Fp1,Fp2,F3,F4,C3,C4,P3,P4,O1,O2\n" + "\n".join(lines) + "\n")
+    check(box, ["predict", str(path), "--json"], path)
+
+
 # ----------------------------------------------------------------------------- XDF
 @pytest.fixture(scope="module")
 def small_xdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
@@ -173,6 +194,38 @@ def test_generated_xdf_headers(
     )
     path = folder / "gen.xdf"
     path.write_bytes(b"XDF:" + _xdf_chunk(1, b"<info><version>1.0</version></info>") + body)
+    check(box, ["predict", str(path), "--json"], path)
+
+
+@WIDE
+@given(
+    channels=st.integers(1, 4096), samples=st.integers(0, 1_000_000), text=st.integers(0, 3),
+    decoy=st.sampled_from(["", "<desc><channel_count>1</channel_count><channel_format>int8"
+                               "</channel_format></desc>",
+                           "<!-- <channel_count>1</channel_count> -->"]),
+    fmt=st.sampled_from(["string", "double64", "int8"]),
+    offsets=st.integers(0, 30_000), reset_every=st.integers(0, 5),
+)  # fmt: skip
+def test_generated_xdf_streams(box: Sandbox, folder: Path, channels: int, samples: int, text: int,
+                               decoy: str, fmt: str, offsets: int, reset_every: int) -> None:  # fmt: skip
+    """A valid EEG stream beside a second stream that declares what the hostile catalogue's do
+    (many channels, a decoy header element, a chunk of many samples holding little) and a run
+    of clock offsets that may look like clock resets."""
+    from evoke_tools.hostile_recordings import _FILE_HEADER, _eeg_body
+
+    xml = (f'<?xml version="1.0"?><info>{decoy}<name>S</name><type>Misc</type><channel_count>'
+           f"{channels}</channel_count><nominal_srate>0</nominal_srate><channel_format>{fmt}"
+           "</channel_format><source_id>s</source_id></info>")  # fmt: skip
+    sample = b"\x00" + (bytes([1, text]) + b"x" * text) * min(channels, 64)
+    chunk = struct.pack("<I", 2) + b"\x04" + struct.pack("<I", samples) + sample * 200
+    clock = b"".join(
+        _xdf_chunk(4, struct.pack("<Idd", 1, 100.0 + (5 * (k % reset_every) if reset_every else k),
+                                  5.0 * (k // max(reset_every, 1))))
+        for k in range(offsets)
+    )  # fmt: skip
+    path = folder / "streams.xdf"
+    path.write_bytes(_FILE_HEADER + _eeg_body(12) + _xdf_chunk(2, struct.pack("<I", 2) + xml.encode())
+                     + _xdf_chunk(3, chunk) + clock)  # fmt: skip
     check(box, ["predict", str(path), "--json"], path)
 
 
@@ -273,3 +326,26 @@ def test_generated_emotion_tables(
     entries = [{"vad": b, "name": n} for b, n in zip(bits, names, strict=False)]
     path.write_text(json.dumps(value if len(bits) % 3 == 0 else {"emotions": entries}))
     check(box, ["predict", str(_good_csv(folder)), "--json", "--emotions", str(path)], path)
+
+
+@FUZZ
+@given(value=JSON_VALUES, depth=st.integers(0, 120_000), as_file=st.booleans(),
+       pairs=st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), max_size=8))  # fmt: skip
+def test_generated_channel_maps(box: Sandbox, folder: Path, value: Any, depth: int, as_file: bool,
+                                pairs: list[tuple[str, str]]) -> None:  # fmt: skip
+    """Channel maps as JSON of any shape, nested to any depth, or as pairs of any text; given
+    inline or as a file."""
+    if depth:
+        text = "{" * depth if depth % 2 else "[" * depth + "]" * depth
+    elif pairs:
+        text = ",".join(f"{a}={b}" for a, b in pairs)
+    else:
+        text = json.dumps(value)
+    path = folder / "map.json"
+    path.write_text(text)
+    argv = ["predict", str(_good_csv(folder)), "--json", "--channel-map"]
+    if as_file:
+        check(box, [*argv, str(path)], path)
+        return
+    outcome = box.run([*argv, text], None, timeout=30.0, names="channel map")
+    assert outcome.status != "mishandled", (outcome, text[:200])
