@@ -48,6 +48,7 @@ from ..limits import (
 from .recording import Marker, Recording
 from .safe_files import check_regular
 from .units import microvolt_scale, unit_words
+from .xdf_clock import synchronized
 
 PathLike = str | os.PathLike[str]
 MAGIC = b"XDF:"
@@ -307,6 +308,13 @@ def read_xdf(path: PathLike, stream: str | int | None = None, unit: str | None =
     n_channels = int(_first(info.get("channel_count"), 0))
     if values.ndim != 2 or values.shape[0] == 0:
         raise InputError(f"{source}: stream {_describe(chosen)} holds no samples")
+    for d in streams:  # every stream onto the recording computer's clock
+        d["time_stamps"], reset = synchronized(
+            d.get("time_stamps", ()), d.get("clock_times", ()), d.get("clock_values", ())
+        )
+        if reset:
+            notes.append(f"stream '{_first(d['info'].get('name'), '')}': its clock was reset {reset} time(s) "
+                         "during the recording; each part placed by its own clock offsets")  # fmt: skip
     stamps = np.asarray(data.get("time_stamps", ()), dtype=np.float64)
     rate = _rate(info, stamps, f"{source}: stream {_describe(chosen)}", notes)
     labels, units = _channels(data, n_channels)
@@ -340,10 +348,10 @@ def _load(
     chunk). pyxdf hands each chunk of the chosen stream to `on_chunk`, which copies it into one
     float32 array sized from the declared samples and gives pyxdf back an empty one: the
     samples are held once, not as pyxdf's chunks plus their concatenation. Clock offsets are
-    fitted once per stream (pyxdf's clock-reset search fits once per suspected reset: 4 ms
-    each, minutes for 20,000 offsets) and time stamps are not dejittered (a fit per gap: one
-    per sample for a stream whose every sample follows a gap); the markers only need the
-    stamps to within a sample.
+    applied here (`xdf_clock`: across clock resets, in linear time; pyxdf's reset search fits
+    once per suspected reset, 4 ms each, minutes for 20,000 offsets) and time stamps are not
+    dejittered (a fit per gap: one per sample for a stream whose every sample follows a gap);
+    the markers only need the stamps to within a sample.
     """
     source = str(file)
     try:
@@ -385,7 +393,7 @@ def _load(
     log.addHandler(damage)
     try:
         streams, _ = pyxdf.load_xdf(source, select_streams=[wanted, *marker_ids], on_chunk=take,
-                                    handle_clock_resets=False, dejitter_timestamps=False)  # fmt: skip
+                                    synchronize_clocks=False, dejitter_timestamps=False)  # fmt: skip
     except InputError:
         raise
     except Exception as exc:  # XML parse errors, bad headers, short reads
@@ -436,13 +444,17 @@ def _markers(streams: list[dict[str, Any]], stamps: np.ndarray, n: int) -> tuple
     if stamps.size == 0:
         return ()
     out: list[Marker] = []
+    order = np.argsort(stamps, kind="stable")  # stamps out of order (a reset left unpaired)
+    ordered = stamps[order]
     for d in streams:
         name = str(_first(d["info"].get("name"), ""))
         times = np.asarray(d.get("time_stamps", ()), dtype=np.float64)
         values = d.get("time_series") or []
-        where = np.searchsorted(stamps, times)
+        at = np.searchsorted(ordered, times)
+        after = at >= ordered.size  # markers after the EEG ended fall outside it
+        where = np.where(after, n, order[np.minimum(at, ordered.size - 1)])
         for k, value in zip(where, values, strict=False):
-            if k < n:  # markers after the EEG ended fall outside it
+            if k < n:
                 text = str(value[0] if isinstance(value, list | tuple) and value else value)
                 label = f"{name}: {text}" if len(streams) > 1 and name else text
                 out.append(Marker(int(min(k, n - 1)), label))

@@ -67,7 +67,9 @@ def _samples_content(stream: dict[str, Any], start: int, stop: int) -> bytes:
 
 
 def write_xdf(path: Path, streams: list[dict[str, Any]], chunk: int = 100) -> None:
-    """A minimal valid XDF 1.0 file: FileHeader, StreamHeaders, Samples, offsets, footers."""
+    """A minimal valid XDF 1.0 file: FileHeader, StreamHeaders, Samples, offsets, footers.
+
+    A stream's "clock" (optional): its clock offsets as (time, value) pairs; two of 0 else."""
     out = [b"XDF:", _chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')]
     for sid, s in enumerate(streams, start=1):
         out.append(_chunk(2, struct.pack("<I", sid) + _header_xml(s)))
@@ -79,8 +81,9 @@ def write_xdf(path: Path, streams: list[dict[str, Any]], chunk: int = 100) -> No
                 content = _samples_content(s, start, start + chunk)
                 out.append(_chunk(3, struct.pack("<I", sid) + content))
     for sid, s in enumerate(streams, start=1):
-        out.append(_chunk(4, struct.pack("<Idd", sid, float(s["stamps"][0]), 0.0)))
-        out.append(_chunk(4, struct.pack("<Idd", sid, float(s["stamps"][-1]), 0.0)))
+        # (time on the stream's clock, offset to the recording's), as LabRecorder measures them
+        clock = s.get("clock", [(float(s["stamps"][0]), 0.0), (float(s["stamps"][-1]), 0.0)])
+        out += [_chunk(4, struct.pack("<Idd", sid, t, v)) for t, v in clock]
         footer = (
             '<?xml version="1.0"?><info>'
             f"<first_timestamp>{s['stamps'][0]}</first_timestamp>"

@@ -185,7 +185,7 @@ def test_headless_session_waits_for_a_late_sender(tmp_path: Path, raw_signal: np
     path = write_fif(tmp_path / "raw.fif", raw_signal, RATE)
     name = f"evoke-late-{uuid.uuid4().hex[:8]}"
     cmd = [sys.executable, str(ROOT / "scripts" / "live_session.py"), "--stream", name,
-           "--seconds", "6", "--calibration", "3", "--json", "--loopback"]  # fmt: skip
+           "--seconds", "8", "--calibration", "3", "--json", "--loopback"]  # fmt: skip
     env = {**os.environ, "LSLAPICFG": str(ROOT / "tests" / "lsl_loopback.cfg")}
     err_path = tmp_path / "stderr.txt"
     with err_path.open("w") as err_file:
