@@ -25,6 +25,13 @@ FIELDS = {"--rate": "csv_rate", "--channel-map": "channel_map", "--model": "mode
           "--dwell": "dwell", "--montage": "montage", "--stream": "xdf_stream"}  # fmt: skip
 COMMAND_LINE_ONLY = {"--emotions"}
 
+# Python 3.13 warns on every fork of a process with threads (Blender has its own). The child only
+# runs Python and numpy, and a child stuck on a lock another thread held would get no answer back
+# within the time limit: the case is then judged mishandled and the test fails, it does not hang.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
+)
+
 
 def panel_settings(argv: list[str]) -> dict[str, Any] | None:
     """The panel's fields for a `predict` command line; None where the panel cannot say it."""
