@@ -69,7 +69,8 @@ def relative_band_powers(x: np.ndarray, rate: float) -> np.ndarray:
     t = np.arange(n, dtype=np.float64)
     design = np.column_stack([np.ones(n), t])
     coef, *_ = np.linalg.lstsq(design, x, rcond=None)  # linear detrend, all channels at once
-    y = (x - design @ coef) * np.hanning(n)[:, None]
+    hann = 0.5 - 0.5 * np.cos(2 * np.pi * t / n)  # periodic Hann, as spectral estimators use
+    y = (x - design @ coef) * hann[:, None]
     psd = np.abs(np.fft.rfft(y, axis=0)) ** 2  # (freqs, channels)
     freqs = np.fft.rfftfreq(n, 1.0 / rate)
     edges = np.array([(lo, hi) for _, lo, hi in BANDS])
