@@ -35,6 +35,7 @@ from .session import LiveSession, SessionSettings, check_calibration, check_hop
 from .wiring import OUTPUTS, SOURCES, OutputOptions, make_outputs, open_source, parse_spec
 
 TICK_S = 0.25  # as the add-on's timer
+MIN_TICK_S = 0.01
 SAY_EVERY_S = 5.0  # while looking for a source: a line this often
 
 
@@ -80,6 +81,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unit", choices=UNIT_CHOICES, help="the source's unit when it names none")
     p.add_argument("--channel-map", default="", help="channel -> electrode: 'Ch1=Fp1,Ch2=Fp2'")
     p.add_argument("--montage", choices=sorted(MONTAGES), help="a headset's electrode placement")
+    p.add_argument("--tick", type=float, default=TICK_S,
+                   help=f"seconds between steps (default {TICK_S:g}, as the add-on; shorter: "
+                   f"less wait before a window goes out, more CPU; {MIN_TICK_S:g}-1)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the figures at the end as JSON")
 
 
@@ -90,6 +94,8 @@ def _checked(args: argparse.Namespace) -> None:
         if not math.isfinite(value) or value < 0 or (low_open and value == 0):
             least = "above 0" if low_open else "0 or more"
             raise InputError(f"{option} {value:g}: give a number {least}")
+    if not (math.isfinite(args.tick) and MIN_TICK_S <= args.tick <= 1):
+        raise InputError(f"--tick {args.tick:g}: give {MIN_TICK_S:g}-1 s")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -150,7 +156,7 @@ def _loop(session: LiveSession, args: argparse.Namespace) -> int:
             if st.state == "live" and st.emotion != last_emotion:
                 print(f"emotion: {st.emotion}", file=sys.stderr, flush=True)
                 last_emotion = st.emotion
-            time.sleep(max(0.0, TICK_S - (time.monotonic() - started)))
+            time.sleep(max(0.0, args.tick - (time.monotonic() - started)))
     except KeyboardInterrupt:
         pass
     finally:
@@ -161,6 +167,9 @@ def _loop(session: LiveSession, args: argparse.Namespace) -> int:
         raise EvokeError(error)
     wall = max(time.monotonic() - began, 1e-9)
     figures = _figures(session, emotions, 100 * (time.process_time() - cpu0) / wall, first_send)
+    figures["tick_s"] = args.tick
+    if session.processor_delays is not None:
+        figures["resample_delay_ms"], figures["bandpass_delay_ms"] = session.processor_delays
     if args.json:
         print(json.dumps(figures, indent=1, allow_nan=False))
     else:

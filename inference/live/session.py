@@ -139,6 +139,8 @@ class LiveSession:
         )
         self.status.outputs = tuple(o.name for o in self.outputs)
         self.processor: LiveProcessor | None = None
+        # the filters' fixed delays (ms), kept past close for the figures
+        self.processor_delays: tuple[float, float] | None = None
         self.bands: BandPowerTracker | None = None
         self.last: LiveUpdate | None = None  # the latest window's update
         self.last_at = -math.inf  # when it came (time.monotonic)
@@ -171,6 +173,10 @@ class LiveSession:
         if s.band_power or any(getattr(o, "wants_bands", False) for o in self.outputs):
             p = self.processor  # the matched electrodes, by 10-20 name, where they are
             self.bands = BandPowerTracker(p.stats.matched, p.source_index, described.rate, s.hop_s)
+        self.processor_delays = (
+            round(self.processor.resample_delay_s * 1e3, 1),
+            round(self.processor.bandpass_delay_s * 1e3, 1),
+        )
         st = self.processor.stats
         self.status.rate, self.status.matched, self.status.missing = (
             described.rate,
