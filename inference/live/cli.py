@@ -30,7 +30,8 @@ from ..errors import EvokeError, InputError, one_line
 from ..io.units import UNIT_CHOICES
 from ..limits import MAX_MESSAGE_CHARS
 from ..model.model_file import load_model
-from .osc_out import MODES
+from .osc_out import MODES, OscOutput
+from .oscquery import SERVICE, OscQueryServer
 from .session import LiveSession, SessionSettings, check_calibration, check_hop
 from .wiring import OUTPUTS, SOURCES, OutputOptions, make_outputs, open_source, parse_spec
 
@@ -64,6 +65,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--osc-prefix", default="",
                    help="address prefix (default: the mode's, /avatar/parameters/EVOKE or /evoke)")  # fmt: skip
     p.add_argument("--osc-rate", type=float, default=10.0, help="Hz, above 0 (VRChat: at most 10)")
+    p.add_argument("--oscquery", action="store_true",
+                   help="serve the OSC addresses as OSCQuery on 127.0.0.1 and advertise them "
+                   "over mDNS (needs zeroconf: pip install zeroconf)")  # fmt: skip
     p.add_argument("--lsl-out", nargs="?", const=OUTPUTS["lsl"].default_target, metavar="NAME",
                    help="publish the emotion as an LSL stream, one sample per window")  # fmt: skip
     p.add_argument("--lsl-bands", nargs="?", const=OUTPUTS["lsl-bands"].default_target,
@@ -114,14 +118,44 @@ def run(args: argparse.Namespace) -> int:
     settings = SessionSettings(hop_s=args.hop, smoothing=SmoothingSettings(),
                                calibration_s=args.calibration, reject_z=REJECT_Z, unit=args.unit,
                                channel_map=args.channel_map, montage=args.montage)  # fmt: skip
+    if args.oscquery and not args.osc:
+        raise InputError("--oscquery serves the OSC addresses: add --osc HOST:PORT")
     outputs = make_outputs(requests, options)
+    query: OscQueryServer | None = None
     try:
+        if args.oscquery:
+            query = _oscquery([o for o in outputs if isinstance(o, OscOutput)])
         session = LiveSession(model, lambda: open_source(kind, target, params), settings, outputs)
     except BaseException:
         for output in outputs:
             output.close()
+        if query is not None:
+            query.close()
         raise
-    return _loop(session, args)
+    try:
+        return _loop(session, args)
+    finally:
+        if query is not None:
+            query.close()
+
+
+def _oscquery(osc: list[OscOutput]) -> OscQueryServer:
+    """OSCQuery over the OSC outputs' addresses, advertised; closed again if that fails."""
+
+    def values() -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for output in osc:
+            merged.update(output.latest())
+        return merged
+
+    query = OscQueryServer("EVOKE", values)
+    try:
+        query.advertise()
+    except BaseException:
+        query.close()
+        raise
+    print(f"OSCQuery: http://127.0.0.1:{query.port}/ (advertised as {SERVICE})", file=sys.stderr)
+    return query
 
 
 def _loop(session: LiveSession, args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ Closing sends Connected False, so an avatar never keeps the last emotion of a fi
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -168,6 +169,8 @@ class OscOutput:
         self._last = -math.inf
         self._pending: EmotionState | None = None  # held back by the rate: sent when due
         self._delivered: EmotionState | None = None
+        self._values: dict[str, Any] = {}  # address -> last value sent (OSCQuery reads it)
+        self._lock = threading.Lock()
 
     def send(self, state: EmotionState, now: float, final: bool = False) -> None:
         if final or now - self._last >= self.period * 0.999:  # (the period's edge still sends)
@@ -189,13 +192,21 @@ class OscOutput:
     def _deliver(self, state: EmotionState, now: float) -> None:
         self._last, self._pending = now, None
         try:
-            for address, value in messages(state, self.mode, self.prefix):
+            sent = messages(state, self.mode, self.prefix)
+            for address, value in sent:
                 self.client.send_message(address, value)
             self.sent += 1
             self._delivered = state
+            with self._lock:
+                self._values.update(sent)
             self.error = ""
         except OSError as exc:  # an unreachable host: say so, keep the session going
             self.error = f"{self.name}: {exc}"
+
+    def latest(self) -> dict[str, Any]:
+        """Every address sent so far with its last value (safe from another thread)."""
+        with self._lock:
+            return dict(self._values)
 
     def close(self) -> None:
         """Say the session ended (Connected False) unless that was the last word, then close."""
