@@ -201,6 +201,19 @@ def describe_board(
     return rows, stamp_row, StreamDescription(name, labels, ("microvolts",) * len(labels), rate)
 
 
+def battery_row(board: int, shim: ModuleType) -> int | None:
+    """The row of the board's battery readings, where BrainFlow describes one (as BFiVRC reads
+    it: `battery_channel` in the board description)."""
+    try:
+        described = _call(shim.BoardShim.get_board_descr, board)
+    except EvokeError:
+        raise
+    except Exception:  # a board BrainFlow describes without it
+        return None
+    row = described.get("battery_channel") if isinstance(described, dict) else None
+    return int(row) if isinstance(row, int) else None
+
+
 class BrainFlowSource:
     """A BrainFlow board read without ever waiting (a `LiveSource`)."""
 
@@ -215,7 +228,9 @@ class BrainFlowSource:
         playback = self.board_id == int(self.shim.BoardIds.PLAYBACK_FILE_BOARD.value)
         if playback and not params.file:
             raise InputError(f"{self.name}: a playback board needs file=, the recording to play")
-        self._layout = describe_board(params.master_board if playback else self.board_id, self.name)
+        described = params.master_board if playback else self.board_id
+        self._layout = describe_board(described, self.name)
+        self._battery_row = battery_row(described, self.shim)
         _call(self.shim.BoardShim.disable_board_logger)
         self._params = params
         self._board = self.shim.BoardShim(self.board_id, params)
@@ -305,7 +320,8 @@ class BrainFlowSource:
             self._retries, self._retry_at = 0, math.inf
         self._last_sample = time.monotonic()
         samples = np.ascontiguousarray(data[rows].T, dtype=np.float32)
-        return Pulled(samples, np.asarray(data[stamp_row], dtype=np.float64), resumed)
+        battery = None if self._battery_row is None else float(data[self._battery_row, -1])
+        return Pulled(samples, np.asarray(data[stamp_row], dtype=np.float64), resumed, battery)
 
     @property
     def since_last_sample_s(self) -> float:

@@ -11,7 +11,7 @@ Three namings (`mode`); PREFIX is the user's (`prefix`), by default the mode's o
 | | `PREFIX/Connected` | bool: samples arrive; False on source loss, Disconnect, session end |
 | | `PREFIX/Calibrating` | bool: the baseline is being recorded (Emotion means nothing yet) |
 | | `PREFIX/SecondsSinceLastUpdate` | float |
-| `bfi` | the `vrchat` set, plus BrainFlowsIntoVRChat's own parameters under `/avatar/parameters/BFI`, computed as BFiVRC computes them (`band_power`): `Info/VersionMajor`, `VersionMinor` (its schema 1.0), `DeviceConnected`, `SecondsSinceLastUpdate`, `BatterySupported` (False), `BatteryLevel` (-1); `NeuroFB/{Focus,Relax}{Left,Right,Avg}` (-1..1) and their `Pos` twins (0..1); `PwrBands/{Left,Right,Avg}/{Delta,Theta,Alpha,Beta,Gamma}` (0..1) | |
+| `bfi` | the `vrchat` set, plus BrainFlowsIntoVRChat's own parameters under `/avatar/parameters/BFI`, computed as BFiVRC computes them (`band_power`): `Info/VersionMajor`, `VersionMinor` (its schema 1.0), `DeviceConnected`, `SecondsSinceLastUpdate`, `BatterySupported`, `BatteryLevel` (the board's battery channel, as BFiVRC reads it; False and -1 without one); `NeuroFB/{Focus,Relax}{Left,Right,Avg}` (-1..1) and their `Pos` twins (0..1); `PwrBands/{Left,Right,Avg}/{Delta,Theta,Alpha,Beta,Gamma}` (0..1) | |
 | `generic` | `PREFIX/valence`, `/arousal`, `/dominance` (0..1), `/emotion` (int), `/emotion_name` (string), `/confidence`, `/connected`, `/calibrating` (bool), `/since_update` (s), and with band powers `/bands/{Left,Right,Avg}/{Delta,...}`, `/focus/{...}`, `/relax/{...}` (PREFIX: `/evoke`) | |
 
 VRChat drops parameters sent faster than about 10 Hz, so `rate_hz` (default 10, at most 10 in
@@ -90,7 +90,8 @@ def bfi_messages(state: EmotionState) -> list[tuple[str, Any]]:
         (f"{BFI}/Info/VersionMajor", BFI_SCHEMA[0]), (f"{BFI}/Info/VersionMinor", BFI_SCHEMA[1]),
         (f"{BFI}/Info/DeviceConnected", state.connected),
         (f"{BFI}/Info/SecondsSinceLastUpdate", since),
-        (f"{BFI}/Info/BatterySupported", False), (f"{BFI}/Info/BatteryLevel", -1.0),
+        (f"{BFI}/Info/BatterySupported", state.battery is not None),
+        (f"{BFI}/Info/BatteryLevel", -1.0 if state.battery is None else float(state.battery)),
     ]  # fmt: skip
     bands = state.bands
     if bands is None:

@@ -32,6 +32,7 @@ class EmotionState:
     stamp: float | None = None  # the update's signal time on the LSL clock, when it has one
     calibrating: bool = False  # the baseline is being recorded: no emotion yet (not "neutral")
     bands: BandPowers | None = None  # BFiVRC-style band powers, when the session tracks them
+    battery: float | None = None  # the device's battery reading, where it reports one
 
     @property
     def vad(self) -> tuple[float, float, float]:

@@ -142,6 +142,7 @@ class LiveSession:
         # the filters' fixed delays (ms), kept past close for the figures
         self.processor_delays: tuple[float, float] | None = None
         self.bands: BandPowerTracker | None = None
+        self.battery: float | None = None  # the source's latest battery reading, if any
         self.last: LiveUpdate | None = None  # the latest window's update
         self.last_at = -math.inf  # when it came (time.monotonic)
         self.updates = 0
@@ -259,6 +260,8 @@ class LiveSession:
             pulled = self.source.pull()
         except Exception as exc:  # LostError without recover, a closed inlet, a board gone
             self.status.message = f"source error: {exc}"
+        if pulled is not None and pulled.battery is not None:
+            self.battery = pulled.battery
         if pulled is not None and pulled.samples is not None:
             if pulled.resumed:  # the same source came back: start windows afresh, keep calibration
                 self.processor.reset_stream()
@@ -312,7 +315,7 @@ class LiveSession:
                          since_update_s=now - self.last_at,
                          lsl_clock=isinstance(self.source, LSLStream))  # fmt: skip
         bands = None if self.bands is None else self.bands.current
-        return replace(state, calibrating=calibrating, bands=bands)
+        return replace(state, calibrating=calibrating, bands=bands, battery=self.battery)
 
     def _send(self, updates: list[LiveUpdate], now: float) -> None:
         """Every output gets each window's update in order, or the current state when there

@@ -106,6 +106,10 @@ def test_a_session_feeds_osc_and_lsl_says_calibrating_and_ends_with_connected_fa
     assert bfi["/avatar/parameters/BFI/Info/DeviceConnected"] is False
     assert -1 <= bfi["/avatar/parameters/BFI/NeuroFB/RelaxAvg"] <= 1  # band powers flowed
     assert 0 <= bfi["/avatar/parameters/BFI/PwrBands/Left/Alpha"] <= 1
+    # the synthetic board has a battery channel (BrainFlow's description): its last reading
+    assert bfi["/avatar/parameters/BFI/Info/BatterySupported"] is True
+    assert bfi["/avatar/parameters/BFI/Info/BatteryLevel"] == pytest.approx(session.battery)
+    assert session.battery is not None and session.battery >= 0
     peer.server.shutdown()
     peer.server.server_close()
 
