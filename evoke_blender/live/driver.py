@@ -1,9 +1,9 @@
 """Live: a source (an LSL stream, a BrainFlow board) drives the avatar's face, and any outputs
 (OSC, LSL), one non-blocking tick at a time.
 
-The driver only pulls and hands on: its `LiveSource` (`inference.live.source`) opens in the
-background and pulls without waiting, `inference.live.processor.LiveProcessor` turns samples into
-emotion updates, the face (`face_output.FaceOutput`) and every `LiveOutput` take the result.
+The driver is `inference.live.session.LiveSession` (the same session `python -m inference live`
+runs without Blender: source, processor, smoothing, outputs, status) with the face
+(`face_output.FaceOutput`) as one more consumer of its updates, written before the outputs.
 `tick()` runs on Blender's main thread (a timer, or a headless script, since timers never fire in
 the bpy module). Each new emotion eases in over 0.4 s; while the face moves the timer ticks at
 30 Hz, else at 4 Hz. Source lost: the face eases to neutral, and carries on when it returns.
