@@ -22,6 +22,7 @@ from ..inference.calibration import MIN_ADAPT_S as _MIN_ADAPT_S
 from ..inference.dsp.baseline import REJECT_Z as _REJECT_Z
 from ..inference.emotion.smoothing import SmoothingSettings
 from ..inference.io.formats import IN_EXTENSION, accepting
+from ..inference.live.wiring import SOURCES as _LIVE_SOURCES
 
 _SMOOTHING = SmoothingSettings()  # the defaults' one home
 _emotion_items: list[tuple[str, str, str]] = []  # kept alive: Blender holds only pointers
@@ -287,20 +288,8 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
     clip_path: StringProperty(name="Clip", subtype="FILE_PATH", default="//evoke_clip.mp4")  # type: ignore[valid-type]
     live_source: EnumProperty(  # type: ignore[valid-type]
         name="Source",
-        items=(
-            (
-                "LSL",
-                "LSL stream",
-                "A Lab Streaming Layer stream: any headset app, LabRecorder's "
-                "senders, mne-lsl's PlayerLSL, a replayed recording",
-            ),
-            (
-                "BRAINFLOW",
-                "BrainFlow board",
-                "A headset BrainFlow reads directly (OpenBCI, Muse, "
-                "...), or its synthetic and playback boards; needs brainflow in Blender's Python",
-            ),
-        ),  # fmt: skip
+        # the one table of sources (the command line reads it too); identifiers as saved files hold them
+        items=tuple((k.upper(), v.title, v.description) for k, v in _LIVE_SOURCES.items()),
         default="LSL",
     )
     live_stream: StringProperty(  # type: ignore[valid-type]

@@ -12,8 +12,8 @@ from ...inference.live.brainflow_board import PARAMETERS
 from ...inference.live.outputs import LiveOutput
 from ...inference.live.source import LiveSource
 
-# the panel's source choice -> the table's kind
-SOURCE_KINDS = {"LSL": "lsl", "BRAINFLOW": "brainflow"}
+# the panel's source choice (the table's kinds, upper case: properties.live_source) -> the kind
+SOURCE_KINDS = {kind.upper(): kind for kind in wiring.SOURCES}
 # BrainFlowInputParams' fields the panel shows, each a property `brainflow_<field>`
 BRAINFLOW_FIELDS = tuple(k for k in PARAMETERS if k != "master_board")
 

@@ -27,6 +27,7 @@ LSL_REASON = "Live streams use the network (LSL, even on this machine)"
 @dataclass(frozen=True)
 class SourceKind:
     title: str  # the panel's and the help's name
+    description: str  # the panel's tooltip
     example: str  # a spec a user can copy
     open: Callable[[str, Mapping[str, str]], LiveSource]  # (target, key=value settings)
     network: Callable[[Mapping[str, str]], str]  # why it opens sockets ('' when it does not)
@@ -46,9 +47,16 @@ def _brainflow_network(params: Mapping[str, str]) -> str:
 
 
 SOURCES: dict[str, SourceKind] = {
-    "lsl": SourceKind("LSL stream", "lsl:EEG", _open_lsl, lambda params: LSL_REASON),
+    "lsl": SourceKind(
+        "LSL stream",
+        "A Lab Streaming Layer stream: any headset app, LabRecorder's senders, mne-lsl's "
+        "PlayerLSL, a replayed recording",
+        "lsl:EEG", _open_lsl, lambda params: LSL_REASON,
+    ),  # fmt: skip
     "brainflow": SourceKind(
         "BrainFlow board",
+        "A headset BrainFlow reads directly (OpenBCI, Muse, ...), or its synthetic and playback "
+        "boards; needs brainflow in Blender's Python",
         "brainflow:synthetic",
         lambda board, params: BrainFlowSource(board, **params),
         _brainflow_network,

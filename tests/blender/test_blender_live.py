@@ -444,3 +444,74 @@ def test_headless_brainflow_to_osc_and_lsl(installed: Path, tmp_path: Path) -> N
             proc.kill()
         del inlet
         peer.close()
+
+
+class PropRecorder:
+    """Stands in for Blender's UILayout while the Live panel draws: which properties it shows."""
+
+    def __init__(self, root: PropRecorder | None = None) -> None:
+        self.root = root or self
+        self.props: list[str] = []
+
+    def _child(self, *args: Any, **kwargs: Any) -> PropRecorder:
+        return PropRecorder(self.root)
+
+    row = column = box = split = _child
+
+    def prop(self, data: Any, name: str, **kwargs: Any) -> None:
+        self.root.props.append(name)
+
+    def label(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def operator(self, *args: Any, **kwargs: Any) -> Any:
+        return type("Props", (), {})()
+
+    progress = label
+
+
+def test_the_panel_offers_every_brainflow_field_and_refuses_in_one_line(installed: Path) -> None:
+    """Every BrainFlowInputParams field a board may need is in the panel; what the panel holds
+    reaches BrainFlow through the same table as the command line; a wrong board is one line."""
+    ext = "bl_ext.user_default.evoke"
+    panel = importlib.import_module(f"{ext}.evoke_blender.live.panel")
+    connections = importlib.import_module(f"{ext}.evoke_blender.live.connections")
+    board = importlib.import_module(f"{ext}.inference.live.brainflow_board")
+
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.evoke.add_avatar()
+    s = bpy.context.scene.evoke
+    s.live_source, s.brainflow_board = "BRAINFLOW", "cyton"
+    drawn = PropRecorder()
+    panel.draw_source(drawn, s)
+    fields = [k for k in board.PARAMETERS if not k.startswith("file") and k != "master_board"]
+    assert [f"brainflow_{k}" for k in fields] == [
+        p for p in drawn.props if p.startswith("brainflow_") and p != "brainflow_board"
+    ]
+    s.brainflow_serial_port, s.brainflow_ip_protocol, s.brainflow_timeout = (
+        "/dev/ttyUSB0",
+        "udp",
+        15,
+    )
+    assert connections.source_choice(s) == (
+        "brainflow", "cyton", {"serial_port": "/dev/ttyUSB0", "ip_protocol": "udp", "timeout": "15"}
+    )  # fmt: skip
+    s.brainflow_board = "playback"
+    drawn = PropRecorder()
+    panel.draw_source(drawn, s)
+    assert {
+        "brainflow_file",
+        "brainflow_file_aux",
+        "brainflow_file_anc",
+        "brainflow_master_board",
+    } <= set(drawn.props)
+    s.brainflow_board = "headset-9000"
+    bpy.context.preferences.system.use_online_access = True
+    with pytest.raises(RuntimeError) as refused:
+        bpy.ops.evoke.live_connect()
+    message = str(refused.value).strip()
+    assert "common ones are synthetic, cyton" in message and "\n" not in message
+    s.brainflow_board = "playback"
+    s.brainflow_file = "/dev/zero"
+    with pytest.raises(RuntimeError, match="not a regular file"):
+        bpy.ops.evoke.live_connect()  # BrainFlow would read it for ever
