@@ -29,6 +29,7 @@ from .errors import EvokeError, one_line, printable
 from .io.formats import SUPPORTED, accepting, describe_markers, read_recording
 from .io.units import UNIT_CHOICES
 from .limits import MAX_MESSAGE_CHARS, MAX_TRIALS
+from .live import cli as live_cli
 from .model.model_file import load_model
 from .predict import MODES, Prediction, PredictOptions, predict
 
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     out = pr.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print a JSON list of windows")
     out.add_argument("--csv", action="store_true", help="print the windows as CSV")
+
+    live_cli.add_parser(sub)
 
     info = sub.add_parser("model-info", help="print a model's metadata")
     info.add_argument("path", nargs="?", help="model file; default: the bundled model")
@@ -341,6 +344,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "predict":
             return _predict(args)
+        if args.command == "live":
+            live_cli.install_sigterm()
+            return live_cli.run(args)
         if args.command == "model-info":
             model = load_model(args.path)
             print(one_line(model.describe(), MAX_MESSAGE_CHARS))
@@ -376,4 +382,4 @@ def _print_warnings(caught: list[warnings.WarningMessage], most: int = 5) -> Non
 
 
 def _input_of(args: argparse.Namespace) -> str:
-    return str(getattr(args, "path", None) or args.command)
+    return str(getattr(args, "path", None) or getattr(args, "source", None) or args.command)

@@ -1,4 +1,5 @@
-"""The panel's live settings -> a source to read and the outputs to feed."""
+"""The panel's live settings -> a source to read and the outputs to feed, through the one table
+of each (`inference.live.wiring`) that the command line reads too."""
 
 from __future__ import annotations
 
@@ -6,61 +7,59 @@ from typing import Any
 
 import bpy
 
-from ...inference.errors import InputError
-from ...inference.live.brainflow_board import BrainFlowSource
-from ...inference.live.lsl_out import LslOutput
-from ...inference.live.osc_out import OscOutput, parse_target
+from ...inference.live import wiring
+from ...inference.live.brainflow_board import PARAMETERS
 from ...inference.live.outputs import LiveOutput
 from ...inference.live.source import LiveSource
-from ...inference.live.stream import LSLStream
+
+# the panel's source choice (the table's kinds, upper case: properties.live_source) -> the kind
+SOURCE_KINDS = {kind.upper(): kind for kind in wiring.SOURCES}
+# BrainFlowInputParams' fields the panel shows, each a property `brainflow_<field>`
+BRAINFLOW_FIELDS = tuple(k for k in PARAMETERS if k != "master_board")
+
+
+def source_choice(s: Any) -> tuple[str, str, dict[str, str]]:
+    """(kind, target, settings) of the panel's source."""
+    kind = SOURCE_KINDS[s.live_source]
+    if kind == "lsl":
+        return kind, s.live_stream.strip(), {}
+    params = {key: str(getattr(s, f"brainflow_{key}")).strip() for key in BRAINFLOW_FIELDS}
+    params = {k: v for k, v in params.items() if v and v != "0"}
+    for key in ("file", "file_aux", "file_anc"):
+        if key in params:
+            params[key] = bpy.path.abspath(params[key])
+    board = s.brainflow_board.strip() or "synthetic"
+    if board.lower() in ("playback", "playback_file", "-3"):
+        params["master_board"] = s.brainflow_master_board.strip() or "synthetic"
+    return kind, board, params
+
+
+def output_choices(s: Any) -> list[tuple[str, str]]:
+    """(kind, target) of every output the panel has switched on."""
+    chosen = [("osc", s.osc_target)] if s.osc_enabled else []
+    if s.lsl_out_enabled:
+        chosen.append(("lsl", s.lsl_out_name))
+    if s.lsl_bands_enabled:
+        chosen.append(("lsl-bands", s.lsl_bands_name))
+    return chosen
 
 
 def network_reason(s: Any) -> str:
     """Why these settings would open sockets ('' when they would not): the user's Online Access
     must allow it."""
-    if s.live_source == "LSL":
-        return "Live streams use the network (LSL, even on this machine)"
-    if s.brainflow_ip_address.strip():
-        return "A WiFi board uses the network"
-    if s.osc_enabled:
-        return "OSC output uses the network"
-    if s.lsl_out_enabled:
-        return "LSL output uses the network"
-    return ""
+    kind, _, params = source_choice(s)
+    return wiring.network_reason(kind, params, [k for k, _ in output_choices(s)])
 
 
 def source(s: Any) -> LiveSource:
-    if s.live_source == "LSL":
-        name = s.live_stream.strip()
-        if not name:
-            raise InputError("Type the name of the LSL stream to connect to")
-        return LSLStream(name)
-    params: dict[str, Any] = {
-        "serial_port": s.brainflow_serial_port.strip() or None,
-        "mac_address": s.brainflow_mac_address.strip() or None,
-        "ip_address": s.brainflow_ip_address.strip() or None,
-        "ip_port": s.brainflow_ip_port or None,
-    }
-    board = s.brainflow_board.strip() or "synthetic"
-    if board.lower() in ("playback", "playback_file", "-3"):
-        if not s.brainflow_file:
-            raise InputError("A playback board needs the file to play (File)")
-        params["file"] = bpy.path.abspath(s.brainflow_file)
-        params["master_board"] = s.brainflow_master_board.strip() or "synthetic"
-    return BrainFlowSource(board, **params)
+    kind, target, params = source_choice(s)
+    return wiring.open_source(kind, target, params)
+
+
+def output_options(s: Any, emotions: tuple[str, ...]) -> wiring.OutputOptions:
+    return wiring.OutputOptions(emotions=emotions, osc_mode=s.osc_mode,
+                                osc_prefix=s.osc_prefix.strip(), osc_rate_hz=s.osc_rate)  # fmt: skip
 
 
 def outputs(s: Any, emotions: tuple[str, ...]) -> list[LiveOutput]:
-    made: list[LiveOutput] = []
-    try:
-        if s.osc_enabled:
-            host, port = parse_target(s.osc_target)
-            made.append(OscOutput(host, port, mode=s.osc_mode, prefix=s.osc_prefix.strip() or "/evoke",
-                                  rate_hz=s.osc_rate))  # fmt: skip
-        if s.lsl_out_enabled:
-            made.append(LslOutput(s.lsl_out_name.strip() or "EVOKE-emotion", emotions))
-    except Exception:
-        for output in made:
-            output.close()
-        raise
-    return made
+    return wiring.make_outputs(output_choices(s), output_options(s, emotions))

@@ -1,6 +1,8 @@
 """OSC from a baked timeline: as the scene plays (or the frame changes), the face's baked state
 goes out over OSC with the live session's namings, so an avatar in VRChat or a VTuber app
-follows a recording too. A frame-change handler; it never raises and never blocks."""
+follows a recording too. A frame-change handler; it never raises and never blocks. A frame the
+rate limit held back is sent when its time comes (a one-shot timer), so the avatar always ends
+on the frame the scene shows."""
 
 from __future__ import annotations
 
@@ -11,27 +13,35 @@ import bpy
 from bpy.app.handlers import persistent
 
 from ...inference.errors import EvokeError
-from ...inference.live.osc_out import OscOutput, parse_target
+from ...inference.live import wiring
+from ...inference.live.osc_out import OscOutput
 from ...inference.live.outputs import EmotionState
 from ..common import face_state
 from ..common.rig import face_mesh
 
-_output: OscOutput | None = None
+_outputs: list[OscOutput] = []
 _settings: tuple[Any, ...] = ()
 last_error = ""  # why sending stopped (shown by the panel)
 
 
-def _ensure(s: Any) -> OscOutput:
-    """The output for these settings (a new one when they changed)."""
-    global _output, _settings
+def _ensure(s: Any) -> list[OscOutput]:
+    """The outputs for these settings (new ones when they changed): one per target."""
+    global _outputs, _settings
     wanted = (s.osc_target, s.osc_mode, s.osc_prefix, s.osc_rate)
-    if _output is None or wanted != _settings:
+    if not _outputs or wanted != _settings:
         close()
-        host, port = parse_target(s.osc_target)
-        _output = OscOutput(host, port, mode=s.osc_mode, prefix=s.osc_prefix.strip() or "/evoke",
-                            rate_hz=s.osc_rate)  # fmt: skip
+        options = wiring.OutputOptions(osc_mode=s.osc_mode, osc_prefix=s.osc_prefix.strip(),
+                                       osc_rate_hz=s.osc_rate)  # fmt: skip
+        made = wiring.make_outputs([("osc", s.osc_target)], options)
+        _outputs = [o for o in made if isinstance(o, OscOutput)]
         _settings = wanted
-    return _output
+    return _outputs
+
+
+def _flush() -> float | None:
+    """A timer: send what the rate held back once it is due; again until nothing waits."""
+    waits = [w for w in (o.flush(time.monotonic()) for o in _outputs) if w is not None]
+    return min(waits) if waits else None
 
 
 def state_at(mesh: Any, frame: int) -> EmotionState:
@@ -57,7 +67,13 @@ def on_frame(scene: Any, depsgraph: Any = None) -> None:
         mesh = face_mesh(s.target)
         if mesh is None or face_state.EMOTION not in mesh:
             return
-        _ensure(s).send(state_at(mesh, scene.frame_current), time.monotonic())
+        now, state = time.monotonic(), state_at(mesh, scene.frame_current)
+        for output in _ensure(s):
+            output.send(state, now)
+        if not bpy.app.timers.is_registered(_flush):
+            wait = _flush()  # nothing held back: no timer
+            if wait is not None:
+                bpy.app.timers.register(_flush, first_interval=wait)
         last_error = ""
     except (EvokeError, OSError, ValueError) as exc:
         last_error = str(exc)
@@ -66,10 +82,12 @@ def on_frame(scene: Any, depsgraph: Any = None) -> None:
 
 
 def close() -> None:
-    global _output, _settings
-    if _output is not None:
-        _output.close()
-    _output, _settings = None, ()
+    global _outputs, _settings
+    if bpy.app.timers.is_registered(_flush):
+        bpy.app.timers.unregister(_flush)
+    for output in _outputs:
+        output.close()
+    _outputs, _settings = [], ()
 
 
 def register() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..common.panels import _layout, _SubPanel, _wrap
+from .connections import BRAINFLOW_FIELDS
 
 
 def draw_source(col: Any, s: Any) -> None:
@@ -23,15 +24,14 @@ def draw_source(col: Any, s: Any) -> None:
             ]
         return
     col.prop(s, "brainflow_board")
-    if s.brainflow_board.strip().lower() in ("playback", "playback_file", "-3"):
-        col.prop(s, "brainflow_file")
-        col.prop(s, "brainflow_master_board")
-    elif s.brainflow_board.strip().lower() not in ("synthetic", "-1"):
-        col.prop(s, "brainflow_serial_port")
-        col.prop(s, "brainflow_mac_address")
-        row = col.row(align=True)
-        row.prop(s, "brainflow_ip_address")
-        row.prop(s, "brainflow_ip_port", text="Port")
+    board = s.brainflow_board.strip().lower()
+    if board in ("playback", "playback_file", "-3"):
+        for key in ("file", "file_aux", "file_anc", "master_board"):
+            col.prop(s, f"brainflow_{key}")
+    elif board not in ("synthetic", "-1"):  # every BrainFlowInputParams field a board may need
+        for key in BRAINFLOW_FIELDS:
+            if not key.startswith("file"):
+                col.prop(s, f"brainflow_{key}")
 
 
 def draw_outputs(col: Any, s: Any) -> None:
@@ -40,13 +40,15 @@ def draw_outputs(col: Any, s: Any) -> None:
     if s.osc_enabled or s.osc_playback:
         box.prop(s, "osc_target")
         box.prop(s, "osc_mode")
-        if s.osc_mode == "generic":
-            box.prop(s, "osc_prefix")
+        box.prop(s, "osc_prefix")
         box.prop(s, "osc_rate")
     box.prop(s, "osc_playback")
     box.prop(s, "lsl_out_enabled")
     if s.lsl_out_enabled:
         box.prop(s, "lsl_out_name")
+    box.prop(s, "lsl_bands_enabled")
+    if s.lsl_bands_enabled:
+        box.prop(s, "lsl_bands_name")
 
 
 class EVOKE_PT_live(_SubPanel):

@@ -1,7 +1,8 @@
 """Where a live session's emotion goes besides the face: any `LiveOutput` (OSC, LSL, ...).
 
-The driver hands every output the current `EmotionState` on each tick (new window or not, so
-"connected" and "seconds since the last update" stay true); each output decides what to send
+The session (`inference.live.session`) hands every output each window's `EmotionState` in order,
+or the current one on a tick without a window (so "connected" and "seconds since the last update"
+stay true), and a last one with connected False when it ends; each output decides what to send
 and how often. Sending never blocks: UDP datagrams, LSL's own buffer.
 """
 
@@ -13,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .band_power import BandPowers
 from .processor import LiveUpdate
 
 
@@ -28,6 +30,9 @@ class EmotionState:
     since_update_s: float  # seconds since the last window's update (inf before the first)
     update: int  # counts the windows' updates: a new number is a new update
     stamp: float | None = None  # the update's signal time on the LSL clock, when it has one
+    calibrating: bool = False  # the baseline is being recorded: no emotion yet (not "neutral")
+    bands: BandPowers | None = None  # BFiVRC-style band powers, when the session tracks them
+    battery: float | None = None  # the device's battery reading, where it reports one
 
     @property
     def vad(self) -> tuple[float, float, float]:
@@ -54,8 +59,10 @@ def state_of(
 class LiveOutput(Protocol):
     name: str
 
-    def send(self, state: EmotionState, now: float) -> None:
-        """The current state, on every tick; `now` on time.monotonic's clock."""
+    def send(self, state: EmotionState, now: float, final: bool = False) -> None:
+        """Each window's state in order, or the current one on a tick without a window; `now`
+        on time.monotonic's clock. `final`: the session ended (sent at once, whatever the
+        output's rate)."""
         ...
 
     def close(self) -> None: ...

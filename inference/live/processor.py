@@ -36,6 +36,7 @@ and the band-pass and the window length come on top and are fixed.
 from __future__ import annotations
 
 import time
+import warnings
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -283,6 +284,13 @@ class LiveProcessor:
         self._collected += take
         if self._collected < self.calibration_samples:
             return raw[:0], y[:0]
+        with warnings.catch_warnings():  # an all-NaN calibration: said in words by the stats,
+            warnings.simplefilter("ignore", RuntimeWarning)  # never as numpy's raw warning
+            return self._finish_calibration(raw, y, take)
+
+    def _finish_calibration(
+        self, raw: np.ndarray, y: np.ndarray, take: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         rest = np.concatenate(self._calibration)
         rest_raw = np.concatenate(self._calibration_raw)
         if self.guess_unit:  # every stage is linear: scaling now equals scaling the input

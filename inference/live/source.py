@@ -21,6 +21,7 @@ class Pulled:
     samples: np.ndarray | None  # (n, channels) float32, or None when nothing arrived
     stamps: np.ndarray | None  # (n,) time stamps on the source's clock (local_clock's)
     resumed: bool  # the first samples after the source was lost (restart the signal history)
+    battery: float | None = None  # the device's latest battery reading, where it reports one
 
 
 class LiveSource(Protocol):

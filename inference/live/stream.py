@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..limits import LIVE_CLOCK_SKEW_S, LIVE_PULL_S
+from ..limits import LIVE_CLOCK_SKEW_S, LIVE_PULL_S, MAX_CHANNELS
 from .lsl import import_pylsl
 from .source import Pulled
 from .stream_info import StreamDescription, describe_stream
@@ -61,11 +61,18 @@ class LSLStream:
                     )
                 return
             rate, count = float(found[0].nominal_srate()), int(found[0].channel_count())
-            if not (math.isfinite(rate) and rate >= 0 and count >= 1):  # liblsl's inlet would
-                self._pending["error"] = (  # fail with "could not create stream inlet"
-                    f"stream '{self.name}' was found, but its description is unusable ({count} "
-                    f"channels at {rate:g} Hz: a sampling rate of NaN empties it); the sender "
-                    "must declare a fixed, positive rate"
+            if not found[0].name() or found[0].channel_format() == 0:  # cf_undefined: an inlet
+                # would fail ("could not create stream inlet")
+                self._pending["error"] = (
+                    f"stream '{self.name}' was found, but its description is empty (a sender "
+                    "declaring a sampling rate of NaN sends none); the sender must declare a "
+                    "fixed, positive rate"
+                )
+                return
+            if count < 1 or not (math.isfinite(rate) and rate >= 0):
+                self._pending["error"] = (
+                    f"stream '{self.name}' has {count} channels at {rate:g} Hz; EEG needs "
+                    f"1-{MAX_CHANNELS:,} channels at a fixed, positive rate"
                 )
                 return
             inlet = self.pylsl.StreamInlet(found[0], max_buflen=30, recover=True)

@@ -13,6 +13,7 @@ from typing import Any
 from ..dsp.rates import check_rate
 from ..errors import InputError
 from ..io.units import microvolt_scale, unit_words
+from ..limits import MAX_CHANNELS
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ def describe_stream(info: Any) -> StreamDescription:
     """Labels, units and rate of a pylsl StreamInfo; InputError for what EEG cannot use."""
     name = str(info.name())
     count = int(info.channel_count())
+    if not 0 < count <= MAX_CHANNELS:
+        raise InputError(f"stream '{name}' has {count} channels; EEG needs 1-{MAX_CHANNELS:,}")
     labels: list[str] = []
     units: list[str] = []
     channel = info.desc().child("channels").child("channel")

@@ -1,9 +1,12 @@
-"""A headless live session: the extension's live driver on an LSL stream, ticked by this script.
+"""A headless live session in Blender: the extension's live driver drives an avatar, ticked by
+this script, and with --out the face is recorded as keyframes into a .blend.
 
 python scripts/live_session.py --stream NAME --seconds S [--out session.blend] [--json] [--loopback]
 
-With --out, the face is recorded as keyframes from the scene's first frame (the panel's Record
-Keyframes) and the scene is saved, ready to render with Render Clip.
+For OSC/LSL without Blender use `python -m inference live` (`evoke-live`): the same session, no
+bpy, a fraction of the memory. This script earns its place by what needs Blender: with --out,
+the face is recorded as keyframes from the scene's first frame (the panel's Record Keyframes)
+and the scene is saved, ready to render with Render Clip.
 
 The extension is built and installed into a throw-away Blender user folder, an avatar is added,
 and the same driver the sidebar uses runs at 4 ticks a second (timers never fire in the bpy
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -57,7 +61,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--osc", metavar="HOST:PORT", help="send the emotion over OSC")
     ap.add_argument("--osc-mode", choices=("vrchat", "bfi", "generic"), default="vrchat")
-    ap.add_argument("--osc-prefix", default="/evoke", help="generic mode's address prefix")
+    ap.add_argument("--osc-prefix", default="", help="address prefix (default: the mode's own)")
     ap.add_argument("--osc-rate", type=float, default=10.0, help="Hz (VRChat: at most 10)")
     ap.add_argument(
         "--lsl-out", nargs="?", const="EVOKE-emotion", help="publish the emotion as an LSL stream"
@@ -113,6 +117,8 @@ def _connect(args: argparse.Namespace) -> tuple[ModuleType, Any] | None:
     s.hop, s.calibration = args.hop, args.calibration
     _source_settings(s, args.source or f"lsl:{args.stream}")
     if args.osc:
+        if not (math.isfinite(args.osc_rate) and 0.5 <= args.osc_rate <= 100):
+            raise SystemExit(f"error: --osc-rate {args.osc_rate:g}: give 0.5-100 Hz")
         s.osc_enabled, s.osc_target, s.osc_mode = True, args.osc, args.osc_mode
         s.osc_prefix, s.osc_rate = args.osc_prefix, args.osc_rate
     if args.lsl_out:
@@ -120,8 +126,8 @@ def _connect(args: argparse.Namespace) -> tuple[ModuleType, Any] | None:
     s.model_path = str(Path(args.model).resolve()) if args.model else ""
     try:
         bpy.ops.evoke.live_connect()
-    except RuntimeError as exc:
-        print(f"error: {exc}".strip(), file=sys.stderr)
+    except RuntimeError as exc:  # Blender's "Error: ..." of the operator's report: said once
+        print(f"error: {str(exc).strip().removeprefix('Error: ')}", file=sys.stderr)
         return None
     driver = live_ops.current_driver()
     if args.out:
@@ -139,18 +145,32 @@ def _source_settings(s: Any, spec: str) -> None:
         return
     if kind.lower() != "brainflow":
         raise SystemExit(f"error: --source {spec!r}: write lsl:NAME or brainflow:BOARD[,key=value]")
-    board, params = parse_source(spec)
+    from inference.errors import InputError
+    from inference.live.brainflow_board import PARAMETERS, input_params
+
+    try:
+        board, params = parse_source(spec)
+        input_params(params, _brainflow_shim())  # each value checked, one line if wrong
+    except InputError as exc:
+        raise SystemExit(f"error: --source: {exc}") from None
     s.live_source, s.brainflow_board = "BRAINFLOW", board
-    fields = {"serial_port": "brainflow_serial_port", "mac_address": "brainflow_mac_address",
-              "ip_address": "brainflow_ip_address", "file": "brainflow_file",
-              "master_board": "brainflow_master_board"}  # fmt: skip
-    for key, value in params.items():
-        if key == "ip_port":
-            s.brainflow_ip_port = int(value)
-        elif key in fields:
-            setattr(s, fields[key], value)
-        else:
-            raise SystemExit(f"error: --source: unknown BrainFlow parameter {key!r}")
+    for key, text in params.items():  # every BrainFlowInputParams field is a panel property
+        value: str | int = text
+        if key == "ip_protocol":
+            value = {"0": "none", "1": "udp", "2": "tcp"}.get(text, text.lower())
+        elif isinstance(PARAMETERS[key], tuple):
+            value = int(text)
+        setattr(s, f"brainflow_{key}", value)
+
+
+def _brainflow_shim() -> ModuleType:
+    from inference.errors import EvokeError
+    from inference.live.brainflow_board import import_brainflow
+
+    try:
+        return import_brainflow()
+    except EvokeError as exc:
+        raise SystemExit(f"error: {exc}") from None
 
 
 def _run(driver: Any, args: argparse.Namespace, easing_tick_s: float) -> Counter[str] | None:
@@ -167,7 +187,7 @@ def _run(driver: Any, args: argparse.Namespace, easing_tick_s: float) -> Counter
         bpy.ops.evoke.live_tick()
         st = driver.status
         if st.state == "error":
-            print(f"error: {st.message}", file=sys.stderr)
+            print(f"error: {st.message.removeprefix('Error: ')}", file=sys.stderr)
             return None
         if st.state == "resolving":
             if args.wait and started - began > args.wait:
@@ -192,8 +212,9 @@ def _run(driver: Any, args: argparse.Namespace, easing_tick_s: float) -> Counter
 def _figures(
     args: argparse.Namespace, st: Any, emotions: Counter[str], cpu_percent: float
 ) -> dict[str, Any]:
-    """What the session measured, from the driver's status at the end."""
-    return {
+    """What the session measured, from the driver's status at the end (no NaN: JSON has none;
+    a figure with no measurement is null)."""
+    figures = {
         "stream": args.stream or args.source,
         "state": st.state,
         "rate": st.rate,
@@ -216,6 +237,9 @@ def _figures(
         "cpu_percent_of_one_core": round(cpu_percent, 1),
         "emotions": dict(emotions),
     }
+    return {
+        k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in figures.items()
+    }
 
 
 def _finish(
@@ -230,7 +254,7 @@ def _finish(
     if args.out:
         bpy.ops.wm.save_as_mainfile(filepath=str(Path(args.out).resolve()))
     print(
-        json.dumps(figures, indent=1)
+        json.dumps(figures, indent=1, allow_nan=False)
         if args.json
         else "\n".join(f"{k:22s} {v}" for k, v in figures.items())
     )

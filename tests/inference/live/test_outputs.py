@@ -17,6 +17,7 @@ from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import ThreadingOSCUDPServer
 
 from inference.errors import InputError
+from inference.live.band_power import BandPowers
 from inference.live.lsl_out import CHANNELS, LslOutput
 from inference.live.osc_out import OscOutput, messages, parse_target
 from inference.live.outputs import EmotionState
@@ -60,7 +61,7 @@ def state(update: int = 1, **kw: Any) -> EmotionState:
 def test_vrchat_names_and_ranges(osc: Received) -> None:
     out = OscOutput("127.0.0.1", osc.port, mode="vrchat")
     out.send(state(), now=100.0)
-    got = dict(osc.wait_for(10))
+    got = dict(osc.wait_for(len(messages(state(), "vrchat"))))
     p = "/avatar/parameters/EVOKE"
     assert got[f"{p}/Valence"] == pytest.approx(0.6) and got[f"{p}/ValencePos"] == pytest.approx(
         0.8
@@ -76,15 +77,42 @@ def test_vrchat_names_and_ranges(osc: Received) -> None:
 
 
 def test_bfi_adds_brainflowsintovrchat_parameters(osc: Received) -> None:
+    # relative powers (delta, theta, alpha, beta, gamma); the right side has no electrode
+    powers = np.array([[0.1, 0.2, 0.4, 0.2, 0.1], [np.nan] * 5, [0.1, 0.25, 0.3, 0.25, 0.1]])
     out = OscOutput("127.0.0.1", osc.port, mode="bfi")
-    out.send(state(connected=False, since_update_s=2.5), now=5.0)
-    got = dict(osc.wait_for(14))
+    out.send(state(connected=False, since_update_s=2.5, bands=BandPowers(powers)), now=5.0)
+    got = dict(osc.wait_for(13 + 6 + 2 * 9))
     p = "/avatar/parameters/BFI"
     assert got[f"{p}/Info/DeviceConnected"] is False
     assert got[f"{p}/Info/SecondsSinceLastUpdate"] == pytest.approx(2.5)
-    assert got[f"{p}/NeuroFB/RelaxAvg"] == pytest.approx(0.5)  # arousal 0.25: relaxed
-    assert got[f"{p}/NeuroFB/RelaxAvgPos"] == pytest.approx(0.75)
+    assert (got[f"{p}/Info/VersionMajor"], got[f"{p}/Info/VersionMinor"]) == (1, 0)
+    # BFiVRC's formulas (logic/neuro_feedback.py): tanh(1.1 * (ratio - 1)), Pos = (x + 1) / 2
+    assert got[f"{p}/NeuroFB/RelaxLeft"] == pytest.approx(math.tanh(1.1 * (0.4 / 0.2 - 1)))
+    assert got[f"{p}/NeuroFB/FocusLeft"] == pytest.approx(0.0)  # beta = theta
+    assert got[f"{p}/NeuroFB/RelaxAvgPos"] == pytest.approx((math.tanh(1.1 * 0.2) + 1) / 2)
+    assert got[f"{p}/PwrBands/Avg/Alpha"] == pytest.approx(0.3)
+    assert got[f"{p}/PwrBands/Left/Delta"] == pytest.approx(0.1)
+    assert not any("Right" in a for a in got)  # no electrode there: nothing made up
     assert "/avatar/parameters/EVOKE/Valence" in got
+
+
+def test_the_latest_state_is_always_delivered_and_close_says_disconnected(osc: Received) -> None:
+    out = OscOutput("127.0.0.1", osc.port, mode="vrchat", prefix="/avatar/parameters/Mine")
+    out.send(state(update=1, valence=0.2), now=10.0)
+    out.send(state(update=2, valence=0.9), now=10.02)  # within 0.1 s: held back ...
+    assert out.sent == 1 and out.flush(10.05) == pytest.approx(0.05)
+    assert out.flush(10.1) is None and out.sent == 2  # ... and sent once due
+    out.send(state(update=3, calibrating=True, emotion=0), now=10.3)
+    out.close()
+    got = osc.wait_for(4 * 14)
+    valences = [v for a, v in got if a == "/avatar/parameters/Mine/ValencePos"]
+    assert valences[:2] == pytest.approx([0.2, 0.9])
+    calibrating = [v for a, v in got if a.endswith("/Calibrating")]
+    connected = [v for a, v in got if a.endswith("/Connected")]
+    assert calibrating == [False, False, True, False] and connected == [True, True, True, False]
+    assert not any(a.startswith("/avatar/parameters/EVOKE") for a, _ in got)  # the prefix
+    with pytest.raises(InputError, match="OSC prefix"):
+        OscOutput("127.0.0.1", osc.port, prefix="no slash")
 
 
 def test_generic_mode_sends_the_name_and_any_rate(osc: Received) -> None:
@@ -101,7 +129,7 @@ def test_vrchat_rate_is_bounded(osc: Received) -> None:
     out = OscOutput("127.0.0.1", osc.port)  # 10 Hz
     for k in range(100):  # a second of 100 Hz ticks
         out.send(state(update=k), now=k * 0.01)
-    time.sleep(0.3)
+    osc.wait_for(out.sent * len(messages(state(), "vrchat")))
     sent = [a for a, _ in osc.messages if a.endswith("/Emotion")]
     assert len(sent) == out.sent == 10
     with pytest.raises(InputError, match="VRChat drops"):

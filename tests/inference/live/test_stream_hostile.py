@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 import uuid
+import warnings
 
 import numpy as np
 import pylsl  # conftest pointed liblsl at tests/lsl_loopback.cfg before anything imported it
 
 from inference.live.processor import LiveProcessor
+from inference.live.session import LiveSession, SessionSettings
 from inference.live.stream import LSLStream
 from inference.model.model_file import load_model
 
@@ -104,3 +106,41 @@ def test_the_processor_counts_from_the_samples_when_stamps_go_backwards() -> Non
     assert "go backwards" in live.stats.clock_note
     updates = live.push(np.tile(x, (4, 1)), np.full(1024, np.nan))
     assert all(np.isfinite(u.t) and u.t > 100.0 for u in updates)
+
+
+def test_a_stream_with_no_channels_says_so() -> None:
+    name = f"evoke-hostile-{uuid.uuid4().hex[:8]}"
+    outlet = pylsl.StreamOutlet(pylsl.StreamInfo(name, "EEG", 0, 128.0, "float32", f"src-{name}"))
+    stream = LSLStream(name, resolve_timeout_s=10)
+    try:
+        end = time.monotonic() + 15
+        while not stream.error and time.monotonic() < end:
+            stream.poll()
+            time.sleep(0.05)
+        assert stream.error.startswith(f"stream '{name}' has 0 channels at 128 Hz; EEG needs 1-")
+    finally:
+        stream.close()
+        del outlet
+
+
+def test_a_nan_stream_is_said_in_words_never_as_a_numpy_warning() -> None:
+    """Every sample NaN from the start (a headset with no contact): no raw RuntimeWarning, and
+    the session says why nothing shows."""
+    name, outlet = _outlet(128.0)
+    session = LiveSession(load_model(), LSLStream(name, resolve_timeout_s=10),
+                          SessionSettings(calibration_s=3.0))  # fmt: skip
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # any warning fails the test
+            end = time.monotonic() + 30
+            while session.status.windows < 4 and time.monotonic() < end:
+                outlet.push_chunk(np.full((32, len(LABELS)), np.nan, np.float32))
+                session.tick()
+                time.sleep(0.25)
+        assert (
+            session.status.windows >= 4 and session.status.windows_skipped == session.status.windows
+        )
+        assert "calibration had NaN samples" in session.status.skip_reason
+    finally:
+        session.close()
+        del outlet
