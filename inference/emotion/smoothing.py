@@ -15,7 +15,8 @@ posterior after each window, with a switching prior of one change per `switch_s`
 octant once its probability reaches `confidence`; otherwise the last such one is held, but only
 while its own posterior stays at `HOLD_FLOOR` or above (below it the face would contradict what
 it prints: the best octant is the candidate instead); the all-low octant before any. Then the
-same dwell. The probabilities shown are the posterior's marginals, the blend weights the
+same dwell, except that an emotion whose posterior has fallen below `HOLD_FLOOR` is never kept
+by it (the candidate shows at once). The probabilities shown are the posterior's marginals, the blend weights the
 posterior itself. It forgets its start, so when a session began does not matter.
 
 `none`: no smoothing, explicitly: each window's own octant (the model's bits), no dwell;
@@ -49,15 +50,17 @@ HOLD_FLOOR = 0.25  # hmm: an emotion whose posterior falls below this is no long
 class SmoothingSettings:
     """Keyword-only: SmoothingSettings(0, 0, 0) once meant "no smoothing"; say method="none"."""
 
-    # Defaults from scripts/bench_smoothing.py's curve: of every setting whose face changes at
-    # most once a minute on steady trials, the one that follows a switch fastest.
+    # hmm defaults from scripts/bench_real_eeg.py and bench_smoothing.py (docs/real_eeg.md): of
+    # a grid of switch time, evidence, confidence, dwell and HOLD_FLOOR, the setting whose face
+    # changes at most once a minute on every non-reserved real recording and agrees most across
+    # start shifts there; its held-out synthetic flicker is 0.63/min (reaction: see the docs)
     tau_s: float = 1.0  # ema
     hysteresis: float = 0.1  # ema
-    min_dwell_s: float = 0.5  # both
+    min_dwell_s: float = 1.0  # hmm and ema
     method: str = "hmm"
-    switch_s: float = 20.0  # hmm: expected seconds between changes of emotion
-    evidence: float = 1.5  # hmm: windows' worth of belief per second
-    confidence: float = 0.7  # hmm: posterior a new emotion needs before it is a candidate
+    switch_s: float = 90.0  # hmm: expected seconds between changes of emotion
+    evidence: float = 1.0  # hmm: windows' worth of belief per second
+    confidence: float = 0.8  # hmm: posterior a new emotion needs before it is a candidate
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -198,7 +201,11 @@ def smooth_offline(
         args = (p, v, dt, settings.switch_s, settings.evidence)
         post = smoothed_posteriors(*args) if hindsight else posteriors(*args)
         dwell = _dwell_hindsight if hindsight else _dwell
-        emotion = dwell(_confident(post, settings.confidence), settings.dwell_windows(dt))
+        candidate = _confident(post, settings.confidence)
+        emotion = dwell(candidate, settings.dwell_windows(dt))
+        confidence = np.take_along_axis(post, emotion[:, None], axis=1)[:, 0]
+        # the dwell never keeps an emotion its posterior has given up: the candidate shows now
+        emotion = np.where(confidence < HOLD_FLOOR, candidate, emotion)
         confidence = np.take_along_axis(post, emotion[:, None], axis=1)[:, 0]
         return Smoothed(marginals(post), emotion, confidence, post)
     held = _hold_invalid(p, v)
@@ -248,11 +255,13 @@ class StreamingSmoother:
         first = self.value is None
         self.value = [sum(x for x, bits in zip(post, OCTANT_BITS, strict=True) if bits[k])
                       for k in range(3)]  # fmt: skip
-        self._show(self.sure if post[self.sure] >= HOLD_FLOOR else best, first)
+        candidate = self.sure if post[self.sure] >= HOLD_FLOOR else best
+        self._show(candidate, first)
+        shown = self.shown if post[self.shown] >= HOLD_FLOOR else candidate  # as offline
         return Smoothed(
             np.array([self.value]),
-            np.array([self.shown], dtype=np.intp),
-            np.array([post[self.shown]]),
+            np.array([shown], dtype=np.intp),
+            np.array([post[shown]]),
             np.array([post]),
         )
 

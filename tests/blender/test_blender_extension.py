@@ -84,7 +84,9 @@ def test_bake_puts_the_runtime_output_on_the_shape_keys(
     model = load_model()
     smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
     pred = predict(
-        read_recording(deap_two_trials, trial=2), model, PredictOptions(0.25, "blend", smoothing)
+        read_recording(deap_two_trials, trial=2),
+        model,
+        PredictOptions(0.25, "blend", smoothing, hindsight=True),
     )
     tl = pred.timelines[0]
     names = list(model.emotions.names)
@@ -232,7 +234,9 @@ def test_add_avatar_then_bake_with_the_bundled_presets(
     model = load_model()
     smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
     tl = predict(
-        read_recording(deap_two_trials, trial=1), model, PredictOptions(0.25, "blend", smoothing)
+        read_recording(deap_two_trials, trial=1),
+        model,
+        PredictOptions(0.25, "blend", smoothing, hindsight=True),
     ).timelines[0]
     scene = bpy.context.scene
     fps = scene.render.fps / scene.render.fps_base
@@ -287,7 +291,9 @@ def test_a_discrete_bake_eases_into_each_change(
     setup_bake(face, trial=2, mode="discrete")
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     model = load_model()
-    options = PredictOptions(0.25, "discrete", SmoothingSettings(), BaselineChoice())
+    options = PredictOptions(
+        0.25, "discrete", SmoothingSettings(), BaselineChoice(), hindsight=True
+    )
     tl = predict(read_recording(deap_two_trials, trial=2), model, options).timelines[0]
     names = list(model.emotions.names)
     scene = bpy.context.scene

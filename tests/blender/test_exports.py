@@ -159,7 +159,7 @@ def expected_markers(path: Path, s: Any, trial: int) -> list[tuple[int, str]]:
     first whole frame at or after its key (window centre)."""
     model = load_model()
     smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
-    options = PredictOptions(s.hop, s.mode, smoothing)
+    options = PredictOptions(s.hop, s.mode, smoothing, hindsight=not s.as_live)
     tl = predict(read_recording(path, trial=trial), model, options).timelines[0]
     scene = bpy.context.scene
     fps = scene.render.fps / scene.render.fps_base

@@ -49,7 +49,7 @@ def test_extreme_evidence_never_gives_nan_and_matches_log_space(dt: float, evide
     post = posteriors(probs, np.ones(300, bool), dt, 20.0, evidence)
     assert np.isfinite(post).all()
     np.testing.assert_allclose(post, _log_filter(*_log_terms(probs, dt, 20.0, evidence)), atol=1e-9)
-    live = StreamingSmoother(dt, SmoothingSettings(evidence=evidence))
+    live = StreamingSmoother(dt, SmoothingSettings(switch_s=20.0, evidence=evidence))
     steps = np.concatenate([live.update(p).weights for p in probs])
     np.testing.assert_allclose(steps, post, atol=1e-9)
     out = smooth_offline(probs, np.ones(300, bool), dt, SmoothingSettings(evidence=evidence),
@@ -119,15 +119,23 @@ def test_no_smoothing_is_explicit() -> None:
 
 
 def test_the_shown_emotion_never_contradicts_its_posterior() -> None:
-    """Without dwell, a held emotion whose posterior fell below HOLD_FLOOR gives way to the
-    posterior's best octant, offline and live alike."""
+    """A held emotion whose posterior fell below HOLD_FLOOR gives way to the posterior's best
+    octant, whatever the dwell (which would otherwise keep it a while), offline, with
+    hindsight and live alike: a shown emotion below the floor is one nothing else beats."""
     rng = np.random.default_rng(11)
     steps = np.repeat(rng.uniform(0.2, 0.8, size=(30, 3)), 20, axis=0)
     probs = np.clip(steps + 0.2 * rng.standard_normal(steps.shape), 0, 1)
     valid = np.ones(len(probs), bool)
-    settings = SmoothingSettings(min_dwell_s=0.0)
-    out = smooth_offline(probs, valid, 0.25, settings)
-    low = out.confidence < HOLD_FLOOR
-    np.testing.assert_array_equal(out.emotion[low], out.weights[low].argmax(axis=1))
-    live = StreamingSmoother(0.25, settings)
-    assert [int(live.update(p).emotion[0]) for p in probs] == out.emotion.tolist()
+    for dwell in (0.0, 1.0, 3.0):
+        settings = SmoothingSettings(switch_s=20.0, evidence=2.0, min_dwell_s=dwell)
+        for hindsight in (False, True):
+            out = smooth_offline(probs, valid, 0.25, settings, hindsight=hindsight)
+            low = out.confidence < HOLD_FLOOR
+            np.testing.assert_array_equal(out.emotion[low], out.weights[low].argmax(axis=1))
+            # the printed confidence is the shown emotion's own posterior
+            plain = out.weights[np.arange(len(probs)), out.emotion]
+            np.testing.assert_allclose(plain, out.confidence)
+        live = StreamingSmoother(0.25, settings)
+        steps_live = [live.update(p) for p in probs]
+        offline = smooth_offline(probs, valid, 0.25, settings)
+        assert [int(u.emotion[0]) for u in steps_live] == offline.emotion.tolist()
