@@ -177,8 +177,15 @@ class EVOKE_PG_settings(bpy.types.PropertyGroup):
                 "the session started (the default)",
             ),
             ("ema", "Moving average", "Moving average of the probabilities, hysteresis, dwell"),
+            ("none", "None", "Each window's own emotion: no smoothing, no dwell"),
         ),  # fmt: skip
         default=_SMOOTHING.method,
+    )
+    as_live: BoolProperty(  # type: ignore[valid-type]
+        name="As live",
+        default=False,
+        description="Bake as a live session would show it (each window from the windows before "
+        "it only); off: with hindsight, so a baked change lands where the EEG changed",
     )
     switch_s: FloatProperty(  # type: ignore[valid-type]
         name="Switch time (s)",

@@ -211,7 +211,13 @@ def _decoding_arguments(pr: argparse.ArgumentParser) -> None:
         choices=METHODS,
         default=d.method,
         help=f"hmm: a Bayesian filter over the eight emotions; ema: moving average, hysteresis "
-        f"and dwell (default {d.method})",
+        f"and dwell; none: each window's own emotion (default {d.method})",
+    )
+    sm.add_argument(
+        "--as-live",
+        action="store_true",
+        help="hmm: smooth each window with the windows before it only, as a live session does; "
+        "default: with hindsight (the whole recording), so a change shows where the EEG changed",
     )
     sm.add_argument(
         "--switch",
@@ -314,9 +320,8 @@ def _predict(args: argparse.Namespace) -> int:
         method=args.smoother, switch_s=args.switch, evidence=args.evidence,
         confidence=args.confidence,
     )  # fmt: skip
-    options = PredictOptions(
-        hop_s=args.hop, mode=args.mode, smoothing=smoothing, baseline=_baseline_choice(args)
-    )
+    options = PredictOptions(hop_s=args.hop, mode=args.mode, smoothing=smoothing,
+                             baseline=_baseline_choice(args), hindsight=not args.as_live)  # fmt: skip
     pred = predict(recording, model, options)
     for note in pred.notes:
         print(f"note: {one_line(note, MAX_MESSAGE_CHARS)}", file=sys.stderr)

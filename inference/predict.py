@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -22,11 +21,13 @@ from .dsp.preprocess import Preprocessor
 from .dsp.rates import check_rate
 from .dsp.resample import resample
 from .dsp.trials import hop_samples, relative_grid, window_features, window_log_variance
-from .emotion.smoothing import SmoothingSettings, smooth_offline
-from .emotion.table import EmotionTable
+from .emotion.smoothing import SmoothingSettings
 from .errors import InputError
 from .io.recording import Marker, Recording, Trial
 from .model.model_file import EvokeModel
+from .timeline import TimelineOptions, TrialTimeline, smooth_trial, window_centres
+
+__all__ = ["MODES", "PredictOptions", "Prediction", "TrialTimeline", "predict", "window_centres"]
 
 MODES = ("discrete", "blend")
 
@@ -37,52 +38,13 @@ class PredictOptions:
     mode: str = "discrete"  # "discrete": one emotion at a time; "blend": octant probabilities
     smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
     baseline: BaselineChoice = field(default_factory=BaselineChoice)
+    hindsight: bool = False  # smooth with later windows too (bakes); False: as live
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if not (isinstance(self.hop_s, int | float) and 0 < self.hop_s <= 60):
             raise ValueError(f"hop must be a number of seconds in (0, 60], got {self.hop_s}")
-
-
-def window_centres(t: Any, window_s: float) -> np.ndarray:
-    """The moment a window stands for: its centre (it spans t .. t + window_s). Bake keys and
-    timeline markers sit there."""
-    return np.asarray(t, dtype=float) + window_s / 2
-
-
-@dataclass(frozen=True)
-class TrialTimeline:
-    trial: int  # 1-based
-    t: np.ndarray  # (n,) seconds from stimulus onset to each window's start
-    raw_probs: np.ndarray  # (n, 3) straight from the model (NaN where the window was invalid)
-    probs: np.ndarray  # (n, 3) smoothed
-    emotion: np.ndarray  # (n,) octant index
-    confidence: np.ndarray  # (n,)
-    weights: np.ndarray  # (n, 8): one-hot (discrete) or octant probabilities (blend)
-    valid: np.ndarray  # (n,) bool
-    ratings: tuple[float, ...] = ()
-    onset_s: float = 0.0  # where t = 0 falls, in seconds from the recording's first sample
-
-    def records(self, table: EmotionTable) -> list[dict[str, Any]]:
-        return [
-            {
-                "t": round(float(t), 4),
-                "valence": round(float(p[0]), 4),
-                "arousal": round(float(p[1]), 4),
-                "dominance": round(float(p[2]), 4),
-                "emotion": table.names[int(e)],
-                "confidence": round(float(c), 4),
-                "valid": bool(v),
-            }
-            for t, p, e, c, v in zip(
-                self.t, self.probs, self.emotion, self.confidence, self.valid, strict=True
-            )
-        ]
-
-    def rows(self, table: EmotionTable) -> list[dict[str, Any]]:
-        """`records` with the trial first: the rows `predict --json` prints and a bake exports."""
-        return [{"trial": self.trial, **r} for r in self.records(table)]
 
 
 @dataclass(frozen=True)
@@ -94,6 +56,7 @@ class Prediction:
     model: str  # the model's own description of what it knows
 
 
+_ADAPT_WINDOWS = 256  # windows the adapting baseline follows at a time: bounded temporaries
 _BLOCK_ROWS = 1 << 13  # samples converted at a time: bounds the temporaries (~2 MiB a block)
 
 
@@ -325,6 +288,8 @@ def predict(
     notes = prep.notes
     notes.append(_baseline_note(plan, baseline))
     timelines: list[TrialTimeline | None] = [None] * len(plan.trials)
+    how = TimelineOptions(options.hop_s, options.smoothing, options.mode == "blend",
+                          options.hindsight)  # fmt: skip
     skipped = total = 0
     for ks in _same_length(plan.trials):
         starts = np.array([plan.trials[k].onset for k in ks])
@@ -346,21 +311,11 @@ def predict(
         skipped += int((~valid).sum())
         total += valid.size
         for j, k in enumerate(ks):  # per trial: a handful of recursions over that trial's timeline
-            sm = smooth_offline(raw[j], valid[j], options.hop_s, options.smoothing)
-            weights = sm.weights if options.mode == "blend" else np.eye(8)[sm.emotion]
             trial = plan.trials[k]
-            timelines[k] = TrialTimeline(
-                trial.number or k + 1,
-                times,
-                raw[j],
-                sm.probs,
-                sm.emotion,
-                sm.confidence,
-                weights,
-                valid[j],
-                trial.ratings,
-                trial.onset / prep.rate,
-            )
+            # t from the stimulus onset (trials), else from the recording's start
+            at = 0.0 if prep.trials else trial.onset / prep.rate
+            timelines[k] = smooth_trial(trial.number or k + 1, times + at, raw[j], valid[j], how,
+                                        trial.ratings, trial.onset / prep.rate - at)  # fmt: skip
     if total == 0:
         raise InputError(
             f"{recording.source}: too short for even one {settings.window_s:g} s window after the baseline"
@@ -395,14 +350,20 @@ def _adapted(
     if choice.adapt_s <= 0:
         return None
     g = adaptation.gain(options.hop_s, choice.adapt_s)
-    log_var = window_log_variance(body, settings, options.hop_s)
+    hop, n = hop_samples(options.hop_s, settings.rate), settings.window_samples
     out = np.empty_like(feats)
     for j in range(len(feats)):  # per trial: each follows its own session from its baseline
         one = est.single(j)
-        start = adaptation.AdaptState.start(one)
-        out[j], _ = adaptation.follow(
-            feats[j], valid[j], log_var[j], one, start, g, choice.reject_z
-        )
+        state = adaptation.AdaptState.start(one)
+        # a block of windows at a time: the log variances and the recursion's float64
+        # temporaries are bounded by the block, whatever the recording's length
+        for a in range(0, feats.shape[1], _ADAPT_WINDOWS):
+            b = min(a + _ADAPT_WINDOWS, feats.shape[1])
+            span = body[j : j + 1, :, a * hop : (b - 1) * hop + n]
+            log_var = window_log_variance(span, settings, options.hop_s)[0]
+            out[j, a:b], state = adaptation.follow(
+                feats[j, a:b], valid[j, a:b], log_var, one, state, g, choice.reject_z
+            )
     return out
 
 

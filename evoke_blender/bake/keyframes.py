@@ -85,9 +85,12 @@ def bake_timeline(
     frame_end = (
         frame_start + math.ceil((float(timeline.t[-1]) + window_s) * fps) if n else frame_start
     )
+    notes = list(drive.mapping.notes)
+    if n and timeline.t[0] > 0 and timeline.onset_s == 0:  # one clock: the recording's
+        notes.append(f"the timeline starts {float(timeline.t[0]):g} s into the recording (after "
+                     f"its baseline): frame {frame_start} is the recording's start")  # fmt: skip
     return BakeReport(n, frame_start, frame_end, sorted(drive.names),
-                      list(drive.mapping.missing), bones_driven, drive.summary(),
-                      list(drive.mapping.notes))  # fmt: skip
+                      list(drive.mapping.missing), bones_driven, drive.summary(), notes)  # fmt: skip
 
 
 def _bake_bones(

@@ -56,7 +56,8 @@ class EVOKE_OT_bake(bpy.types.Operator):
             wm.progress_update(1)
             options = PredictOptions(hop_s=s.hop, mode=s.mode,
                                      smoothing=runtime_options.smoothing(s),
-                                     baseline=runtime_options.baseline(s))  # fmt: skip
+                                     baseline=runtime_options.baseline(s),
+                                     hindsight=not s.as_live)  # fmt: skip
             pred = predict(recording, model, options)
             wm.progress_update(2)
             scene = context.scene

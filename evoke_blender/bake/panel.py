@@ -46,7 +46,10 @@ class EVOKE_PT_source(_SubPanel):
         draw_baseline(col.box(), s, trials)
         col.prop(s, "mode", expand=True)
         col.prop(s, "hop")
-        draw_smoothing(col.box(), s)
+        box = col.box()
+        draw_smoothing(box, s)
+        if s.smoother == "hmm":
+            box.prop(s, "as_live")
         col.prop(s, "timeline_markers")
         col.operator("evoke.bake", icon="REC")
         row = col.row(align=True)
@@ -96,10 +99,11 @@ def draw_smoothing(box: Any, s: Any) -> None:
         box.prop(s, "switch_s")
         box.prop(s, "evidence")
         box.prop(s, "confidence")
-    else:
+    elif s.smoother == "ema":
         box.prop(s, "tau")
         box.prop(s, "hysteresis")
-    box.prop(s, "dwell")
+    if s.smoother != "none":
+        box.prop(s, "dwell")
 
 
 class EVOKE_PT_playback(_SubPanel):

@@ -13,6 +13,15 @@ Invalid windows bring no evidence (the prior only). Unlike an EMA with hysteresi
 forgets where it started at the rate the switching prior sets, so a session started at any
 moment converges to the same posterior.
 
+The evidence is computed in log space and scaled so that each window's largest factor is 1:
+however large `evidence * dt` (a 60 s hop at 100 windows a second raises q to the 6000th
+power), the factors never all underflow to 0, so the posterior is never 0/0 (NaN).
+
+Hindsight (`smoothed_posteriors`, for bakes: the whole recording is known): forward-backward
+over the same model. The transition matrix is symmetric, so the backward messages are the
+filter run on the reversed timeline: beta_t = mix @ (reversed filter at t+1), and
+P(octant at t | every window) is proportional to pi_t * beta_t.
+
 `posteriors` runs a whole timeline as products of 8x8 matrices, a block of windows at a time (a
 prefix scan: log2(block) batched products, no loop over windows); `OctantFilter` is the same
 recursion one window at a time for live use. Tests hold the two equal.
@@ -45,11 +54,8 @@ def posteriors(
 ) -> np.ndarray:
     """(n, 3) VAD probabilities, (n,) validity -> (n, 8) posterior over the octants."""
     n = len(probs)
-    q = EmotionTable.octant_probabilities(np.where(valid[:, None], probs, 0.5))
-    power = evidence_power(dt, evidence)
-    e = np.where(valid[:, None], np.maximum(q, _FLOOR) ** power, 1.0)  # (n, 8)
-    rho = switch_probability(dt, switch_s)
-    mix = (1.0 - rho) * np.eye(N_OCTANTS) + rho / N_OCTANTS  # symmetric: rows and columns sum to 1
+    e = _evidence(probs, valid, evidence_power(dt, evidence))  # (n, 8)
+    mix = _mix(dt, switch_s)
     out = np.empty((n, N_OCTANTS))
     alpha = np.full(N_OCTANTS, 1.0 / N_OCTANTS)
     for start in range(0, n, _BLOCK):  # blocks, not windows: n / 256 scans
@@ -60,6 +66,34 @@ def posteriors(
         out[start : start + len(block)] = block
         alpha = block[-1]
     return out
+
+
+def smoothed_posteriors(
+    probs: np.ndarray, valid: np.ndarray, dt: float, switch_s: float, evidence: float
+) -> np.ndarray:
+    """(n, 8) P(octant at t | all n windows): forward-backward, for a timeline known whole."""
+    forward = posteriors(probs, valid, dt, switch_s, evidence)
+    if len(forward) < 2:
+        return forward
+    reverse = posteriors(probs[::-1], valid[::-1], dt, switch_s, evidence)[::-1]
+    beta = np.full_like(forward, 1.0 / N_OCTANTS)
+    beta[:-1] = reverse[1:] @ _mix(dt, switch_s)  # >= rho / 8 everywhere: the product is never 0
+    joint = forward * beta
+    return joint / joint.sum(axis=1, keepdims=True)
+
+
+def _mix(dt: float, switch_s: float) -> np.ndarray:
+    """The transition matrix: symmetric, rows and columns sum to 1."""
+    rho = switch_probability(dt, switch_s)
+    return (1.0 - rho) * np.eye(N_OCTANTS) + rho / N_OCTANTS
+
+
+def _evidence(probs: np.ndarray, valid: np.ndarray, power: float) -> np.ndarray:
+    """(n, 8) each window's likelihood factors, scaled to a maximum of 1 (1 where invalid)."""
+    q = EmotionTable.octant_probabilities(np.where(valid[:, None], probs, 0.5))
+    log_e = power * np.log(np.maximum(q, _FLOOR))
+    log_e -= log_e.max(axis=1, keepdims=True)
+    return np.where(valid[:, None], np.exp(log_e), 1.0)
 
 
 def _prefix_products(m: np.ndarray) -> np.ndarray:
@@ -97,7 +131,9 @@ class OctantFilter:
         prior = [keep * x + spread for x in self.posterior]
         if probs is not None:
             q = EmotionTable.octant_probabilities_of(*probs)
-            prior = [x * max(y, _FLOOR) ** self.power for x, y in zip(prior, q, strict=True)]
+            log_e = [self.power * math.log(max(y, _FLOOR)) for y in q]
+            top = max(log_e)  # scaled as `posteriors` scales it: never all 0
+            prior = [x * math.exp(y - top) for x, y in zip(prior, log_e, strict=True)]
         total = sum(prior)
         self.posterior = [x / total for x in prior]
         return self.posterior

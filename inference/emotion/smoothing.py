@@ -12,9 +12,20 @@ valid window the probabilities are 0.5 (undecided) and the emotion is the table'
 `hmm` (a Bayesian filter over the eight octants, `inference.emotion.octant_filter`): the
 posterior after each window, with a switching prior of one change per `switch_s` seconds and
 `evidence` windows' worth of belief per second. The candidate emotion is the posterior's best
-octant once its probability reaches `confidence` (else the last one: the all-low octant before
-any), then the same dwell. The probabilities shown are the posterior's marginals, the blend
-weights the posterior itself. It forgets its start, so when a session began does not matter.
+octant once its probability reaches `confidence`; otherwise the last such one is held, but only
+while its own posterior stays at `HOLD_FLOOR` or above (below it the face would contradict what
+it prints: the best octant is the candidate instead); the all-low octant before any. Then the
+same dwell, except that an emotion whose posterior has fallen below `HOLD_FLOOR` is never kept
+by it (the candidate shows at once). The probabilities shown are the posterior's marginals, the blend weights the
+posterior itself. It forgets its start, so when a session began does not matter.
+
+`none`: no smoothing, explicitly: each window's own octant (the model's bits), no dwell;
+invalid windows hold the last valid probabilities.
+
+Hindsight (`smooth_offline(..., hindsight=True)`, `hmm` only: bakes, where the whole recording is
+known): the posterior given every window (forward-backward), and a dwell that removes runs
+shorter than `min_dwell_s` without delaying the ones it keeps, so a baked change lands where
+the evidence changed instead of seconds later. Live use cannot look ahead: it is always causal.
 
 `smooth_offline` handles a whole timeline with array operations; `StreamingSmoother` is the same
 recursion one window at a time for live use. Tests hold the two equal.
@@ -27,24 +38,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .octant_filter import OctantFilter, marginals, posteriors
+from .octant_filter import OctantFilter, marginals, posteriors, smoothed_posteriors
 from .table import OCTANT_BITS, EmotionTable
 
 _BLOCK = 64  # EMA runs as a matrix product per block of windows
-METHODS = ("ema", "hmm")
+METHODS = ("ema", "hmm", "none")
+HOLD_FLOOR = 0.25  # hmm: an emotion whose posterior falls below this is no longer held
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SmoothingSettings:
-    # Defaults from scripts/bench_smoothing.py's curve: of every setting whose face changes at
-    # most once a minute on steady trials, the one that follows a switch fastest.
+    """Keyword-only: SmoothingSettings(0, 0, 0) once meant "no smoothing"; say method="none"."""
+
+    # hmm defaults from scripts/bench_real_eeg.py and bench_smoothing.py (docs/real_eeg.md): of
+    # a grid of switch time, evidence, confidence, dwell and HOLD_FLOOR, the setting whose face
+    # changes at most once a minute on every non-reserved real recording and agrees most across
+    # start shifts there; its held-out synthetic flicker is 0.63/min (reaction: see the docs)
     tau_s: float = 1.0  # ema
     hysteresis: float = 0.1  # ema
-    min_dwell_s: float = 0.5  # both
+    min_dwell_s: float = 1.0  # hmm and ema
     method: str = "hmm"
-    switch_s: float = 20.0  # hmm: expected seconds between changes of emotion
-    evidence: float = 1.5  # hmm: windows' worth of belief per second
-    confidence: float = 0.7  # hmm: posterior a new emotion needs before it is a candidate
+    switch_s: float = 90.0  # hmm: expected seconds between changes of emotion
+    evidence: float = 1.0  # hmm: windows' worth of belief per second
+    confidence: float = 0.8  # hmm: posterior a new emotion needs before it is a candidate
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -141,29 +157,61 @@ def _finish(probs: np.ndarray, emotion: np.ndarray) -> Smoothed:
 
 def _confident(posterior: np.ndarray, confidence: float) -> np.ndarray:
     """The best octant wherever its posterior reaches `confidence`, else the last such one (the
-    all-low octant before any)."""
+    all-low octant before any) while its posterior stays >= HOLD_FLOOR, else the best."""
     best = posterior.argmax(axis=1)
     sure = posterior.max(axis=1) >= confidence
     idx = np.where(sure, np.arange(len(best)), -1)
     np.maximum.accumulate(idx, out=idx)
-    return np.where(idx >= 0, best[np.clip(idx, 0, None)], 0)
+    held = np.where(idx >= 0, best[np.clip(idx, 0, None)], 0)
+    kept = np.take_along_axis(posterior, held[:, None], axis=1)[:, 0] >= HOLD_FLOOR
+    return np.where(kept, held, best)
+
+
+def _dwell_hindsight(candidate: np.ndarray, k: int) -> np.ndarray:
+    """Runs shorter than k windows take the last kept run's label; kept runs show from their
+    first window (the first run is always kept, as live shows it at once)."""
+    n = len(candidate)
+    if k <= 1 or n == 0:
+        return candidate.copy()
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = candidate[1:] != candidate[:-1]
+    starts = np.flatnonzero(new_run)
+    kept = np.diff(np.append(starts, n)) >= k
+    kept[0] = True
+    last_kept = np.maximum.accumulate(np.where(kept, np.arange(len(starts)), 0))
+    return candidate[starts[last_kept[np.cumsum(new_run) - 1]]]
 
 
 def smooth_offline(
-    probs: np.ndarray, valid: np.ndarray, dt: float, settings: SmoothingSettings
+    probs: np.ndarray,
+    valid: np.ndarray,
+    dt: float,
+    settings: SmoothingSettings,
+    *,
+    hindsight: bool = False,
 ) -> Smoothed:
-    """Smooth a whole timeline of raw probabilities (n, 3) sampled every dt seconds."""
+    """Smooth a whole timeline of raw probabilities (n, 3) sampled every dt seconds; hindsight:
+    with the windows after each one too (`hmm` only; the others are the same either way)."""
     p = np.asarray(probs, dtype=np.float64).reshape(-1, 3)
     if len(p) == 0:
         empty = np.zeros(0, dtype=np.intp)
         return Smoothed(p, empty, np.zeros(0), np.zeros((0, 8)))
     v = np.asarray(valid, dtype=bool) & np.isfinite(p).all(axis=1)
     if settings.method == "hmm":
-        post = posteriors(p, v, dt, settings.switch_s, settings.evidence)
-        emotion = _dwell(_confident(post, settings.confidence), settings.dwell_windows(dt))
+        args = (p, v, dt, settings.switch_s, settings.evidence)
+        post = smoothed_posteriors(*args) if hindsight else posteriors(*args)
+        dwell = _dwell_hindsight if hindsight else _dwell
+        candidate = _confident(post, settings.confidence)
+        emotion = dwell(candidate, settings.dwell_windows(dt))
+        confidence = np.take_along_axis(post, emotion[:, None], axis=1)[:, 0]
+        # the dwell never keeps an emotion its posterior has given up: the candidate shows now
+        emotion = np.where(confidence < HOLD_FLOOR, candidate, emotion)
         confidence = np.take_along_axis(post, emotion[:, None], axis=1)[:, 0]
         return Smoothed(marginals(post), emotion, confidence, post)
-    smoothed = _ema(_hold_invalid(p, v), settings.ema_gain(dt))
+    held = _hold_invalid(p, v)
+    if settings.method == "none":
+        return _finish(held, EmotionTable.index_of_bits(held > 0.5))
+    smoothed = _ema(held, settings.ema_gain(dt))
     bits = _schmitt(smoothed, settings.hysteresis)
     emotion = _dwell(EmotionTable.index_of_bits(bits), settings.dwell_windows(dt))
     return _finish(smoothed, emotion)
@@ -207,11 +255,13 @@ class StreamingSmoother:
         first = self.value is None
         self.value = [sum(x for x, bits in zip(post, OCTANT_BITS, strict=True) if bits[k])
                       for k in range(3)]  # fmt: skip
-        self._show(self.sure, first)
+        candidate = self.sure if post[self.sure] >= HOLD_FLOOR else best
+        self._show(candidate, first)
+        shown = self.shown if post[self.shown] >= HOLD_FLOOR else candidate  # as offline
         return Smoothed(
             np.array([self.value]),
-            np.array([self.shown], dtype=np.intp),
-            np.array([post[self.shown]]),
+            np.array([shown], dtype=np.intp),
+            np.array([post[shown]]),
             np.array([post]),
         )
 
@@ -223,6 +273,16 @@ class StreamingSmoother:
         if usable:
             self.last_valid = p
         first = self.value is None
+        if self.settings.method == "none":
+            self.value = list(self.last_valid)
+            self.shown = EmotionTable.index_of(*(x > 0.5 for x in self.value))
+            weights = EmotionTable.octant_probabilities_of(*self.value)
+            return Smoothed(
+                np.array([self.value]),
+                np.array([self.shown], dtype=np.intp),
+                np.array([weights[self.shown]]),
+                np.array([weights]),
+            )
         if self.value is None:
             self.value = list(self.last_valid)
             self.bits = [x > 0.5 for x in self.value]

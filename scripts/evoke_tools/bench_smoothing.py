@@ -2,7 +2,9 @@
 
 python scripts/bench_smoothing.py [--subjects 8] [--json out.json] [--plot docs/smoothing.png]
 
-Data: synthetic DEAP subjects (evoke_tools.synthetic) through the bundled model, hop 0.25 s.
+Data: synthetic DEAP subjects (evoke_tools.synthetic) the bundled model never saw (its metadata
+names the subjects and the seed it was trained on; the generator draws subject k of seed s from
+seed s + k, so those draws are refused), through the bundled model, hop 0.25 s.
 - Switches: a trial's 3 s baseline and its first 30 s of video, then 30 s of another trial's
   video (the features stay relative to the first trial's baseline, as in one session). The
   target is the emotion the new trial's own evidence favours: the octant of the highest mean log
@@ -13,6 +15,8 @@ Data: synthetic DEAP subjects (evoke_tools.synthetic) through the bundled model,
   look-ahead). A switch that never does so within the 30 s is "never settled" (its reaction
   counts as 30 s in the p95, so the p95 says when more than 5 % never settle).
 - Flicker: changes of the shown emotion per minute over whole 60 s trials, after the first 10 s.
+- Hindsight (bakes): the same switches smoothed with the whole recording known; reaction is
+  then counted to the centre of the window where the face settles (where a bake keys it).
 - Blend movement: in blend mode, how much of the face changes per second on the same trials
   (sum over the eight presets of |weight change| per second).
 Every smoothing setting of a grid over both methods (EMA + hysteresis + dwell, and the octant
@@ -69,12 +73,25 @@ def _raw(model: EvokeModel, eeg: np.ndarray) -> np.ndarray:
     return predict(rec, model, options).timelines[0].raw_probs
 
 
-def material(model: EvokeModel, subjects: int, trials: int, seed: int) -> Material:
+def unseen(model: EvokeModel, first: int, subjects: int, seed: int) -> None:
+    """Refuse generator draws the model was trained on (the generator seeds subject k of seed
+    s with s + k)."""
+    data = model.provenance.get("dataset", {})
+    if data.get("generator") != "evoke_tools.synthetic":
+        return  # trained on other data: every synthetic subject is new to it
+    trained = {int(data.get("seed", 0)) + int(k) for k in data.get("subjects", ())}
+    ours = {seed + k for k in range(first, first + subjects)}
+    if trained & ours:
+        raise SystemExit(f"subjects {first}..{first + subjects - 1} of seed {seed} are draws the "
+                         f"model was trained on ({sorted(trained & ours)}): pick others")  # fmt: skip
+
+
+def material(model: EvokeModel, subjects: int, trials: int, seed: int, first: int = 5) -> Material:
     from evoke_tools.synthetic import make_subject
 
     half = round(HALF_S * RATE)
     out = Material([], [], [])
-    for subject in range(1, subjects + 1):
+    for subject in range(first, first + subjects):
         data, _ = make_subject(subject, seed, n_trials=trials)
         eeg = data[:, :32].transpose(0, 2, 1).astype(np.float32)  # (trials, samples, 32)
         out.steady += [_raw(model, trial) for trial in eeg]
@@ -132,18 +149,19 @@ def _clear(raw: np.ndarray, goal: int) -> bool:
     )
 
 
-def evaluate(m: Material, settings: SmoothingSettings) -> dict[str, float]:
+def evaluate(m: Material, settings: SmoothingSettings, hindsight: bool = False) -> dict[str, float]:
     """Reaction (offline), flicker and blend movement of one setting."""
     reactions, clear = [], []
     for _, raw, goal in _switch_goals(m):
-        sm = smooth_offline(raw, np.ones(len(raw), bool), HOP_S, settings)
-        ends = np.arange(len(raw)) * HOP_S + WINDOW_S
+        sm = smooth_offline(raw, np.ones(len(raw), bool), HOP_S, settings, hindsight=hindsight)
+        # as live: the window's end (when its data is in); a bake: its centre (where it is keyed)
+        ends = np.arange(len(raw)) * HOP_S + (WINDOW_S / 2 if hindsight else WINDOW_S)
         reactions.append(reaction(sm.emotion, ends, goal))
         clear.append(_clear(raw, goal))
     flicker, movement = [], []
     skip = round(SETTLE_S / HOP_S)
     for raw in m.steady:
-        sm = smooth_offline(raw, np.ones(len(raw), bool), HOP_S, settings)
+        sm = smooth_offline(raw, np.ones(len(raw), bool), HOP_S, settings, hindsight=hindsight)
         minutes = (len(raw) - skip) * HOP_S / 60
         flicker.append(np.count_nonzero(np.diff(sm.emotion[skip:])) / minutes)
         movement.append(np.abs(np.diff(sm.weights[skip:], axis=0)).sum(axis=1).mean() / HOP_S)
@@ -254,9 +272,10 @@ def plot(rows: list[dict[str, Any]], marked: dict[str, dict[str, Any]], path: Pa
     plt.close(fig)
 
 
-def run(subjects: int, trials: int, seed: int) -> dict[str, Any]:
+def run(subjects: int, trials: int, seed: int, first: int = 5) -> dict[str, Any]:
     model = load_model()
-    m = material(model, subjects, trials, seed)
+    unseen(model, first, subjects, seed)
+    m = material(model, subjects, trials, seed, first)
     rows = []
     for settings in grid():
         rows.append({"setting": _label(settings), **asdict(settings), **evaluate(m, settings)})
@@ -269,7 +288,9 @@ def run(subjects: int, trials: int, seed: int) -> dict[str, Any]:
         "steady_trials": len(m.steady),
         "goals": GOALS,
         "suggested": suggested,
+        "first_subject": first,
         "current_defaults": {"setting": _label(current), **evaluate(m, current)},
+        "hindsight_defaults": {"setting": _label(current), **evaluate(m, current, True)},
         "old_defaults": {"setting": _label(OLD_DEFAULTS), **evaluate(m, OLD_DEFAULTS)},
         "live": {
             "current_defaults": live_reactions(model, m, current),
@@ -285,17 +306,20 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--subjects", type=int, default=8)
+    ap.add_argument("--first-subject", type=int, default=5,
+                    help="the first generator subject (the bundled model saw 1-4 of seed 0)")  # fmt: skip
     ap.add_argument("--trials", type=int, default=12, help="trials per subject (pairs: half)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="write the figures (and the whole grid) here")
     ap.add_argument("--plot", help="draw reaction against flicker here (PNG)")
     args = ap.parse_args(argv)
-    fig = run(args.subjects, args.trials, args.seed)
+    fig = run(args.subjects, args.trials, args.seed, args.first_subject)
     print(f"{fig['switches']} switches of {fig['pairs']} pairs, {fig['steady_trials']} steady trials, "
           f"{args.subjects} synthetic subjects; goals: {GOALS}")  # fmt: skip
     print(f"{'':26s} {'all switches: p50':>17s} {'p95':>6s} {'never':>6s}   {'clear: p50':>10s} "
           f"{'p95':>6s} {'never':>6s}   {'flicker/min':>11s} {'blend/s':>8s}")  # fmt: skip
-    lines = [(n, fig[n]) for n in ("old_defaults", "current_defaults", "suggested")]
+    lines = [(n, fig[n]) for n in ("old_defaults", "current_defaults", "hindsight_defaults",
+                                   "suggested")]  # fmt: skip
     lines += [(f"live, {n}", r) for n, r in fig["live"].items()]
     for name, r in lines:
         c = r["clear"]

@@ -84,7 +84,9 @@ def test_bake_puts_the_runtime_output_on_the_shape_keys(
     model = load_model()
     smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
     pred = predict(
-        read_recording(deap_two_trials, trial=2), model, PredictOptions(0.25, "blend", smoothing)
+        read_recording(deap_two_trials, trial=2),
+        model,
+        PredictOptions(0.25, "blend", smoothing, hindsight=True),
     )
     tl = pred.timelines[0]
     names = list(model.emotions.names)
@@ -232,7 +234,9 @@ def test_add_avatar_then_bake_with_the_bundled_presets(
     model = load_model()
     smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
     tl = predict(
-        read_recording(deap_two_trials, trial=1), model, PredictOptions(0.25, "blend", smoothing)
+        read_recording(deap_two_trials, trial=1),
+        model,
+        PredictOptions(0.25, "blend", smoothing, hindsight=True),
     ).timelines[0]
     scene = bpy.context.scene
     fps = scene.render.fps / scene.render.fps_base
@@ -284,10 +288,14 @@ def test_a_discrete_bake_eases_into_each_change(
 ) -> None:
     """One emotion at a time: the face holds still between changes and moves into each over
     EASE_S, as smoothstep (half way at the change, all the way EASE_S / 2 after it)."""
-    setup_bake(face, trial=2, mode="discrete")
+    s = setup_bake(face, trial=2, mode="discrete")
+    # a quick filter, as live: changes to ease into (with hindsight, or the defaults, this
+    # synthetic trial holds one emotion throughout)
+    s.switch_s, s.evidence, s.confidence, s.dwell, s.as_live = 5.0, 3.0, 0.75, 0.5, True
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     model = load_model()
-    options = PredictOptions(0.25, "discrete", SmoothingSettings(), BaselineChoice())
+    quick = SmoothingSettings(switch_s=5.0, evidence=3.0, confidence=0.75, min_dwell_s=0.5)
+    options = PredictOptions(0.25, "discrete", quick, BaselineChoice())
     tl = predict(read_recording(deap_two_trials, trial=2), model, options).timelines[0]
     names = list(model.emotions.names)
     scene = bpy.context.scene

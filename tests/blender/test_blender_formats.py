@@ -45,7 +45,12 @@ def keyed_valence(face: Any, s: Any, recording_path: Path, **options: Any) -> np
     pred = predict(
         read_recording(recording_path, **options),
         load_model(),
-        PredictOptions(0.25, "blend", SmoothingSettings(s.tau, s.hysteresis, s.dwell)),
+        PredictOptions(
+            0.25,
+            "blend",
+            SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell),
+            hindsight=True,
+        ),
     )
     tl = pred.timelines[0]
     scene = bpy.context.scene

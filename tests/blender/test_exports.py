@@ -154,12 +154,21 @@ def test_a_live_recording_over_a_bake_retires_its_rows(
     assert not bpy.ops.evoke.export_timeline.poll() and not bpy.ops.evoke.export_gltf.poll()
 
 
+def quick_as_live(s: Any) -> Any:
+    """A quick filter, as live: the synthetic trials change emotion often enough to have changes
+    to mark and keys that move (the defaults, or hindsight, hold them on one emotion)."""
+    s.switch_s, s.evidence, s.confidence, s.dwell, s.as_live = 5.0, 3.0, 0.75, 0.5, True
+    return s
+
+
 def expected_markers(path: Path, s: Any, trial: int) -> list[tuple[int, str]]:
     """Computed here from the runtime: the first window, then each change of emotion, at the
     first whole frame at or after its key (window centre)."""
     model = load_model()
-    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
-    options = PredictOptions(s.hop, s.mode, smoothing)
+    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell,
+                                  switch_s=s.switch_s, evidence=s.evidence,
+                                  confidence=s.confidence)  # fmt: skip
+    options = PredictOptions(s.hop, s.mode, smoothing, hindsight=not s.as_live)
     tl = predict(read_recording(path, trial=trial), model, options).timelines[0]
     scene = bpy.context.scene
     fps = scene.render.fps / scene.render.fps_base
@@ -184,7 +193,7 @@ def test_markers_where_the_emotion_changes_replace_only_ours(
     scene = bpy.context.scene
     for frame, name in USER:
         scene.timeline_markers.new(name, frame=frame)
-    s = setup_bake(face, trial=2, mode="discrete")
+    s = quick_as_live(setup_bake(face, trial=2, mode="discrete"))
     assert s.timeline_markers  # on by default
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     ours2 = expected_markers(deap_two_trials, s, 2)
@@ -213,7 +222,7 @@ def test_failed_bake_and_undo_leave_markers_and_rows_as_before(
 ) -> None:
     scene = bpy.context.scene
     scene.timeline_markers.new("my cue", frame=3)
-    s = setup_bake(face, trial=2, mode="discrete")
+    s = quick_as_live(setup_bake(face, trial=2, mode="discrete"))
     bpy.ops.ed.undo_push(message="before the bakes")
     assert bpy.ops.evoke.bake("EXEC_DEFAULT", True) == {"FINISHED"}  # True: an undo step, as
     after_first, rows_first = markers_now(), export(tmp_path, "first.json")
@@ -270,7 +279,7 @@ def test_gltf_round_trip_keeps_the_shape_key_animation(
     face_keys: tuple[str, ...],
     animated_paths: Callable[[Any], set[str]],
 ) -> None:
-    s = setup_bake(face, trial=2, mode="blend")
+    s = quick_as_live(setup_bake(face, trial=2, mode="blend"))
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     s.trial = 1  # a re-bake leaves the first bake's actions behind, unassigned
     assert bpy.ops.evoke.bake() == {"FINISHED"}

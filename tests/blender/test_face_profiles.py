@@ -59,7 +59,7 @@ def timeline(deap: Path, s: Any, trial: int) -> Any:
     smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell,
                                   method=s.smoother, switch_s=s.switch_s, evidence=s.evidence,
                                   confidence=s.confidence)  # fmt: skip
-    options = PredictOptions(0.25, s.mode, smoothing)
+    options = PredictOptions(0.25, s.mode, smoothing, hindsight=not s.as_live)
     return predict(read_recording(deap, trial=trial), load_model(), options).timelines[0]
 
 

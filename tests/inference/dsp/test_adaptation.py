@@ -120,3 +120,32 @@ def test_a_storm_moves_the_baseline_no_more_than_missing_data(
         assert live.features._adapted is not None
         states[kind] = live.features._adapted.current
     assert np.abs(states["storm"] - states["missing"]).max() < 0.05
+
+
+def test_adapting_holds_a_block_of_windows_not_the_recording(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--adapt` once held every window's samples in float64 (1.35 GB for a 2 h EDF): now its
+    extra memory is a block's, whatever the length, and the blocks give the same baselines as
+    one pass over everything."""
+    import importlib
+    import tracemalloc
+
+    predict_module = importlib.import_module("inference.predict")
+
+    rng = np.random.default_rng(3)
+    rate, seconds = 128.0, 12 * 60  # 2,876 windows at hop 0.25: 94 MB of float64 windows
+    x = rng.normal(0, 10, (round(rate * seconds), 32)).astype(np.float32)
+    rec = Recording(x, DEAP_EEG_CHANNELS, rate, "long", unit_known=True)
+    model = load_model()
+    peaks = {}
+    for name, adapt in (("fixed", 0.0), ("adapting", 60.0)):
+        options = PredictOptions(hop_s=0.25, baseline=BaselineChoice("first", 30.0, adapt_s=adapt))
+        tracemalloc.start()
+        tl = predict(rec, model, options).timelines[0]
+        peaks[name] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    assert peaks["adapting"] - peaks["fixed"] < 24, peaks  # MiB
+    monkeypatch.setattr(predict_module, "_ADAPT_WINDOWS", 1 << 30)  # one block: the reference
+    whole = predict(rec, model, options).timelines[0]
+    np.testing.assert_allclose(tl.raw_probs, whole.raw_probs, atol=1e-5)

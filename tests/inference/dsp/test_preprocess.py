@@ -67,11 +67,11 @@ def test_a_recording_whole_and_streamed_give_the_same_windows() -> None:
     assert np.abs(raw_live - offline.raw_probs[:n]).max() < 1e-4
     assert np.abs(np.array([u.probs for u in updates]) - offline.probs[:n]).max() < 1e-4
     assert [u.emotion for u in updates] == offline.emotion[:n].tolist()
-    # on the signal's clock: live t is the window's last sample, offline t its start after the
-    # calibration (onset_s)
+    # on the signal's clock: live t is the window's last sample, offline t its start, both from
+    # the recording's start (the calibration moves the first window, not the clock)
     live_t = np.array([u.t for u in updates])
-    assert offline.onset_s == 10.0
-    np.testing.assert_allclose(live_t, offline.t[:n] + 10.0 + 127 / 128, atol=1e-6)
+    assert offline.onset_s == 0.0 and offline.t[0] == 10.0
+    np.testing.assert_allclose(live_t, offline.t[:n] + 127 / 128, atol=1e-6)
 
 
 def test_amplifier_artefacts_change_fewer_than_a_tenth_of_the_emotions() -> None:

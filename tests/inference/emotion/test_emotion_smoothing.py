@@ -83,7 +83,7 @@ def test_offline_equals_streaming(settings: SmoothingSettings) -> None:
 def test_steady_noisy_input_never_flickers(method: str) -> None:
     rng = np.random.default_rng(2)
     probs = np.clip(np.array([0.55, 0.45, 0.6]) + 0.08 * rng.standard_normal((400, 3)), 0, 1)
-    raw = smooth_offline(probs, np.ones(400, bool), 0.25, SmoothingSettings(0.0, 0.0, 0.0, "ema"))
+    raw = smooth_offline(probs, np.ones(400, bool), 0.25, SmoothingSettings(method="none"))
     smooth = smooth_offline(probs, np.ones(400, bool), 0.25, SmoothingSettings(method=method))
     assert np.count_nonzero(np.diff(raw.emotion)) > 50  # without smoothing it flickers
     # once decided (the octant filter starts undecided, on the all-low octant), it holds
@@ -102,7 +102,7 @@ def test_clear_change_still_comes_through_quickly(method: str) -> None:
 def test_invalid_windows_hold_and_never_give_nan() -> None:
     probs = np.array([[0.9, 0.9, 0.9], [np.nan] * 3, [np.nan] * 3])
     out = smooth_offline(
-        probs, np.array([True, False, False]), 1.0, SmoothingSettings(0.0, 0.0, 0.0)
+        probs, np.array([True, False, False]), 1.0, SmoothingSettings(method="none")
     )
     assert np.isfinite(out.probs).all() and out.emotion.tolist() == [7, 7, 7]
     leading = smooth_offline(np.full((2, 3), np.nan), np.zeros(2, bool), 1.0, SmoothingSettings())
@@ -149,9 +149,9 @@ def test_hmm_shows_the_evidence_and_holds_through_noise() -> None:
     rng = np.random.default_rng(5)
     steady = np.clip(np.array([0.7, 0.35, 0.6]) + 0.15 * rng.standard_normal((400, 3)), 0, 1)
     out = smooth_offline(steady, np.ones(400, bool), 0.25, SmoothingSettings(method="hmm"))
-    # undecided (the all-low octant) until the posterior is sure, then one emotion, held
+    # the best octant from the first windows (never an all-low octant the posterior doubts), held
     changes = np.flatnonzero(np.diff(out.emotion))
-    assert len(changes) == 1 and changes[0] < 20 and out.emotion[-1] == 5  # V, not A, D
+    assert len(changes) <= 1 and (out.emotion[20:] == 5).all()  # V, not A, D
     np.testing.assert_allclose(out.weights.sum(axis=1), 1.0)
     np.testing.assert_allclose(out.probs, out.weights @ np.array(
         [[bool(i & 4), bool(i & 2), bool(i & 1)] for i in range(8)], float))  # fmt: skip
