@@ -146,6 +146,12 @@ def test_a_folder_that_cannot_be_written_is_named_and_the_old_clip_stays(
         bpy.ops.evoke.render_clip(filepath=str(not_a_folder / "clip.mp4"), seconds=0.5)
     message = str(err.value)
     assert f"cannot write the clip to {not_a_folder}" in message and "unexpected" not in message
+    if Path("/proc").is_dir():  # a folder that exists and takes no file (Linux): it says so
+        with pytest.raises(RuntimeError) as err:
+            bpy.ops.evoke.render_clip(filepath="/proc/evoke.mp4", seconds=0.5)
+        message = str(err.value)
+        assert "cannot write the clip to /proc: the folder is not writable" in message, message
+        assert "No such file" not in message
     old = tmp_path / "old.mp4"
     old.write_bytes(b"the user's earlier clip")
     before = _scene_state(baked_scene)
