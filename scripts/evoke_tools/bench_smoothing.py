@@ -1,6 +1,6 @@
 """How fast the face follows a change, and how still it stays when nothing changes.
 
-python scripts/bench_smoothing.py [--subjects 8] [--json out.json] [--plot docs/smoothing.png]
+python scripts/evoke.py bench_smoothing [--subjects 8] [--json out.json] [--plot docs/smoothing.png]
 
 Data: synthetic DEAP subjects (evoke_tools.synthetic) through the bundled model, hop 0.25 s.
 - Switches: a trial's 3 s baseline and its first 30 s of video, then 30 s of another trial's

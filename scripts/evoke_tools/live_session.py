@@ -1,6 +1,6 @@
 """A headless live session: the extension's live driver on an LSL stream, ticked by this script.
 
-python scripts/live_session.py --stream NAME --seconds S [--out session.blend] [--json] [--loopback]
+python scripts/evoke.py live_session --stream NAME --seconds S [--out session.blend] [--json] [--loopback]
 
 With --out, the face is recorded as keyframes from the scene's first frame (the panel's Record
 Keyframes) and the scene is saved, ready to render with Render Clip.

@@ -263,7 +263,7 @@ def test_headless_without_egl_falls_back_to_cycles(deap_two_trials: Path, tmp_pa
     (tmp_path / "tmp").mkdir()
     env["TMPDIR"] = str(tmp_path / "tmp")  # the script's temp dir: left empty at its end
     clip = tmp_path / "noegl.mp4"
-    cmd = [sys.executable, str(ROOT / "scripts" / "render_demo.py"), str(deap_two_trials), "--trial", "1",
+    cmd = [sys.executable, str(ROOT / "scripts" / "evoke.py"), "render_demo", str(deap_two_trials), "--trial", "1",
            "--seconds", "0.25", "--height", "96", "--out", str(clip)]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

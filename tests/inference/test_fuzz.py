@@ -1,4 +1,4 @@
-"""Generated bad inputs (hypothesis) through the sandbox of `scripts/hostile_inputs.py`: every
+"""Generated bad inputs (hypothesis) through the sandbox of `scripts/evoke.py hostile_inputs`: every
 case runs the command line in a forked child under a memory limit and a time limit, and must
 either succeed with finite output or fail with one line naming the file, within the budget of
 `inference.limits` (peak <= MEMORY_FACTOR x the input's size + MEMORY_ALLOWANCE). A fixed seed

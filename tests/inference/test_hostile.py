@@ -1,4 +1,4 @@
-"""The fixed catalogue of bad and hostile inputs (`scripts/hostile_inputs.py`, the README's
+"""The fixed catalogue of bad and hostile inputs (`scripts/evoke.py hostile_inputs`, the README's
 figures): every one handled, each within its memory budget and time limit."""
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ def test_torchrun_two_processes_on_cpu(synth: Path, tmp_path: Path) -> None:
     run = tmp_path / "ddp"
     cmd = [
         torchrun,
-        "--standalone", "--nproc_per_node", "2", str(ROOT / "scripts" / "train.py"),
+        "--standalone", "--nproc_per_node", "2", str(ROOT / "scripts" / "evoke.py"), "train",
         "--data", str(synth), "--out", str(run), "--folds", "2", "--epochs", "1",
         "--batch", "64", "--no-progress", "--cache", str(synth.parent / "cache"), "--fold", "1",
     ]  # fmt: skip

@@ -28,7 +28,7 @@ from inference.live.player import play, playback_samples
 from inference.live.processor import LiveProcessor
 from inference.model.model_file import load_model
 
-SCRIPT = ROOT / "scripts" / "stream_lsl.py"
+SCRIPT = ROOT / "scripts" / "evoke.py"  # its stream_lsl tool
 
 RATE = 128.0
 
@@ -47,7 +47,7 @@ class Outlets:
         self.procs: list[subprocess.Popen[str]] = []
 
     def start(self, recording: Path, name: str, *extra: str) -> subprocess.Popen[str]:
-        cmd = [sys.executable, str(SCRIPT), str(recording), "--name", name, *extra]
+        cmd = [sys.executable, str(SCRIPT), "stream_lsl", str(recording), "--name", name, *extra]
         proc = subprocess.Popen(
             cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -198,7 +198,16 @@ def test_missing_liblsl_says_what_to_install(deap_two_trials: Path, tmp_path: Pa
         'raise RuntimeError("LSL binary library file was not found.")\n'
     )
     out = subprocess.run(
-        [sys.executable, str(SCRIPT), str(deap_two_trials), "--name", "x", "--max-seconds", "1"],
+        [
+            sys.executable,
+            str(SCRIPT),
+            "stream_lsl",
+            str(deap_two_trials),
+            "--name",
+            "x",
+            "--max-seconds",
+            "1",
+        ],
         env=_env(fake.parent),
         capture_output=True,
         text=True,
