@@ -2,7 +2,7 @@
 and a time limit, and judges what it did.
 
 The server imports the runtime once; every case runs in a forked child under an address-space
-limit and a wall-clock limit, through `python -m inference predict ... --json` in-process. A case
+limit and a time limit on its own CPU time (a hang is caught by the wall clock), through `python -m inference predict ... --json` in-process. A case
 is handled when the command either succeeds with valid JSON of finite numbers, or exits 2 with
 one line that names the input (no traceback), within the time limit and the memory budget: peak
 memory above the interpreter's at most MEMORY_FACTOR x the input's size + MEMORY_ALLOWANCE
@@ -32,7 +32,11 @@ from typing import Any, NoReturn
 
 from evoke_tools.paths import ROOT
 
+# A case's time is its own CPU time (the child's, from wait4), judged against TIME_LIMIT_S: a
+# loaded machine stretches the wall clock, not the work a case does. The wall clock only catches
+# a case that waits without working (a FIFO, a socket): killed after HANG_FACTOR x the limit.
 TIME_LIMIT_S = 30.0
+HANG_FACTOR = 4.0
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Outcome:
     status: str  # "ok" | "error" | "mishandled"
     detail: str  # the error line, or what went wrong
     peak_mb: float  # peak resident memory above the interpreter's, MiB
-    seconds: float
+    seconds: float  # the case's own CPU time
 
 
 def _budget_bytes(input_bytes: int) -> int:
@@ -115,19 +119,24 @@ def _fork_case(request: dict[str, Any], run: Runner = _run_cli) -> dict[str, Any
         os.close(read_end)
         _child(request["argv"], budget, write_end, run)
     os.close(write_end)
-    deadline = started + float(request.get("timeout", TIME_LIMIT_S))
+    limit = float(request.get("timeout", TIME_LIMIT_S))
+    deadline = started + limit * HANG_FACTOR
     answer = _read_answer(read_end, pid, deadline)
     os.close(read_end)
-    _, status = os.waitpid(pid, 0)
-    seconds = time.monotonic() - started
+    _, status, usage = os.wait4(pid, 0)
+    seconds = usage.ru_utime + usage.ru_stime
     if answer is None:
         return {
             "status": "mishandled",
-            "detail": f"no answer within {deadline - started:.0f} s",
+            "detail": f"no answer within {deadline - started:.0f} s ({seconds:.1f} s of CPU)",
             "peak_mb": 0.0,
             "seconds": seconds,
         }
-    return {**_judge(answer, status, budget), "seconds": seconds}
+    judged = _judge(answer, status, budget)
+    if seconds > limit and judged["status"] != "mishandled":
+        judged = {**judged, "status": "mishandled",
+                  "detail": f"{seconds:.0f} s of CPU, over the {limit:.0f} s limit"}  # fmt: skip
+    return {**judged, "seconds": seconds}
 
 
 def _child(argv: list[str], budget: int, write_end: int, run: Runner) -> NoReturn:
