@@ -25,6 +25,8 @@ from evoke_tools.paths import PRESETS_PATH
 # The pure geometry modules, by name (why: see tests/avatar/test_geometry.py).
 from evoke_blender.avatar import expressions, eyes, mesh, parts, proportions
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 BONES: tuple[str, ...] = proportions.BONES
 HEAD_CENTER: np.ndarray = proportions.HEAD_CENTER
 REQUIRED_SHAPE_KEYS: tuple[str, ...] = proportions.REQUIRED_SHAPE_KEYS

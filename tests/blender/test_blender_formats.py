@@ -22,6 +22,8 @@ from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.emotion.smoothing import SmoothingSettings
 from inference.io.formats import read_recording
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 RATE = 256.0
 
 

@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 from evoke_tools.paths import ROOT
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 NAME = "evoke-blender-live-test"
 
 

@@ -28,6 +28,8 @@ from inference.emotion.smoothing import SmoothingSettings
 from inference.emotion.timeline_export import COLUMNS
 from inference.io.deap_files import read_recording
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 EXPORT_OPS = "bl_ext.user_default.evoke.evoke_blender.export.ops"
 
 

@@ -17,6 +17,8 @@ import pytest
 from evoke_tools.paths import ROOT
 from mathutils import Vector  # importable once bpy is
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 CLIP_MODULE = "bl_ext.user_default.evoke.evoke_blender.render.clip"
 DATA_KINDS = (
     "objects",

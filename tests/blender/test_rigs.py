@@ -26,6 +26,8 @@ from mathutils import Quaternion
 from inference import load_model
 from inference.emotion.easing import EASE_S
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 EXT = "bl_ext.user_default.evoke.evoke_blender"
 PROFILES = json.loads((ROOT / "inference" / "emotion" / "face_profiles.json").read_text())
 ARKIT = next(p for p in PROFILES["profiles"] if p["id"] == "ARKIT")["names"]

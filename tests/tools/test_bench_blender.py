@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from evoke_tools.paths import ROOT
 
 
+@pytest.mark.slow
 def test_bench_blender_reports_and_leaves_the_temp_folder_empty(tmp_path: Path) -> None:
     temp = tmp_path / "temp"
     temp.mkdir()

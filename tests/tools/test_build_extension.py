@@ -67,6 +67,7 @@ _LEFTOVERS = (
 )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_zip_holds_the_extension_alone_whatever_the_checkout_holds(tmp_path: Path) -> None:
     """Built with Blender's own tool from a copy of the checkout full of leftovers."""
     from evoke_tools.extension import EXTENSION_PARTS, build  # Blender's tool: bpy, always set up
@@ -96,6 +97,7 @@ def _git_checkout(tree: Path) -> None:
         subprocess.run(["git", "-C", str(tree), *args], check=True, capture_output=True)
 
 
+@pytest.mark.slow
 def test_a_checkout_ships_what_git_tracks_and_dist_keeps_older_zips(tmp_path: Path) -> None:
     """In a git checkout only tracked files ship (scratch files, `*~`, `*.orig` lying in the
     parts never do; an edit to a tracked file does), and `dist/` holding an older zip and a

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from evoke_tools.commands import TOOLS
 from evoke_tools.paths import ROOT
 
@@ -41,6 +42,7 @@ def test_the_list_names_every_tool_and_an_unknown_one_is_one_line() -> None:
     assert wrong.stderr.count("\n") == 1 and "no tool 'no_such_tool'" in wrong.stderr
 
 
+@pytest.mark.slow
 def test_a_tool_runs_with_its_own_options(tmp_path: Path) -> None:
     """synth_deap through the entry point (and by the old script's name, hyphenated): its help
     names it as called, and it writes DEAP's format."""

@@ -75,6 +75,7 @@ def _run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_installed_wheel_is_the_runtime_alone(fresh_install: Path, tmp_path: Path) -> None:
     where = subprocess.run(
         [str(fresh_install), "-c", "import inference, numpy, importlib.util as u; "
@@ -86,6 +87,7 @@ def test_the_installed_wheel_is_the_runtime_alone(fresh_install: Path, tmp_path:
     assert no_torch_no_bpy == "True True"
 
 
+@pytest.mark.slow
 def test_the_installed_wheel_reports_the_bundled_model(fresh_install: Path, tmp_path: Path) -> None:
     done = _run(fresh_install, "model-info", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -93,6 +95,7 @@ def test_the_installed_wheel_reports_the_bundled_model(fresh_install: Path, tmp_
     assert meta == load_model().metadata
 
 
+@pytest.mark.slow
 def test_the_installed_wheel_predicts_what_the_checkout_predicts(
     fresh_install: Path, tmp_path: Path, deap_two_trials: Path
 ) -> None:

@@ -106,6 +106,7 @@ def _locate(played: np.ndarray, received: np.ndarray) -> np.ndarray:
     return played[idx]
 
 
+@pytest.mark.slow
 def test_replay_matches_file(deap_two_trials: Path, outlets: Outlets) -> None:
     name = f"evoke-test-{uuid.uuid4().hex[:8]}"
     proc = outlets.start(deap_two_trials, name, "--loop", "--max-seconds", "30", "--trial", "2")
@@ -134,6 +135,7 @@ def test_replay_matches_file(deap_two_trials: Path, outlets: Outlets) -> None:
     assert "63.0 s" in lines[0] and lines[-1].startswith(f"stopped '{name}'")
 
 
+@pytest.mark.slow
 def test_live_features_over_lsl_equal_offline_features(
     deap_two_trials: Path, outlets: Outlets
 ) -> None:
@@ -169,6 +171,7 @@ def test_live_features_over_lsl_equal_offline_features(
     np.testing.assert_allclose(grid, offline[0], atol=1e-5, rtol=1e-5)  # float32 features
 
 
+@pytest.mark.slow
 def test_inlet_recovers_when_outlet_returns(deap_two_trials: Path, outlets: Outlets) -> None:
     name = f"evoke-test-{uuid.uuid4().hex[:8]}"
     source = f"src-{name}"
@@ -191,6 +194,7 @@ def test_inlet_recovers_when_outlet_returns(deap_two_trials: Path, outlets: Outl
         del inlet
 
 
+@pytest.mark.slow
 def test_missing_liblsl_says_what_to_install(deap_two_trials: Path, tmp_path: Path) -> None:
     fake = tmp_path / "fake" / "pylsl"
     fake.mkdir(parents=True)
