@@ -32,11 +32,13 @@ from typing import Any, NoReturn
 
 from evoke_tools.paths import ROOT
 
-# A case's time is its own CPU time (the child's, from wait4), judged against TIME_LIMIT_S: a
-# loaded machine stretches the wall clock, not the work a case does. The wall clock only catches
-# a case that waits without working (a FIFO, a socket): killed after HANG_FACTOR x the limit.
+# A case's time is its own CPU time (the child's, read from /proc while it runs and from wait4 at
+# its end), judged against TIME_LIMIT_S: a loaded machine stretches the wall clock, not the work a
+# case does. A case whose CPU time stops growing for HANG_FACTOR x the limit is waiting without
+# working (a FIFO, a socket) and is killed as hung; one that works past the limit, as too slow.
 TIME_LIMIT_S = 30.0
 HANG_FACTOR = 4.0
+_PROGRESS_S = 0.05  # CPU seconds a working case gains between two looks, however busy the machine
 
 
 @dataclass(frozen=True)
@@ -113,25 +115,18 @@ def _fork_case(request: dict[str, Any], run: Runner = _run_cli) -> dict[str, Any
     """One case in a forked child, so that whatever it does leaves the server as it was."""
     budget = _budget_bytes(int(request["input_bytes"]))
     read_end, write_end = os.pipe()
-    started = time.monotonic()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
         _child(request["argv"], budget, write_end, run)
     os.close(write_end)
     limit = float(request.get("timeout", TIME_LIMIT_S))
-    deadline = started + limit * HANG_FACTOR
-    answer = _read_answer(read_end, pid, deadline)
+    answer, killed = _read_answer(read_end, pid, limit)
     os.close(read_end)
     _, status, usage = os.wait4(pid, 0)
     seconds = usage.ru_utime + usage.ru_stime
-    if answer is None:
-        return {
-            "status": "mishandled",
-            "detail": f"no answer within {deadline - started:.0f} s ({seconds:.1f} s of CPU)",
-            "peak_mb": 0.0,
-            "seconds": seconds,
-        }
+    if killed:
+        return {"status": "mishandled", "detail": killed, "peak_mb": 0.0, "seconds": seconds}
     judged = _judge(answer, status, budget)
     if seconds > limit and judged["status"] != "mishandled":
         judged = {**judged, "status": "mishandled",
@@ -155,20 +150,41 @@ def _child(argv: list[str], budget: int, write_end: int, run: Runner) -> NoRetur
     os._exit(0)
 
 
-def _read_answer(read_end: int, pid: int, deadline: float) -> bytes | None:
-    """What the child wrote before closing the pipe; None, the child killed, at the deadline."""
+def _cpu_seconds(pid: int) -> float:
+    """A running child's CPU time so far (user + system, /proc/<pid>/stat); 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _read_answer(read_end: int, pid: int, limit: float) -> tuple[bytes, str]:
+    """What the child wrote before closing the pipe, and why it was killed ('' if it was not):
+    past `limit` s of CPU, or no CPU gained for HANG_FACTOR x `limit` s of wall clock."""
     chunks: list[bytes] = []
+    cpu = 0.0
+    progressed = time.monotonic()
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            os.kill(pid, signal.SIGKILL)
-            return None
-        ready, _, _ = select.select([read_end], [], [], min(left, 0.5))
+        ready, _, _ = select.select([read_end], [], [], 0.25)
         if ready:
             data = os.read(read_end, 65536)
             if not data:
-                return b"".join(chunks)
+                return b"".join(chunks), ""
             chunks.append(data)
+            continue
+        now, used = time.monotonic(), _cpu_seconds(pid)
+        if used >= cpu + _PROGRESS_S:
+            cpu, progressed = used, now
+        why = ""
+        if used > limit:
+            why = f"{used:.0f} s of CPU, over the {limit:.0f} s limit"
+        elif now - progressed > limit * HANG_FACTOR:
+            why = f"no answer: no work done for {now - progressed:.0f} s (waiting for ever?)"
+        if why:
+            os.kill(pid, signal.SIGKILL)
+            return b"", why
 
 
 def _judge(answer: bytes, status: int, budget: int) -> dict[str, Any]:
