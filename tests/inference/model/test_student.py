@@ -31,6 +31,7 @@ def reference_logits(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarra
     return np.array(rows)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch", [1, 7, 64, 200])
 def test_numpy_forward_matches_the_reference(batch: int) -> None:
     weights = untrained_weights(seed=3)
