@@ -44,6 +44,8 @@ TOOLS: dict[str, Tool] = {
     "bench_baseline": Tool("evoke_tools.bench_baseline", "agreement of the face after a shifted start"),
     "bench_smoothing": Tool("evoke_tools.bench_smoothing", "reaction and flicker of the smoothers, their curves"),
     "bench_artefacts": Tool("evoke_tools.artefacts", "what an amplifier adds must not change the emotion"),
+    "bench_real_eeg": Tool("evoke_tools.bench_real_eeg", "the face on real EEG: flicker, confidence, start-shift agreement"),
+    "bench_live": Tool("evoke_tools.bench_live", "the live bridge without Blender: memory, CPU, signal -> OSC latency"),
     "hostile_inputs": Tool("evoke_tools.hostile", "bad and hostile inputs against the command line"),
 }  # fmt: skip
 

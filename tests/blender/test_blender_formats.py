@@ -181,7 +181,7 @@ def test_a_volts_stream_from_playerlsl_drives_the_face(
 
 
 def test_headless_session_waits_for_a_late_sender(tmp_path: Path, raw_signal: np.ndarray) -> None:
-    """scripts/live_session.py started before its sender: it keeps looking (saying so) instead of
+    """scripts/evoke.py live_session started before its sender: it keeps looking (saying so) instead of
     giving up, runs its --seconds once PlayerLSL appears, and no sample is older than new."""
     import os
     import subprocess

@@ -406,7 +406,7 @@ def test_osc_follows_a_baked_timeline_during_playback(
 
 
 def test_headless_brainflow_to_osc_and_lsl(installed: Path, tmp_path: Path) -> None:
-    """scripts/live_session.py --source brainflow:synthetic --osc ... --lsl-out: the whole chain
+    """scripts/evoke.py live_session --source brainflow:synthetic --osc ... --lsl-out: the whole chain
     without a window, as a VR setup would run it."""
     import uuid
 

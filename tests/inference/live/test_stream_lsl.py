@@ -1,4 +1,4 @@
-"""scripts/stream_lsl.py as a real LSL outlet in a subprocess, received by pylsl on loopback.
+"""scripts/evoke.py stream_lsl as a real LSL outlet in a subprocess, received by pylsl on loopback.
 
 LSLAPICFG points liblsl at tests/lsl_loopback.cfg (machine scope, 127.0.0.1, no IPv6) before
 pylsl is imported here and in every subprocess, so nothing leaves this machine.
