@@ -159,6 +159,41 @@ def test_edf_and_bdf_written_by_pyedflib(tmp_path: Path, bdf: bool) -> None:
     np.testing.assert_allclose(rec.samples, np.column_stack(signals), atol=resolution)
 
 
+@pytest.mark.parametrize("name", ["test_generator.bdf", "written"])
+def test_bdf_first_byte_is_not_taken_as_text(tmp_path: Path, name: str) -> None:
+    """A BDF header begins with 0xFF by the format's definition: no "not ASCII" note for it
+    (pyEDFlib's BioSemi test file, and one pyEDFlib writes)."""
+    path = PYEDFLIB_DATA / name
+    if name == "written":
+        path = tmp_path / "plain.bdf"
+        write_edf(path, EPOC[:4], (128.0,) * 4, [np.zeros(256) + k for k in range(4)], bdf=True)
+    assert path.read_bytes()[:1] == b"\xff"
+    rec = read_recording(path)
+    assert not [n for n in rec.notes if "ASCII" in str(n)]
+
+
+def test_bdf_with_a_utf8_microvolt_unit(tmp_path: Path) -> None:
+    """A BDF whose dimension is UTF-8 "µV" (bytes c2 b5 56): read as microvolts, the values
+    pyEDFlib reads with "uV" (pyEDFlib refuses the non-ASCII unit), with one note."""
+    rng = np.random.default_rng(3)
+    path = tmp_path / "micro.bdf"
+    signals = [rng.standard_normal(512) * 30 for _ in EPOC[:4]]
+    write_edf(path, EPOC[:4], (256.0,) * 4, signals, bdf=True)
+    _, _, reference = _pyedflib_read(path)
+    data = bytearray(path.read_bytes())
+    ns = int(data[252:256])  # the 4 signals and BDF+'s annotation signal
+    start = 256 + ns * (16 + 80)  # the dimension fields, 8 bytes a signal
+    for k in range(4):
+        assert data[start + 8 * k : start + 8 * k + 8] == b"uV      "
+        data[start + 8 * k : start + 8 * k + 8] = "µV".encode() + b"     "
+    path.write_bytes(bytes(data))
+    rec = read_recording(path)
+    notes = " | ".join(map(str, rec.notes))
+    assert rec.details["units"] == ("µV",) * 4 and "not voltages" not in notes
+    assert "read as UTF-8" in notes and "guess" not in notes
+    np.testing.assert_array_equal(rec.samples, np.column_stack(reference).astype(np.float32))
+
+
 def test_edf_units_and_mixed_rates(tmp_path: Path) -> None:
     rng = np.random.default_rng(8)
     eeg = [rng.standard_normal(512) * 0.03 for _ in range(9)]  # millivolts

@@ -170,8 +170,12 @@ def deap_originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for name, label in (("s24.bdf", ""), ("s29.bdf", "-1")):
         write_deap_original_bdf(folder / name, trials, DEAP_EEG_CHANNELS, DEAP_EEG_CHANNELS,
                                 status_label=label, held=0x18FF00)  # fmt: skip
+    # as some later files are: a few zero Status samples first, a zero-padded last record
+    write_deap_original_bdf(folder / "s30.bdf", trials, DEAP_EEG_CHANNELS, DEAP_EEG_CHANNELS,
+                            status_label="-1", held=0x18FF00, lead_zeros=7, tail=300)  # fmt: skip
     return {"twente": folder / "s01.bdf", "geneva": folder / "s23.bdf", "starts": starts,
-            "blank": folder / "s24.bdf", "minus_one": folder / "s29.bdf"}  # fmt: skip
+            "blank": folder / "s24.bdf", "minus_one": folder / "s29.bdf",
+            "padded": folder / "s30.bdf"}  # fmt: skip
 
 
 def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
@@ -195,16 +199,20 @@ def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
     assert "in the order they were shown" in notes and "video order" in notes
 
 
-@pytest.mark.parametrize("layout", ["blank", "minus_one"])
+@pytest.mark.parametrize("layout", ["blank", "minus_one", "padded"])
 def test_deap_later_subjects_status_layouts(deap_originals: dict[str, Any], layout: str) -> None:
-    """s24-s32: the Status channel found without its label, the held lines masked out."""
+    """s24-s32: the Status channel found without its label, the held lines masked out, also
+    where a few Status samples are 0 at the start and the last record is zero-padded."""
     rec = read_recording(deap_originals[layout])
     geneva = read_recording(deap_originals["geneva"])
     assert rec.channels == geneva.channels and len(rec.channels) == 47  # Status is not data
     assert [t.onset for t in rec.trials] == deap_originals["starts"]
     assert [m.label for m in rec.markers] == [m.label for m in geneva.markers]
     assert [m.label for m in rec.markers[:3]] == ["code 3", "code 4", "code 5"]
-    np.testing.assert_array_equal(rec.samples, geneva.samples)
+    n = len(geneva.samples)
+    np.testing.assert_array_equal(rec.samples[:n], geneva.samples)
+    if layout == "padded":  # 300 samples more, then pyEDFlib's zeros to the record's end
+        assert len(rec.samples) == n + 512 and "code 65281" not in str(rec.markers)
     notes = " ".join(map(str, rec.notes))
     assert "held high" in notes and "0xff00" in notes
 
