@@ -276,6 +276,29 @@ def write_eeglab_fdt(
     return [path, fdt]
 
 
+def write_eeglab_struct(
+    path: Path,
+    samples_uv: np.ndarray,
+    rate: float,
+    labels: tuple[str, ...],
+    fdt_name: str,
+    history_chars: int = 0,
+) -> list[Path]:
+    """EEGLAB's own layout, one `EEG` struct whose `data` names an .fdt (here `fdt_name`, another
+    name than the .set's, as a renamed recording has): eeglabio's fields moved into the struct.
+    history_chars: a history text that long (EEGLAB keeps every command), to pass 1 MiB."""
+    from scipy.io import loadmat, savemat
+
+    parts = write_eeglab_fdt(path, samples_uv, rate, labels)
+    content = {k: v for k, v in loadmat(path).items() if not k.startswith("__")}
+    fdt = path.with_name(fdt_name)
+    parts[1].rename(fdt)
+    content["data"] = fdt.name
+    content["history"] = "x" * history_chars
+    savemat(path, {"EEG": content})
+    return [path, fdt]
+
+
 def start_player_lsl(recording: Path, name: str, seconds: float = 60.0) -> Any:
     """mne-lsl's PlayerLSL replaying `recording` (any file MNE reads, sent in volts as MNE holds
     it) as an LSL stream, in its own process as a real sender would be."""
