@@ -19,6 +19,7 @@ MAX_TEXT_BYTES = 1 * MiB  # emotion tables, presets, channel maps, model metadat
 MAX_JSON_DEPTH = 32
 MAX_MODEL_BYTES = 64 * MiB  # the student is ~1.4 MB
 MAX_MODEL_MEMBER_BYTES = 16 * MiB
+MAX_FILTER_MATRIX_BYTES = 64 * MiB  # a model's band filters at its rate x window (default: 0.5 MB)
 MAX_MODEL_WEIGHT = 1e3  # |weight| of a model file; trained students stay below ~10
 MAX_MARKERS = 100_000  # markers (annotations, status changes, events) per recording: 28 h at 1/s
 MAX_MARKER_FILE_BYTES = 16 * MiB  # a BrainVision .vmrk (text; ~40 bytes a marker)
