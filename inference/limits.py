@@ -23,6 +23,7 @@ MAX_FILTER_MATRIX_BYTES = 64 * MiB  # a model's band filters at its rate x windo
 MAX_MODEL_WEIGHT = 1e3  # |weight| of a model file; trained students stay below ~10
 MAX_MARKERS = 100_000  # markers (annotations, status changes, events) per recording: 28 h at 1/s
 MAX_MARKER_FILE_BYTES = 16 * MiB  # a BrainVision .vmrk (text; ~40 bytes a marker)
+MAX_XDF_STREAMS = 1_000  # streams in one XDF file (LabRecorder: a few per device)
 MAX_CLOCK_OFFSETS = 100_000  # XDF ClockOffset chunks (LabRecorder writes one each 5 s: 139 h)
 MAX_CSV_CELL_CHARS = 64  # one CSV cell; a number needs ~25
 MAX_PICKLE_OPCODES = 100_000  # a DEAP .dat holds a few dozen (its arrays are single opcodes)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import math
 import os
 import struct
 import zlib
@@ -43,6 +44,7 @@ from ..limits import (
     MAX_MARKERS,
     MAX_RECORDING_BYTES,
     MAX_TEXT_BYTES,
+    MAX_XDF_STREAMS,
     MiB,
 )
 from .recording import Marker, Recording
@@ -171,6 +173,11 @@ def _stream_header(f: IO[bytes], length: int, streams: dict[int, _Stream], file:
     if len(content) != length:
         raise InputError(f"{file}: truncated XDF file: it ends inside a stream header")
     stream_id = struct.unpack("<I", content[:4])[0]
+    if len(streams) >= MAX_XDF_STREAMS and stream_id not in streams:
+        raise InputError(
+            f"{file}: more than {MAX_XDF_STREAMS:,} streams (LabRecorder records a few per "
+            "device): not a recording to read"
+        )
     try:  # as pyxdf reads it: the <info> element's own children, never <desc> or a comment
         info = ElementTree.fromstring(content[4:].decode("utf-8", "replace"))
     except ElementTree.ParseError as exc:
@@ -367,7 +374,7 @@ def _load(
     layout = summary.streams[wanted]
     marker_ids, values_left = [], MAX_MARKERS
     for sid, s in summary.streams.items():
-        if s.item == 0 and sid != wanted:
+        if s.item == 0 and sid != wanted and s.samples > 0:  # an empty stream has no markers
             if s.samples * s.channels > values_left:
                 notes.append(f"marker stream {_describe(s.info)} holds {s.samples:,} samples of "
                              f"{s.channels} values: not read (at most {MAX_MARKERS:,} values)")  # fmt: skip
@@ -392,7 +399,8 @@ def _load(
     log = logging.getLogger("pyxdf")
     log.addHandler(damage)
     try:
-        streams, _ = pyxdf.load_xdf(source, select_streams=[wanted, *marker_ids], on_chunk=take,
+        # a set: pyxdf tests each chunk's stream id against it (a list of 60,000 ids: minutes)
+        streams, _ = pyxdf.load_xdf(source, select_streams={wanted, *marker_ids}, on_chunk=take,
                                     synchronize_clocks=False, dejitter_timestamps=False)  # fmt: skip
     except InputError:
         raise
@@ -406,17 +414,30 @@ def _load(
 
 
 def _rate(info: dict[str, Any], stamps: np.ndarray, what: str, notes: list[str]) -> float:
-    """The nominal rate; pyxdf measures an effective rate only for regular streams, so measure it."""
+    """The nominal rate; where it is 0, the rate the time stamps show: over their span, or, where
+    they go back (a sender restarted its clock), from the median step between them."""
     rate = float(_first(info.get("nominal_srate"), 0.0))
     if rate > 0:
         return rate
-    span = float(stamps[-1] - stamps[0]) if stamps.size > 1 else 0.0
-    rate = (stamps.size - 1) / span if span > 0 else 0.0
-    if not rate > 0:
+    steps = np.diff(stamps)
+    back = int(np.count_nonzero(steps <= 0))
+    if back:
+        forward = steps[steps > 0]
+        rate = 1.0 / float(np.median(forward)) if forward.size else 0.0
+    else:
+        span = float(stamps[-1] - stamps[0]) if stamps.size > 1 else 0.0
+        rate = (stamps.size - 1) / span if span > 0 else 0.0
+    if not (math.isfinite(rate) and rate > 0):
         raise InputError(
             f"{what} has no sampling rate (nominal 0 Hz and too few time stamps to measure one)"
         )
-    notes.append(f"nominal rate is 0: using the measured rate {rate:.3f} Hz")
+    if back:
+        notes.append(
+            f"nominal rate is 0 and the time stamps go back {back:,} time(s) (restarted?): "
+            f"using the median step's rate {rate:.3f} Hz"
+        )
+    else:
+        notes.append(f"nominal rate is 0: using the measured rate {rate:.3f} Hz")
     return rate
 
 
