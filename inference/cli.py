@@ -100,6 +100,11 @@ def _recording_arguments(pr: argparse.ArgumentParser) -> None:
         "guessed from the amplitude, with a note)",
     )
     pr.add_argument(
+        "--board",
+        help=f"{accepting('board')}: the board that recorded it, a BrainFlow board id or name "
+        "(cyton, cyton-daisy, ganglion, muse-2, unicorn, ...); default: from the column count",
+    )
+    pr.add_argument(
         "--channel-map",
         help="channel -> electrode for numbered channels: 'Ch1=Fp1,Ch2=Fp2' (or 1-based positions, "
         "'1=Fp1'), JSON, or a file holding either; electrodes outside DEAP's 32 are not used",
@@ -297,6 +302,7 @@ def _predict(args: argparse.Namespace) -> int:
         channel_map=args.channel_map,
         montage=args.montage,
         between=tuple(args.between) if args.between else None,
+        board=args.board,
     )
     if args.markers:
         lines = [one_line(line, MAX_MESSAGE_CHARS) for line in describe_markers(recording)]
