@@ -186,12 +186,12 @@ def _eeglab_files(file: Path, source: str) -> list[tuple[str, Path, int]]:
     try:
         from scipy.io import loadmat, whosmat
 
+        check_mat_inflation(file, source)  # scipy inflates what it looks at, whosmat too
         variables = {name: kind for name, _, kind in whosmat(str(file))}
         name = None
         if variables.get("data") == "char":
             name = str(loadmat(str(file), variable_names=["data"])["data"][0])
         elif "EEG" in variables:
-            check_mat_inflation(file, source)  # loadmat holds what the struct inflates to
             eeg = loadmat(str(file), variable_names=["EEG"], squeeze_me=True)["EEG"]
             data = eeg["data"].item() if "data" in (eeg.dtype.names or ()) else None
             name = data if isinstance(data, str) else None

@@ -84,9 +84,12 @@ def _comments(f: IO[bytes], source: str) -> tuple[dict[str, str], str, int, int]
 
 
 def _rate(settings: dict[str, str], source: str) -> float:
-    found = re.match(r"([0-9.]+)", settings.get("sample rate", ""))
-    rate = float(found.group(1)) if found else 0.0
-    if not 0 < rate <= 100_000:
+    words = settings.get("sample rate", "").split()
+    try:
+        rate = float(words[0]) if words else 0.0
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 100_000:  # NaN fails too
         raise InputError(f"{source}: no usable '%Sample Rate = ... Hz' line")
     return rate
 

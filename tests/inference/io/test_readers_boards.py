@@ -91,6 +91,8 @@ def test_brainflow_board_mismatch_and_other_rates(tmp_path: Path) -> None:
         read_recording(path, board="ganglion")
     with pytest.raises(InputError, match=r"cyton\.csv: board 'nonsense' is neither"):
         read_recording(path, board="nonsense")
+    with pytest.raises(InputError, match=r"cyton\.csv: BrainFlow has no EEG board 99999"):
+        read_recording(path, board="99999")
     plain = tmp_path / "plain.csv"
     plain.write_text("time,Fp1\n0,1\n")
     with pytest.raises(InputError, match=r"plain\.csv: 'board' applies to BrainFlow files only"):

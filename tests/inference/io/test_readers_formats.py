@@ -145,7 +145,7 @@ def test_xdf_with_many_marker_streams(tmp_path: Path) -> None:
     MAX_XDF_STREAMS streams is refused at the chunk walk (60,000 took 31 s)."""
     import struct
 
-    from evoke_tools.hostile_recordings import _FILE_HEADER, _eeg_body, _string_header, _xdf_chunk
+    from evoke_tools.hostile_headers import _FILE_HEADER, _eeg_body, _string_header, _xdf_chunk
 
     from inference.limits import MAX_XDF_STREAMS
 
