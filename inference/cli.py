@@ -320,7 +320,7 @@ def _predict(args: argparse.Namespace) -> int:
     options = PredictOptions(
         hop_s=args.hop, mode=args.mode, smoothing=smoothing, baseline=_baseline_choice(args)
     )
-    pred = predict(recording, model, options)
+    pred = predict(recording, model, options, consume=True)  # read only to be predicted
     for note in pred.notes:
         print(f"note: {one_line(note, MAX_MESSAGE_CHARS)}", file=sys.stderr)
     if not model.provenance.get("trained", False):
