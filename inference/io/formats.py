@@ -143,7 +143,7 @@ def format_for(path: PathLike) -> RecordingFormat | None:
         return found[0] if found else None
     head = read_head(file, SNIFF_BYTES)  # b"" for a file that is not there or not regular
     return next((f for f in found if f.sniff is not None and f.sniff(head)),
-                next((f for f in found if f.sniff is None), found[-1]))  # fmt: skip
+                next((f for f in found if f.sniff is None), None))  # fmt: skip
 
 
 def format_of(path: PathLike) -> str:
@@ -183,6 +183,12 @@ def read_recording(
     kind = format_for(file)
     if kind is None:
         shown = f"'{file.suffix}'" if file.suffix else "(no suffix)"
+        sniffed = _BY_SUFFIX.get(file.suffix.lower(), [])
+        if sniffed:  # a suffix whose formats are told apart by content, and none matched
+            names = " nor ".join(
+                ("an " if f.title[0] in "AEIOU" else "a ") + f.title for f in sniffed
+            )
+            raise InputError(f"{file}: unsupported {shown} file: neither {names} recording")
         raise InputError(f"{file}: unsupported file type {shown}; supported: {SUPPORTED}")
     given = {"subject": subject, "trial": _unique_trials(trial, file), "stream": stream,
              "rate": rate, "unit": unit, "board": board}  # fmt: skip

@@ -52,6 +52,12 @@ def test_a_path_finds_its_descriptor(tmp_path: Path) -> None:
     names = [format_for(p).name for p in (brainflow, csv, openbci)]  # type: ignore[union-attr]
     assert names == ["BrainFlow", "CSV", "OpenBCI"]
     assert format_for(tmp_path / "absent.csv").name == "CSV"  # type: ignore[union-attr]
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    assert format_for(notes) is None  # no .txt format recognises it
+    with pytest.raises(InputError, match=r"notes\.txt: unsupported '\.txt' file: neither a "
+                       "BrainFlow nor an OpenBCI GUI recording"):  # fmt: skip
+        read_recording(notes)
 
 
 def test_an_option_its_format_does_not_take_is_refused_naming_those_that_do(

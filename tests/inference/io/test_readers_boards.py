@@ -133,5 +133,8 @@ def test_openbci_gui_file_without_column_names(tmp_path: Path) -> None:
     np.testing.assert_array_equal(rec.samples, read_recording(OPENBCI).samples[:2000])
     bad = tmp_path / "notes.txt"
     bad.write_text("shopping list\n")
-    with pytest.raises(InputError, match=r"notes\.txt: not an OpenBCI GUI recording"):
+    with pytest.raises(
+        InputError,
+        match=r"notes\.txt: unsupported '\.txt' file: neither a BrainFlow nor an OpenBCI",
+    ):
         read_recording(bad)
