@@ -18,14 +18,22 @@ from ..errors import InputError
 
 @dataclass(frozen=True)
 class BoardLayout:
+    """A board's columns (BrainFlow's rows) as a written file holds them."""
+
     board_id: int
     title: str
     columns: int  # BrainFlow's num_rows: columns of a written file
     rate: float  # nominal sampling rate, Hz
     eeg: tuple[int, ...]  # the EEG columns (0-based)
-    timestamp: int  # the time stamp column (seconds since the epoch)
+    timestamp: int  # the time stamp column (seconds since the epoch); the marker column follows
     labels: tuple[str, ...] = ()  # the electrodes where the board fixes them (a cap, a headband)
     montage: str = ""  # else the montage preset of its default placement (inference.dsp.montages)
+
+    @property
+    def marker(self) -> int:
+        """The marker column (`insert_marker` values; 0 where none): BrainFlow puts it right
+        after the time stamp on every board here (checked in the tests)."""
+        return self.timestamp + 1
 
 
 _EEG8, _EEG16 = tuple(range(1, 9)), tuple(range(1, 17))

@@ -8,8 +8,9 @@ rate is the time stamps' (over their span) where it is within 5 % of the board's
 the nominal rate where the stamps say nothing, and else the stamps' with a note (a board run at
 another rate). Channels are numbered as BrainFlow numbers EEG rows ("EXG Channel 0.."): a
 board's fixed electrodes name them (Muse, Unicorn), or the board's default placement is assumed
-(`Recording.assumed_montage`, said in a note). Read like a CSV file, a block at a time
-(`csv_file.read_table`), only the EEG and time columns parsed.
+(`Recording.assumed_montage`, said in a note). Values in the marker column (BrainFlow's
+`insert_marker`) become markers. Read like a CSV file, a block at a time (`csv_file.read_table`),
+only the EEG, time and marker columns parsed.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import os
 import numpy as np
 
 from ..errors import InputError
-from ..limits import MAX_RECORDING_BYTES, MAX_TEXT_BYTES
+from ..limits import MAX_MARKERS, MAX_RECORDING_BYTES, MAX_TEXT_BYTES
 from .brainflow_boards import board_layout
 from .csv_file import read_table
-from .recording import Recording
+from .recording import Marker, Recording
 from .safe_files import check_regular
 
 PathLike = str | os.PathLike[str]
@@ -58,17 +59,28 @@ def read_brainflow(path: PathLike, board: str | int | None = None) -> Recording:
         f.seek(0)
         header = [f"column {k + 1}" for k in range(columns)]
         eeg = list(layout.eeg)
-        samples, time, _ = read_table(f, header, "\t", layout.timestamp, size, source, eeg, 1)
+        marked = layout.marker < columns
+        picked = [*eeg, layout.marker] if marked else eeg  # the marker column comes last
+        table, time, _ = read_table(f, header, "\t", layout.timestamp, size, source, picked, 1)
+    samples = table[:, : len(eeg)] if marked else table
+    markers = _markers(table[:, -1]) if marked else ()
     how = "as named" if board is not None else f"assumed from its {columns} columns"
     notes = [f"BrainFlow file read as {layout.title} (board {layout.board_id}, {how})"]
     rate = _rate(time, layout.rate, notes)
     labels = layout.labels or tuple(f"EXG Channel {k}" for k in range(len(eeg)))
     return Recording(
-        samples, labels, rate, source, format="BrainFlow", notes=tuple(notes), unit_known=True,
+        samples, labels, rate, source, (), markers, format="BrainFlow", notes=tuple(notes),
+        unit_known=True,
         first_time_s=float(time[0]) if time is not None and np.isfinite(time[0]) else None,
         assumed_montage=layout.montage,
         details={"board": layout.title, "board_id": layout.board_id},
     )  # fmt: skip
+
+
+def _markers(column: np.ndarray) -> tuple[Marker, ...]:
+    """BrainFlow's marker column: a marker wherever it holds a value other than 0."""
+    at = np.flatnonzero(np.nan_to_num(column) != 0)[:MAX_MARKERS]
+    return tuple(Marker(int(k), f"marker {float(column[k]):g}") for k in at)
 
 
 def _rate(time: np.ndarray | None, nominal: float, notes: list[str]) -> float:

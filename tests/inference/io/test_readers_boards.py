@@ -36,8 +36,9 @@ def test_board_table_matches_brainflow(board_id: int) -> None:
     """The layouts read without BrainFlow are BrainFlow's own (its board descriptions)."""
     d = BoardShim.get_board_descr(board_id)
     b = BOARDS[board_id]
-    assert (b.columns, b.rate, b.eeg, b.timestamp) == (
-        d["num_rows"], d["sampling_rate"], tuple(d["eeg_channels"]), d["timestamp_channel"]
+    assert (b.columns, b.rate, b.eeg, b.timestamp, b.marker) == (
+        d["num_rows"], d["sampling_rate"], tuple(d["eeg_channels"]), d["timestamp_channel"],
+        d["marker_channel"],
     )  # fmt: skip
     if b.labels:
         assert ",".join(b.labels) == d["eeg_names"]
@@ -56,6 +57,8 @@ def _board_file(path: Path, board_id: int, seconds: float, rate: float | None = 
     data = rng.standard_normal((int(d["num_rows"]), n)) * 20
     data[0] = np.arange(n) % 256  # package number
     data[d["timestamp_channel"]] = 1.7e9 + np.arange(n) / rate
+    data[d["marker_channel"]] = 0.0
+    data[d["marker_channel"], [rate_at := int(rate), 5 * rate_at]] = (1.0, 2.5)  # insert_marker
     DataFilter.write_file(np.ascontiguousarray(data), str(path), "w")
     return data
 
@@ -76,6 +79,9 @@ def test_brainflow_files_read_as_brainflow_reads_them(
     layout = BOARDS[board_id]
     np.testing.assert_array_equal(rec.samples, reference[list(layout.eeg)].T.astype(np.float32))
     assert rec.channels == labels and rec.rate == layout.rate and rec.unit_known
+    marked = np.flatnonzero(reference[layout.marker])
+    assert [(m.sample, m.label) for m in rec.markers] == [
+        (int(marked[0]), "marker 1"), (int(marked[1]), "marker 2.5")]  # fmt: skip
     notes = " | ".join(rec.notes)
     assert layout.title in notes
     assert ("assumed from its" in notes) == (given is None)
