@@ -103,6 +103,11 @@ def _recording_arguments(pr: argparse.ArgumentParser) -> None:
         "guessed from the amplitude, with a note)",
     )
     pr.add_argument(
+        "--board",
+        help=f"{accepting('board')}: the board that recorded it, a BrainFlow board id or name "
+        "(cyton, cyton-daisy, ganglion, muse-2, unicorn, ...); default: from the column count",
+    )
+    pr.add_argument(
         "--channel-map",
         help="channel -> electrode for numbered channels: 'Ch1=Fp1,Ch2=Fp2' (or 1-based positions, "
         "'1=Fp1'), JSON, or a file holding either; electrodes outside DEAP's 32 are not used",
@@ -304,6 +309,7 @@ def _predict(args: argparse.Namespace) -> int:
         channel_map=args.channel_map,
         montage=args.montage,
         between=tuple(args.between) if args.between else None,
+        board=args.board,
     )
     if args.markers:
         lines = [one_line(line, MAX_MESSAGE_CHARS) for line in describe_markers(recording)]
@@ -318,9 +324,11 @@ def _predict(args: argparse.Namespace) -> int:
         method=args.smoother, switch_s=args.switch, evidence=args.evidence,
         confidence=args.confidence,
     )  # fmt: skip
-    options = PredictOptions(hop_s=args.hop, mode=args.mode, smoothing=smoothing,
-                             baseline=_baseline_choice(args), hindsight=not args.as_live)  # fmt: skip
-    pred = predict(recording, model, options)
+    options = PredictOptions(
+        hop_s=args.hop, mode=args.mode, smoothing=smoothing, baseline=_baseline_choice(args),
+        hindsight=not args.as_live,
+    )
+    pred = predict(recording, model, options, consume=True)  # read only to be predicted
     for note in pred.notes:
         print(f"note: {one_line(note, MAX_MESSAGE_CHARS)}", file=sys.stderr)
     if not model.provenance.get("trained", False):

@@ -57,7 +57,7 @@ class Prediction:
 
 
 _ADAPT_WINDOWS = 256  # windows the adapting baseline follows at a time: bounded temporaries
-_BLOCK_ROWS = 1 << 13  # samples converted at a time: bounds the temporaries (~2 MiB a block)
+_BLOCK_ROWS = 1 << 11  # samples converted at a time: bounds the temporaries (~0.5 MiB a block)
 
 
 def _dead(samples: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -273,13 +273,24 @@ def _rows(samples: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
 
 
 def predict(
-    recording: Recording, model: EvokeModel, options: PredictOptions | None = None
+    recording: Recording,
+    model: EvokeModel,
+    options: PredictOptions | None = None,
+    *,
+    consume: bool = False,
 ) -> Prediction:
-    """Run the whole runtime over a recording: features, student, smoothing, emotions."""
+    """Run the whole runtime over a recording: features, student, smoothing, emotions.
+
+    consume: the caller hands the recording over (the command line reads a file only to predict
+    it): its samples are let go once preprocessed (`_release_samples`), so the peak is the file's
+    samples and their electrodes at the model's rate, never those and the features' working set.
+    """
     options = options or PredictOptions()
     settings = model.features
     hop_samples(options.hop_s, settings.rate)
     prep = prepare(recording, settings)
+    if consume:
+        _release_samples(recording)
     plan = plan_baseline(options.baseline, prep.trials, prep.markers, len(prep.samples),
                          settings, recording.source)  # fmt: skip
     if plan.pooled is None:
@@ -335,6 +346,13 @@ def predict(
         )
     done = [t for t in timelines if t is not None]
     return Prediction(recording.source, done, prep.match, notes, model.describe())
+
+
+def _release_samples(recording: Recording) -> None:
+    """The recording's samples replaced by none, so that (the caller holding only the Recording)
+    their memory is freed: everything after `prepare` reads the prepared arrays only."""
+    empty = np.zeros((0, recording.samples.shape[1]), dtype=recording.samples.dtype)
+    object.__setattr__(recording, "samples", empty)  # frozen: the one sanctioned hand-over
 
 
 def _adapted(

@@ -65,6 +65,8 @@ def _numbers(
         return np.array(rows, dtype=np.float64)
     except ValueError:
         pass
+    if not "".join(itertools.chain.from_iterable(rows)).strip():  # every cell blank: in C
+        return np.full((len(rows), len(header)), np.nan)
     cells = _strip(np.array(rows, dtype=object))
     cells[cells == ""] = "nan"
     try:
@@ -106,14 +108,16 @@ def _header(first: str, source: str) -> tuple[list[str], str]:
     return header, delimiter
 
 
-def _lines(f: Any, width: int, source: str) -> Iterator[tuple[list[str], int]]:
+def _lines(
+    f: Any, width: int, delimiter: str, source: str, number: int = 2
+) -> Iterator[tuple[list[str] | np.ndarray, int]]:
     """(lines of text, the first one's line number), a block of bytes at a time. No line may be
     longer than `width` cells of MAX_CSV_CELL_CHARS can be: a 60 MB line would otherwise become
-    millions of Python strings before anything could refuse it."""
+    millions of Python strings before anything could refuse it. A block of blank cells only
+    (",,,\n" rows) comes as each line's count of delimiters instead (`_blank_cells`)."""
     longest = width * (MAX_CSV_CELL_CHARS + 3) + 2
     block = max(READ_BLOCK_BYTES, 2 * longest)
     rest = b""
-    number = 2
     while True:
         chunk = f.read(block)
         data = rest + chunk
@@ -131,6 +135,14 @@ def _lines(f: Any, width: int, source: str) -> Iterator[tuple[list[str], int]]:
             rest = data
             continue
         piece, rest = data[:cut], data[cut:]
+        if piece.isspace():  # blank lines only (50 MB of them: not 50 million empty rows)
+            number += piece.count(b"\n") + piece.count(b"\r") - piece.count(b"\r\n")
+            continue
+        blank = _blank_cells(piece, delimiter)
+        if blank is not None:
+            yield blank, number
+            number += len(blank)
+            continue
         split = piece.splitlines()  # \n, \r\n and \r, in C
         if max(map(len, split), default=0) > longest:
             k = next(k for k, line in enumerate(split) if len(line) > longest)  # error path
@@ -146,24 +158,64 @@ def _lines(f: Any, width: int, source: str) -> Iterator[tuple[list[str], int]]:
         number += len(split)
 
 
-def _body(
-    f: Any, header: list[str], delimiter: str, time_index: int | None, size: int, source: str
+def _blank_cells(piece: bytes, delimiter: str) -> np.ndarray | None:
+    """Each line's count of delimiters where a block holds nothing else (blank cells: missing
+    samples), counted in numpy rather than parsed cell by cell (48 MB of them: 30 s); else None."""
+    if piece.translate(None, b" \t\r\n" + delimiter.encode()):
+        return None
+    text = np.frombuffer(piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n"), dtype=np.uint8)
+    ends = np.flatnonzero(text == ord("\n"))
+    line = np.searchsorted(ends, np.flatnonzero(text == ord(delimiter)))  # the line of each
+    return np.bincount(line, minlength=len(ends) + (len(text) > 0 and text[-1] != ord("\n")))
+
+
+def read_table(
+    f: Any,
+    header: list[str],
+    delimiter: str,
+    time_index: int | None,
+    size: int,
+    source: str,
+    columns: list[int] | None = None,
+    first_line: int = 2,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """(samples float32 (rows, channels), the time column float64 or None, each row's line
     number), parsed a block of lines at a time into arrays sized for the most rows `size` bytes
     can hold (a row takes at least a byte a column): pages never written are never resident, so
-    memory follows the numbers, once, not Python's strings for them nor a join of blocks."""
+    memory follows the numbers, once, not Python's strings for them nor a join of blocks.
+
+    columns: the columns that are samples (others, such as a formatted time, are never parsed);
+    by default every column but the time column. first_line: the number of the file's line at
+    `f` (after a header, 2). Also read by the OpenBCI and BrainFlow readers."""
     width = len(header)
-    keep = [k for k in range(width) if k != time_index]
+    keep = columns if columns is not None else [k for k in range(width) if k != time_index]
+    picked = keep + ([] if time_index is None else [time_index])  # the columns parsed
     capacity = size // width + 1
     samples = np.empty((capacity, len(keep)), dtype=np.float32)
     time = np.empty(capacity) if time_index is not None else None
     numbers = np.empty(capacity, dtype=np.int64)
     done = 0
-    for lines, first_line in _lines(f, width, source):
+    for lines, at_line in _lines(f, width, delimiter, source, first_line):
+        if isinstance(lines, np.ndarray):  # blank cells only: rows of missing samples
+            rows_at = np.flatnonzero(lines > 0)
+            bad = rows_at[lines[rows_at] != width - 1]
+            if bad.size:
+                k = int(bad[0])
+                raise InputError(
+                    f"{source}: line {at_line + k} has {int(lines[k]) + 1} values but the "
+                    f"header names {width} columns"
+                )
+            if done + rows_at.size > capacity:
+                raise InputError(f"{source}: more rows than its bytes can hold")
+            samples[done : done + rows_at.size] = np.nan
+            if time is not None:
+                time[done : done + rows_at.size] = np.nan
+            numbers[done : done + rows_at.size] = at_line + rows_at
+            done += rows_at.size
+            continue
         rows = list(csv.reader(lines, delimiter=delimiter))  # csv's C parser splits the cells
         lengths = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
-        line_numbers = first_line + np.arange(len(rows))  # csv yields [] for a blank line
+        line_numbers = at_line + np.arange(len(rows))  # csv yields [] for a blank line
         body = np.flatnonzero(lengths > 0)
         ragged = body[lengths[body] != width]
         if ragged.size:
@@ -175,13 +227,17 @@ def _body(
         if not body.size:
             continue
         rows = [rows[k] for k in body] if body.size < len(rows) else rows
+        if columns is not None:
+            rows = [[row[k] for k in picked] for row in rows]
         _check_cells(rows, line_numbers[body], source)
-        values = _numbers(rows, line_numbers[body], header, source)
+        names = header if columns is None else [header[k] for k in picked]
+        values = _numbers(rows, line_numbers[body], names, source)
         if done + len(values) > capacity:  # a quoted cell spanning lines: not a number anyway
             raise InputError(f"{source}: more rows than its bytes can hold (quoted line breaks?)")
-        samples[done : done + len(values)] = values[:, keep]
+        at = (keep, time_index) if columns is None else (list(range(len(keep))), len(keep))
+        samples[done : done + len(values)] = values[:, at[0]]
         if time is not None:
-            time[done : done + len(values)] = values[:, time_index]
+            time[done : done + len(values)] = values[:, at[1]]
         numbers[done : done + len(values)] = line_numbers[body]
         done += len(values)
     if not done:
@@ -250,7 +306,7 @@ def read_csv(path: PathLike, rate: float | None = None, unit: str | None = None)
             lowered = [name.lower() for name in header]
             time_index = next((lowered.index(n) for n in TIME_COLUMNS if n in lowered), None)
             size = os.fstat(f.fileno()).st_size - f.tell()
-            samples, time, lines = _body(f, header, delimiter, time_index, size, source)
+            samples, time, lines = read_table(f, header, delimiter, time_index, size, source)
     except csv.Error as exc:
         raise InputError(f"{source}: not a readable CSV file ({exc})") from exc
     except OSError as exc:

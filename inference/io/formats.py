@@ -20,16 +20,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..deap import BASELINE_S
-from ..dsp.montages import channel_map_for, not_deap
+from ..dsp.montages import MONTAGES, channel_map_for, not_deap
 from ..errors import InputError
 from ..limits import MAX_TEXT_BYTES, MAX_TRIALS
 from . import deap_files
+from .brainflow_file import looks_like_brainflow, read_brainflow
 from .csv_file import read_csv
 from .deap_files import TrialSelection
 from .edf import read_edf
 from .mne_formats import MNE_FORMATS, read_mne
+from .openbci_file import looks_like_openbci, read_openbci
 from .recording import Recording, Trial
-from .safe_files import read_bytes
+from .safe_files import read_bytes, read_head
 from .units import guess_note, guess_scale, typical_step
 from .xdf import read_xdf
 
@@ -50,6 +52,9 @@ class RecordingFormat:
     # with "trial" in options: every file has trials (DEAP), or only some (what trial_note says)
     every_file_has_trials: bool = False
     trial_note: str = ""
+    # where formats share a suffix (.csv, .txt): whether the file's first bytes are this format's;
+    # None: the format a shared suffix falls back to
+    sniff: Callable[[bytes], bool] | None = None
 
 
 def _read_deap(file: Path, subject: int | None = None, trial: TrialSelection = None) -> Recording:
@@ -84,6 +89,17 @@ FORMATS: tuple[RecordingFormat, ...] = (
         trial_note="DEAP's original BDF",
     ),
     RecordingFormat(
+        "BrainFlow", (".csv", ".tsv", ".txt"), read_brainflow, frozenset({"board"}), "BrainFlow",
+        "BrainFlow's DataFilter.write_file (BFiVRC, the OpenBCI GUI's BrainFlow files): the "
+        "board given, or the common one with the file's columns",
+        sniff=looks_like_brainflow,
+    ),
+    RecordingFormat(
+        "OpenBCI", (".txt",), read_openbci, frozenset(), "OpenBCI GUI",
+        "the OpenBCI GUI's raw recordings (OpenBCI-RAW-*.txt): OpenBCI's default placement",
+        sniff=looks_like_openbci,
+    ),
+    RecordingFormat(
         "CSV", (".csv",), read_csv, frozenset({"rate", "unit"}), "CSV",
         "a column per channel with a header; a time column or a given rate",
     ),
@@ -95,7 +111,11 @@ FORMATS: tuple[RecordingFormat, ...] = (
         for suffix, kind in MNE_FORMATS.items()
     ),
 )  # fmt: skip
-_BY_SUFFIX = {suffix: f for f in FORMATS for suffix in f.suffixes}
+_BY_SUFFIX: dict[str, list[RecordingFormat]] = {}
+for _format in FORMATS:
+    for _suffix in _format.suffixes:
+        _BY_SUFFIX.setdefault(_suffix, []).append(_format)
+SNIFF_BYTES = 4096  # what a shared suffix's formats look at
 
 
 def _listing(formats: tuple[RecordingFormat, ...]) -> str:
@@ -118,7 +138,12 @@ def format_for(path: PathLike) -> RecordingFormat | None:
     if file.is_dir():
         return DEAP
     double = "".join(s.lower() for s in file.suffixes[-2:])
-    return _BY_SUFFIX.get(double) or _BY_SUFFIX.get(file.suffix.lower())
+    found = _BY_SUFFIX.get(double) or _BY_SUFFIX.get(file.suffix.lower())
+    if not found or len(found) == 1:
+        return found[0] if found else None
+    head = read_head(file, SNIFF_BYTES)  # b"" for a file that is not there or not regular
+    return next((f for f in found if f.sniff is not None and f.sniff(head)),
+                next((f for f in found if f.sniff is None), None))  # fmt: skip
 
 
 def format_of(path: PathLike) -> str:
@@ -145,20 +170,28 @@ def read_recording(
     channel_map: str | dict[str, str] | None = None,
     montage: str | None = None,
     between: tuple[int, int] | None = None,
+    board: str | int | None = None,
 ) -> Recording:
     """Any supported recording as a Recording, chosen by `FORMATS` (a folder is a DEAP folder).
 
     subject, trial: DEAP (and trial for DEAP's original BDF files). stream: XDF only, the
     stream's name, type or id. rate: CSV only, in Hz (else the CSV's time column gives it).
-    unit: XDF/CSV values' unit when the file names none. See the module notes for the rest.
+    unit: XDF/CSV values' unit when the file names none. board: BrainFlow only, the board id
+    or name (else the file's column count picks it). See the module notes for the rest.
     """
     file = Path(path)
     kind = format_for(file)
     if kind is None:
         shown = f"'{file.suffix}'" if file.suffix else "(no suffix)"
+        sniffed = _BY_SUFFIX.get(file.suffix.lower(), [])
+        if sniffed:  # a suffix whose formats are told apart by content, and none matched
+            names = " nor ".join(
+                ("an " if f.title[0] in "AEIOU" else "a ") + f.title for f in sniffed
+            )
+            raise InputError(f"{file}: unsupported {shown} file: neither {names} recording")
         raise InputError(f"{file}: unsupported file type {shown}; supported: {SUPPORTED}")
     given = {"subject": subject, "trial": _unique_trials(trial, file), "stream": stream,
-             "rate": rate, "unit": unit}  # fmt: skip
+             "rate": rate, "unit": unit, "board": board}  # fmt: skip
     _check_options(file, kind, given)
     if kind is not DEAP and not file.exists():
         raise InputError(f"{file}: no such file or folder")
@@ -166,6 +199,8 @@ def read_recording(
     recording = _in_microvolts(recording)
     if channel_map or montage:
         recording = _relabel(recording, channel_map, montage)
+    elif recording.assumed_montage:
+        recording = _assumed_placement(recording)
     if between is not None:
         recording = between_markers(recording, *between)
     return recording
@@ -258,6 +293,17 @@ def _relabel(
         recording, channels=labels, notes=recording.noted(*notes),
         original_labels=recording.original_labels or recording.channels,
     )  # fmt: skip
+
+
+def _assumed_placement(recording: Recording) -> Recording:
+    """Numbered channels named by the board's default placement, and a note that says so."""
+    name = recording.assumed_montage
+    relabelled = _relabel(recording, None, name)
+    note = (
+        f"channels named by {MONTAGES[name].title}: {', '.join(relabelled.channels)} (assumed; "
+        "give a montage or channel map if the electrodes sat elsewhere)"
+    )
+    return replace(relabelled, notes=recording.noted(note))
 
 
 def _channel_map_text(

@@ -15,7 +15,9 @@ its transpose. MNE's warnings become notes.
 
 from __future__ import annotations
 
+import configparser
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from ..limits import (
     READ_BLOCK_BYTES,
     MiB,
 )
+from .mat_inflation import check_mat_inflation
 from .recording import Marker, Recording
 from .safe_files import check_regular, read_bytes
 
@@ -141,45 +144,68 @@ def _data_bytes(file: Path, source: str) -> int:
 
 
 def _brainvision_files(file: Path, source: str) -> list[tuple[str, Path, int]]:
-    """BrainVision's DataFile and MarkerFile, as MNE resolves them (beside the header)."""
-    text = read_bytes(file, "BrainVision header", MAX_TEXT_BYTES).decode("latin-1")
-    section = ""
-    found: dict[str, str] = {}
-    for line in text.splitlines():  # a header's lines: a few dozen
-        line = line.strip()
-        if line.startswith("["):
-            section = line.lower()
-        elif section == "[common infos]" and "=" in line:
-            key, _, value = line.partition("=")
-            found.setdefault(key.strip().lower(), value.strip())
-    files = [("BrainVision data", "datafile", MAX_RECORDING_BYTES),
-             ("BrainVision marker", "markerfile", MAX_MARKER_FILE_BYTES)]  # fmt: skip
-    missing = [what for what, key, _ in files if not found.get(key)]
+    """BrainVision's DataFile and MarkerFile, exactly as MNE resolves them: the header decoded
+    by its Codepage (UTF-8 by default, "ANSI" as cp1252, Latin-1 where that fails), the text
+    before "[Comment]" parsed by configparser (section names case-sensitive: a decoy "[COMMON
+    INFOS]" is another section, as MNE sees it), the names joined to the header's folder."""
+    data = read_bytes(file, "BrainVision header", MAX_TEXT_BYTES)
+    _, _, settings = data.partition(b"\n")  # MNE reads the first line apart, then the rest
+    found = re.search("Codepage=(.+)", settings.decode("ascii", "ignore"))  # MNE's flags are 0
+    codepage = found.group(1).strip() if found else "utf-8"
+    codepage = "cp1252" if codepage == "ANSI" else codepage
+    try:
+        text = settings.decode(codepage)
+    except UnicodeDecodeError:
+        text = settings.decode("latin-1")
+    except LookupError:
+        raise InputError(f"{source}: the header's Codepage {codepage[:40]!r} is unknown") from None
+    params = text.split("[Comment]")[0]
+    cfg = configparser.ConfigParser(interpolation=None)
+    try:
+        cfg.read_string(params)
+    except configparser.Error as exc:
+        shown = str(exc).splitlines()[0][:200]
+        raise InputError(f"{source}: not a readable BrainVision header ({shown})") from None
+    section = "Common Infos" if cfg.has_section("Common Infos") else "Common infos"
+    if not cfg.has_section(section):
+        raise InputError(f"{source}: the header has no [Common Infos] section")
+    files = [("BrainVision data", "DataFile", MAX_RECORDING_BYTES),
+             ("BrainVision marker", "MarkerFile", MAX_MARKER_FILE_BYTES)]  # fmt: skip
+    missing = [what for what, key, _ in files if not cfg.get(section, key, fallback="")]
     if missing:
         raise InputError(f"{source}: the header names no {' or '.join(missing)} file")
-    return [(what, file.parent / found[key], budget) for what, key, budget in files]
+    folder = os.path.dirname(file)
+    return [(what, Path(os.path.join(folder, cfg.get(section, key))), budget)
+            for what, key, budget in files]  # fmt: skip
 
 
 def _eeglab_files(file: Path, source: str) -> list[tuple[str, Path, int]]:
-    """EEGLAB's .fdt, where the .set keeps its samples in one (as MNE resolves it)."""
+    """EEGLAB's .fdt, where the .set keeps its samples in one, as MNE resolves it: `data` names
+    it, as a variable of its own (eeglabio's layout) or a field of one `EEG` struct (EEGLAB's),
+    whatever the .set's size; the .set's name with .fdt where the named file does not exist."""
     try:
         from scipy.io import loadmat, whosmat
 
+        check_mat_inflation(file, source)  # scipy inflates what it looks at, whosmat too
         variables = {name: kind for name, _, kind in whosmat(str(file))}
         name = None
         if variables.get("data") == "char":
             name = str(loadmat(str(file), variable_names=["data"])["data"][0])
-        elif "EEG" in variables and file.stat().st_size <= MAX_TEXT_BYTES:
+        elif "EEG" in variables:
             eeg = loadmat(str(file), variable_names=["EEG"], squeeze_me=True)["EEG"]
             data = eeg["data"].item() if "data" in (eeg.dtype.names or ()) else None
             name = data if isinstance(data, str) else None
+    except InputError:
+        raise
     except Exception as exc:  # scipy raises many types for a file that is not a .set
         raise InputError(f"{source}: not a readable EEGLAB file ({exc})") from None
-    candidates = [file.parent / name] if name else []
-    candidates.append(file.with_suffix(".fdt"))  # MNE's fallback when the named file is gone
-    for candidate in candidates:
-        if os.path.lexists(candidate):
-            return [("EEGLAB data", candidate, MAX_RECORDING_BYTES)]
+    if name:
+        named = Path(os.path.join(os.path.dirname(file), name))
+        if os.path.exists(named):
+            return [("EEGLAB data", named, MAX_RECORDING_BYTES)]
+    beside = file.with_suffix(".fdt")  # MNE's fallback when the named file is gone
+    if os.path.exists(beside):
+        return [("EEGLAB data", beside, MAX_RECORDING_BYTES)]
     if name:
         raise InputError(f"{source}: its data file {file.parent / name}: no such file")
     return []

@@ -62,6 +62,10 @@ class Recording:
     preprocessed: bool = False  # referenced and band-passed already (DEAP's files): not again
     first_time_s: float | None = None  # the file's own clock at the first sample (CSV, XDF)
     original_labels: tuple[str, ...] = ()  # the labels before a channel map renamed them
+    # the montage preset (inference.dsp.montages) of a board's default placement, for a file
+    # whose channels are numbered (BrainFlow, OpenBCI): applied, with a note, unless the user
+    # gives a channel map or montage
+    assumed_montage: str = ""
     span: str = ""  # the span between two markers that is the one trial, for messages
     subject: int | None = None  # DEAP's subject number
     details: Mapping[str, object] = field(default_factory=dict)

@@ -84,6 +84,21 @@ def read_bytes(
     return data
 
 
+def read_head(path: PathLike, count: int) -> bytes:
+    """The first `count` bytes of a regular file; b"" for anything else (never blocks)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return b""
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return b""
+        try:
+            return f.read(count)
+        except OSError:
+            return b""
+
+
 def load_json(path: PathLike, what: str, error: type[EvokeError] = InputError) -> Any:
     """A small JSON file (tables, presets): size and nesting bounded, one message for any fault."""
     data = read_bytes(path, what, MAX_TEXT_BYTES, error)

@@ -1,14 +1,18 @@
 """The one registry of the hostile-input catalogue: each case registers itself by name.
 
-The cases live by input kind in `evoke_tools.hostile_recordings` (DEAP, CSV, XDF, EDF/BDF) and
-`evoke_tools.hostile_models` (models, emotion tables, options); `evoke_tools.hostile` imports both,
-which fills CASES, and runs them.
+The cases live by input kind: `evoke_tools.hostile_recordings` (DEAP, CSV, BrainFlow, OpenBCI:
+text and pickles), `hostile_headers` (XDF, EDF/BDF: what a header declares against what the file
+holds), `hostile_linked` (BrainVision, EEGLAB: the files a header names) and `hostile_models`
+(models, emotion tables, options); `evoke_tools.hostile` imports them, which fills CASES, and
+runs them. The good recordings other cases start from are here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 # A case makes its input in a folder: (argv, the input file or None, what an error must name or
 # None for the input file).
@@ -32,4 +36,26 @@ def _predict(path: Path, *extra: str) -> list[str]:
 
 def _write(path: Path, data: bytes | str) -> Path:
     path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def _good_dat(folder: Path) -> Path:
+    from evoke_tools.synthetic import make_subject, write_dat
+
+    path = folder / "good.dat"
+    if not path.exists():
+        data, labels = make_subject(1, 3, n_trials=1)
+        write_dat(path, data, labels)
+    return path
+
+
+def _good_csv(folder: Path) -> Path:
+    from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+
+    path = folder / "good.csv"
+    if not path.exists():
+        x = np.random.default_rng(0).standard_normal((128 * 8, 32)) * 20
+        t = np.arange(len(x)) / 128
+        np.savetxt(path, np.column_stack([t, x]), delimiter=",", comments="",
+                   header=",".join(["time", *DEAP_EEG_CHANNELS]), fmt="%.5f")  # fmt: skip
     return path

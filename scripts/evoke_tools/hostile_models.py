@@ -270,3 +270,55 @@ def _(d: Path) -> tuple[list[str], Path, str]:
 @case("option: --channel-map /proc/self/mem")
 def _(d: Path) -> tuple[list[str], Path | None, str]:
     return _predict(_good_csv(d), "--channel-map", "/proc/self/mem"), None, "/proc/self/mem"
+
+
+# The third round (issue 28): duplicate archive members; settings that validate but cannot run
+@case("model: 40,000 copies of fc1.weight")
+def _(d: Path) -> tuple[list[str], Path]:
+    """Each copy a valid, deflated fc1.weight of zeros (1.3 MB, 1.3 KB packed: 52 GB inflated in
+    all), appended as raw bytes: compressing 40,000 copies would take minutes."""
+    import copy
+
+    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+
+    p = save_model(d / "dup.npz", untrained_weights(), untrained_metadata())
+    packed = io.BytesIO()
+    zeros = io.BytesIO()
+    np.lib.format.write_array(zeros, np.zeros((128, 2592), dtype=np.float32))
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("fc1.weight.npy", zeros.getvalue())
+    info = zipfile.ZipFile(packed).getinfo("fc1.weight.npy")
+    local = packed.getvalue()[: info.compress_size + 30 + len(info.filename) + len(info.extra)]
+    with zipfile.ZipFile(p, "a") as z:  # raw local entries, then zipfile writes the directory
+        assert z.fp is not None
+        for _ in range(40_000):
+            entry = copy.copy(info)
+            entry.header_offset = z.fp.tell()
+            z.fp.write(local)
+            z.filelist.append(entry)
+        z.start_dir = z.fp.tell()
+        z._didModify = True  # type: ignore[attr-defined]  # zipfile then writes the directory
+    return _predict(_good_csv(d), "--model", str(p)), p
+
+
+for _name, _features in {
+    "rate 512 Hz with filter_order 6": {"rate": 512.0, "filter_order": 6},
+    "rate 1024 Hz with filter_order 5": {"rate": 1024.0, "filter_order": 5},
+    "rate 1024 Hz, window 4 s, baseline 40 s, order 10": {
+        "rate": 1024.0,
+        "window_s": 4.0,
+        "baseline_s": 40.0,
+        "filter_order": 10,
+    },
+    "rate 1024 Hz, window 4 s, order 2 (stable, 512 MiB of filters)": {
+        "rate": 1024.0,
+        "window_s": 4.0,
+        "baseline_s": 4.0,
+        "filter_order": 2,
+    },
+}.items():
+
+    def _make_combo(d: Path, n: str = _name, f: dict[str, Any] = _features) -> Path:
+        return _with_metadata(d, f"c{abs(hash(n))}", lambda m: m["features"].update(f))
+
+    _model_case(_name, _make_combo)

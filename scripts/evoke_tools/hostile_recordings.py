@@ -1,5 +1,6 @@
-"""The hostile catalogue's recordings: bad DEAP pickles, CSV, XDF and EDF/BDF files, and the
-good recordings other cases (and the fuzz tests) start from."""
+"""The hostile catalogue's recordings as text and pickles: bad DEAP pickles and MATLAB files,
+CSV, BrainFlow and OpenBCI GUI files. Importing it registers the other recording families too
+(`hostile_headers`, `hostile_linked`)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from evoke_tools.hostile_cases import _predict, _write, case
+from evoke_tools import hostile_headers, hostile_linked  # noqa: F401  (they register their cases)
+from evoke_tools.hostile_cases import _good_csv, _good_dat, _predict, _write, case
 
-
-def _good_dat(folder: Path) -> Path:
-    from evoke_tools.synthetic import make_subject, write_dat
-
-    path = folder / "good.dat"
-    if not path.exists():
-        data, labels = make_subject(1, 3, n_trials=1)
-        write_dat(path, data, labels)
-    return path
-
-
-def _good_csv(folder: Path) -> Path:
-    from inference.dsp.electrodes import DEAP_EEG_CHANNELS
-
-    path = folder / "good.csv"
-    if not path.exists():
-        x = np.random.default_rng(0).standard_normal((128 * 8, 32)) * 20
-        t = np.arange(len(x)) / 128
-        np.savetxt(path, np.column_stack([t, x]), delimiter=",", comments="",
-                   header=",".join(["time", *DEAP_EEG_CHANNELS]), fmt="%.5f")  # fmt: skip
-    return path
+__all__ = ["_good_csv", "_good_dat"]  # where the fuzz tests and the model cases import them
 
 
 # DEAP pickles ------------------------------------------------------------------------------
@@ -216,103 +198,6 @@ def _(d: Path) -> tuple[list[str], Path]:
     return _predict(p), p
 
 
-# XDF -------------------------------------------------------------------------------------------
-def _xdf_chunk(tag: int, content: bytes) -> bytes:
-    n = len(content) + 2
-    return b"\x04" + struct.pack("<I", n) + struct.pack("<H", tag) + content
-
-
-def _xdf_header(channels: int, fmt: str = "float32", rate: float = 128.0) -> bytes:
-    xml = (f'<?xml version="1.0"?><info><name>EEG</name><type>EEG</type><channel_count>{channels}'
-           f"</channel_count><nominal_srate>{rate}</nominal_srate><channel_format>{fmt}</channel_format>"
-           "<source_id>x</source_id></info>")  # fmt: skip
-    return _xdf_chunk(2, struct.pack("<I", 1) + xml.encode())
-
-
-def _xdf_case(name: str, body: bytes, *extra: str) -> None:
-    @case(f"xdf: {name}")
-    def _(d: Path) -> tuple[list[str], Path]:
-        p = _write(d / f"{abs(hash(name))}.xdf", b"XDF:" + body)
-        return _predict(p, *extra), p
-
-
-_FILE_HEADER = _xdf_chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')
-_xdf_case("2e7 channels declared", _FILE_HEADER + _xdf_header(20_000_000))
-_xdf_case(
-    "a chunk declaring 1e9 samples",
-    _FILE_HEADER
-    + _xdf_header(4)
-    + _xdf_chunk(3, struct.pack("<I", 1) + b"\x04" + struct.pack("<I", 10**9)),
-)
-_xdf_case("-1 channels", _FILE_HEADER + _xdf_header(-1))
-_xdf_case("unknown format", _FILE_HEADER + _xdf_header(4, "complex128"))
-_xdf_case(
-    "chunk longer than the file", _FILE_HEADER + b"\x08" + struct.pack("<Q", 1 << 60) + b"\x03\x00"
-)
-_xdf_case("bad length width", _FILE_HEADER + b"\x03abc")
-_xdf_case("only the magic", b"")
-_xdf_case("rate 0.0001 Hz", _FILE_HEADER + _xdf_header(4, "float32", 0.0001))
-_xdf_case(
-    "stream header of 2 MB", _FILE_HEADER + _xdf_chunk(2, struct.pack("<I", 1) + b"<" * 2_000_000)
-)
-
-
-@case("xdf: gzip bomb (.xdfz inflating 1000x)")
-def _(d: Path) -> tuple[list[str], Path]:
-    import gzip
-
-    p = d / "bomb.xdfz"
-    with gzip.open(p, "wb") as f:
-        f.write(b"XDF:" + _FILE_HEADER + _xdf_header(4) + _xdf_chunk(5, bytes(200_000_000)))
-    return _predict(p), p
-
-
-# EDF/BDF ------------------------------------------------------------------------------------------
-def _edf_header(ns: int, records: str, duration: str, samples: str, bdf: bool = False,
-                phys: tuple[str, str] = ("-500", "500"), dig: tuple[str, str] = ("-32768", "32767")) -> bytes:  # fmt: skip
-    def field(text: str, width: int) -> bytes:
-        return text.encode()[:width].ljust(width)
-
-    head = (b"\xffBIOSEMI" if bdf else b"0".ljust(8)) + field("patient", 80) + field("rec", 80)
-    head += field("01.01.20", 8) + field("00.00.00", 8) + field(str(256 * (ns + 1)), 8)
-    head += field("", 44) + field(records, 8) + field(duration, 8) + field(str(ns), 4)
-    labels = ["Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2"]
-    for width, value in ((16, None), (80, ""), (8, "uV"), (8, phys[0]), (8, phys[1]), (8, dig[0]),
-                         (8, dig[1]), (80, ""), (8, samples), (32, "")):  # fmt: skip
-        head += b"".join(
-            field(value if value is not None else labels[k % 10], width) for k in range(ns)
-        )
-    return head
-
-
-def _edf_case(name: str, header: bytes, data_bytes: int, suffix: str = ".edf") -> None:
-    @case(f"edf: {name}")
-    def _(d: Path) -> tuple[list[str], Path]:
-        p = _write(d / f"{abs(hash(name))}{suffix}", header + bytes(data_bytes))
-        return _predict(p), p
-
-
-_edf_case("1000 s records of 1e6 samples in 15 KB", _edf_header(10, "1", "1000", "1000000"), 12_000)
-_edf_case("-1 records, 1 s of data", _edf_header(10, "-1", "1", "256"), 256 * 10 * 2 * 1)
-_edf_case("9999 signals declared", _edf_header(10, "1", "1", "256")[:252] + b"9999", 0)
-_edf_case("record duration 0", _edf_header(10, "5", "0", "256"), 256 * 10 * 2 * 5)
-_edf_case("record duration -1", _edf_header(10, "5", "-1", "256"), 256 * 10 * 2 * 5)
-_edf_case("rate 0.0001 Hz", _edf_header(10, "5", "10000", "1"), 10 * 2 * 5)
-_edf_case("text in number fields", _edf_header(10, "abc", "x", "y"), 100)
-_edf_case(
-    "physical min = max", _edf_header(10, "20", "1", "256", phys=("5", "5")), 256 * 10 * 2 * 20
-)
-_edf_case("digital min = max", _edf_header(10, "20", "1", "256", dig=("7", "7")), 256 * 10 * 2 * 20)
-_edf_case(
-    "inf physical range", _edf_header(10, "20", "1", "256", phys=("-inf", "inf")), 256 * 10 * 2 * 20
-)
-_edf_case("header only", _edf_header(10, "20", "1", "256"), 0)
-_edf_case(
-    "BDF, 1e6 samples a record", _edf_header(10, "1", "1", "1000000", bdf=True), 30_000, ".bdf"
-)
-_edf_case("128 bytes", b"0" * 128, 0)
-
-
 # The second round (issue 20, and issue 19's readers) ---------------------------------------------
 # DEAP pickles: floods of tiny opcodes, each an object once built
 for _name, _body in {
@@ -403,177 +288,63 @@ def _(d: Path) -> tuple[list[str], Path, str]:
     return _predict(p), p, "a\\nerror: forged\\x1b[2J.csv"
 
 
-# XDF: what pyxdf allocates, from what a header says
-def _string_header(channels: int, sid: int = 2) -> bytes:
-    xml = (f'<?xml version="1.0"?><info><name>Markers</name><type>Markers</type>'
-           f"<channel_count>{channels}</channel_count><nominal_srate>0</nominal_srate>"
-           "<channel_format>string</channel_format><source_id>m</source_id></info>")  # fmt: skip
-    return _xdf_chunk(2, struct.pack("<I", sid) + xml.encode())
+# The third round (issue 28): blank CSV files in bulk; BrainFlow and OpenBCI GUI files
+@case("csv: 50 MB of blank lines")
+def _(d: Path) -> tuple[list[str], Path]:
+    p = d / "blank-lines.csv"
+    with p.open("wb") as f:
+        f.write(_HEAD.encode())
+        for _ in range(50):
+            f.write(b"\n" * 1_000_000)
+    return _predict(p), p
 
 
-def _eeg_body(seconds: float = 40.0, stream: int = 1) -> bytes:
-    """A valid float32 EEG stream of 10 DEAP electrodes, in one-second chunks."""
-    rate = 128
-    labels = "".join(f"<channel><label>{n}</label><unit>microvolts</unit></channel>"
-                     for n in ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2"))  # fmt: skip
-    xml = (f'<?xml version="1.0"?><info><name>EEG</name><type>EEG</type><channel_count>10'
-           f"</channel_count><nominal_srate>{rate}</nominal_srate><channel_format>float32"
-           f"</channel_format><source_id>x</source_id><desc><channels>{labels}</channels></desc>"
-           "</info>")  # fmt: skip
-    out = [_xdf_chunk(2, struct.pack("<I", stream) + xml.encode())]
-    rng = np.random.default_rng(0)
-    record = np.dtype([("tsb", "u1"), ("ts", "<f8"), ("v", "<f4", (10,))])
-    for second in range(int(seconds)):
-        rows = np.zeros(rate, dtype=record)
-        rows["tsb"], rows["ts"] = 8, 100.0 + second + np.arange(rate) / rate
-        rows["v"] = rng.standard_normal((rate, 10)) * 20
-        content = struct.pack("<I", stream) + b"\x04" + struct.pack("<I", rate) + rows.tobytes()
-        out.append(_xdf_chunk(3, content))
-    return b"".join(out)
+@case("csv: 20 MB of blank cells")
+def _(d: Path) -> tuple[list[str], Path]:
+    p = d / "blank-cells.csv"
+    with p.open("wb") as f:
+        f.write(_HEAD.encode())
+        for _ in range(20):
+            f.write(b",,,,,,,,,,\n" * 95_000)
+    return _predict(p), p
 
 
-_xdf_case(
-    "a 1,024-channel string stream with one 500,000-sample chunk",
-    _FILE_HEADER + _eeg_body(10) + _string_header(1024)
-    + _xdf_chunk(3, struct.pack("<I", 2) + b"\x04" + struct.pack("<I", 500_000)
-                 + (b"\x00" + b"\x01\x00" * 1024) * 490),  # 1 MB: 2 bytes a sample's text
-)  # fmt: skip
-_xdf_case(
-    "a decoy channel_count in <desc> before the real one",
-    _FILE_HEADER
-    + _xdf_chunk(2, struct.pack("<I", 1) + b'<?xml version="1.0"?><info><desc><channel_count>1'
-                 b"</channel_count><channel_format>int8</channel_format></desc><name>EEG</name>"
-                 b"<type>EEG</type><channel_count>1024</channel_count><nominal_srate>128"
-                 b"</nominal_srate><channel_format>double64</channel_format></info>")
-    + _xdf_chunk(3, struct.pack("<I", 1) + b"\x04" + struct.pack("<I", 1_000_000) + bytes(2_000_000)),
-)  # fmt: skip
-_xdf_case(
-    "a decoy channel_count in an XML comment",
-    _FILE_HEADER
-    + _xdf_chunk(2, struct.pack("<I", 1) + b'<?xml version="1.0"?><info><!-- <channel_count>1'
-                 b"</channel_count><channel_format>int8</channel_format> --><name>EEG</name>"
-                 b"<type>EEG</type><channel_count>1024</channel_count><nominal_srate>128"
-                 b"</nominal_srate><channel_format>double64</channel_format></info>")
-    + _xdf_chunk(3, struct.pack("<I", 1) + b"\x04" + struct.pack("<I", 1_000_000) + bytes(2_000_000)),
-)  # fmt: skip
-# every third offset steps back in time and jumps 5 s in value: pyxdf's reset search sees a
-# clock reset there and fits each of the 6,667 spans apart (1,000 iterations, ~4 ms each)
-_xdf_case(
-    "20,000 clock offsets that look like clock resets",
-    _FILE_HEADER + _eeg_body(40)
-    + b"".join(_xdf_chunk(4, struct.pack("<Idd", 1, 100.0 + 5 * (k % 3), 5.0 * (k // 3)))
-               for k in range(20_000)),
-)  # fmt: skip
-_xdf_case(
-    "150,000 clock offsets",
-    _FILE_HEADER + _eeg_body(10)
-    + b"".join(_xdf_chunk(4, struct.pack("<Idd", 1, 100.0 + k, 0.0)) for k in range(150_000)),
-)  # fmt: skip
-_xdf_case(
-    "a marker stream of 200,000 markers",
-    _FILE_HEADER + _eeg_body(40) + _string_header(1)
-    + _xdf_chunk(3, struct.pack("<I", 2) + b"\x04" + struct.pack("<I", 200_000)
-                 + (b"\x08" + struct.pack("<d", 110.0) + b"\x01\x01x") * 200_000),
-)  # fmt: skip
-_xdf_case(
-    "a stream header that is not XML",
-    _FILE_HEADER + _xdf_chunk(2, struct.pack("<I", 1) + b"<info><channel_count>4</info"),
+def _text_case(name: str, file: str, text: bytes | str, *extra: str) -> None:
+    @case(name)
+    def _(d: Path) -> tuple[list[str], Path]:
+        p = _write(d / file, text)
+        return _predict(p, *extra), p
+
+
+# (--board cases are the command line's alone: the unit tests hold them, the panel has no field)
+_CYTON_ROW = "\t".join(["0"] + ["1.5"] * 21 + ["1700000000.0", "0"]) + "\n"
+_text_case("brainflow: 11 columns", "bf11.csv", "\t".join(["1"] * 11) + "\n")
+_text_case("brainflow: a line of 1,000,000 values", "bfwide.csv", "1\t" * 1_000_000 + "1\n")
+_text_case(
+    "brainflow: every time stamp 0", "bfzero.csv", _CYTON_ROW.replace("1700000000.0", "0") * 2000
 )
-
-
-@case("xdf: a truncated .xdfz")
-def _(d: Path) -> tuple[list[str], Path]:
-    import gzip
-
-    p = d / "cut.xdfz"
-    p.write_bytes(gzip.compress(b"XDF:" + _FILE_HEADER + _eeg_body(20))[:-2000])
-    return _predict(p), p
-
-
-# MNE formats: the files a header names
-def _brainvision(d: Path) -> tuple[Path, Path, Path]:
-    from evoke_tools.writers import write_brainvision
-
-    folder = d / f"bv{len(list(d.glob('bv*')))}"
-    folder.mkdir()
-    x = np.random.default_rng(0).standard_normal((128 * 4, 10)).astype(np.float32) * 20
-    vhdr, vmrk, eeg = write_brainvision(folder / "rec", x, 128.0, tuple(f"C{k}" for k in range(10)))
-    return vhdr, vmrk, eeg
-
-
-@case("vhdr: its DataFile is a sparse 64 GB file")
-def _(d: Path) -> tuple[list[str], Path]:
-    vhdr, _, eeg = _brainvision(d)
-    with open(eeg, "wb") as f:
-        f.truncate(64 << 30)
-    return _predict(vhdr), vhdr
-
-
-@case("vhdr: its DataFile is a FIFO")
-def _(d: Path) -> tuple[list[str], Path]:
-    vhdr, _, eeg = _brainvision(d)
-    eeg.unlink()
-    os.mkfifo(eeg)
-    return _predict(vhdr), vhdr
-
-
-@case("vhdr: its MarkerFile is a FIFO")
-def _(d: Path) -> tuple[list[str], Path]:
-    vhdr, vmrk, _ = _brainvision(d)
-    vmrk.unlink()
-    os.mkfifo(vmrk)
-    return _predict(vhdr), vhdr
-
-
-@case("vhdr: its MarkerFile is /dev/zero")
-def _(d: Path) -> tuple[list[str], Path]:
-    vhdr, _, _ = _brainvision(d)
-    vhdr.write_text(vhdr.read_text().replace("MarkerFile=rec.vmrk", "MarkerFile=/dev/zero"))
-    return _predict(vhdr), vhdr
-
-
-@case("vhdr: its DataFile is missing")
-def _(d: Path) -> tuple[list[str], Path]:
-    vhdr, _, eeg = _brainvision(d)
-    eeg.unlink()
-    return _predict(vhdr), vhdr
-
-
-@case("set: its .fdt is a FIFO")
-def _(d: Path) -> tuple[list[str], Path]:
-    from evoke_tools.writers import write_eeglab_fdt
-
-    x = np.random.default_rng(0).standard_normal((128 * 4, 10)).astype(np.float32)
-    path, fdt = write_eeglab_fdt(d / "fifo.set", x, 128.0, tuple(f"C{k}" for k in range(10)))
-    fdt.unlink()
-    os.mkfifo(fdt)
-    return _predict(path), path
-
-
-# EDF/BDF: rates, units and calibrations as files have them
-@case("bdf: 29 MB at 20 kHz")
-def _(d: Path) -> tuple[list[str], Path]:
-    from evoke_tools.writers import write_edf
-
-    p = d / "fast.bdf"
-    rng = np.random.default_rng(0)
-    names = ("Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2")
-    write_edf(p, names, (20_000.0,) * 10,
-              [np.ascontiguousarray(rng.standard_normal(20_000 * 48) * 20) for _ in names], bdf=True)  # fmt: skip
-    return _predict(p), p
-
-
-@case("edf: 'µV' in Latin-1 on 26 signals")
-def _(d: Path) -> tuple[list[str], Path]:
-    header = _edf_header(26, "40", "1", "128")
-    header = header.replace(b"uV      ", "µV      ".encode("latin-1"))
-    data = np.random.default_rng(1).integers(-2000, 2000, 26 * 128 * 40).astype("<i2")
-    p = _write(d / "latin1.edf", header + data.tobytes())
-    return _predict(p), p
-
-
-_edf_case(
-    "every signal physical min = max", _edf_header(10, "40", "1", "128", phys=("3", "3")), 102_400
+_text_case(
+    "brainflow: words after numbers", "bfwords.csv", _CYTON_ROW + _CYTON_ROW.replace("1.5", "x")
 )
-_edf_case("a record duration of nan", _edf_header(10, "5", "nan", "256"), 25_600)
-_edf_case("9999 records of 1e6 samples declared", _edf_header(10, "9999", "1", "1000000"), 4096)
+_OPENBCI = "%OpenBCI Raw EXG Data\n%Number of channels = 8\n%Sample Rate = 250 Hz\n%Board = x\n"
+_OPENBCI_NAMES = "Sample Index, " + ", ".join(f"EXG Channel {k}" for k in range(8)) + "\n"
+_text_case(
+    "openbci: sample rate nan",
+    "nan.txt",
+    _OPENBCI.replace("250 Hz", "nan Hz") + _OPENBCI_NAMES + "0" + ", 1" * 8 + "\n",
+)
+_text_case(
+    "openbci: sample rate 1e300", "big.txt", _OPENBCI.replace("250 Hz", "1e300 Hz") + _OPENBCI_NAMES
+)
+_text_case("openbci: 100,000 comment lines", "comments.txt", _OPENBCI + "%x\n" * 100_000)
+_text_case(
+    "openbci: a header then one 30 MB line",
+    "long.txt",
+    _OPENBCI + _OPENBCI_NAMES + "1, " * 10_000_000,
+)
+_text_case(
+    "openbci: no channels count, no column names",
+    "nocount.txt",
+    _OPENBCI.replace("%Number of channels = 8\n", "") + "0, 1, 2\n",
+)
+_text_case("openbci: EXG columns but no samples", "empty.txt", _OPENBCI + _OPENBCI_NAMES)

@@ -175,6 +175,8 @@ def write_deap_original_bdf(
     *,
     status_label: str = "Status",
     held: int = 0,
+    lead_zeros: int = 0,
+    tail: int = 0,
 ) -> list[int]:
     """A BDF+ laid out as DEAP's original recordings; returns each video's start sample.
 
@@ -183,7 +185,9 @@ def write_deap_original_bdf(
     video), the video (code 4), 3 s of fixation after it (code 5) and 2 s with no code.
     status_label, held: DEAP's later subjects label the Status channel "" (s24-s28) or "-1"
     (s29-s32), and hold the upper trigger lines and amplifier bits high (held=0x18FF00: values
-    0x18FF00-0x18FF07).
+    0x18FF00-0x18FF07). lead_zeros: Status samples that are 0 at the start; tail: samples after
+    the last trial, fewer than a record's 512 so that pyEDFlib pads the last record with zeros
+    (as some of DEAP's later files end).
     """
     rate = 512
     rng = np.random.default_rng(5)
@@ -201,9 +205,12 @@ def write_deap_original_bdf(
         ]
         starts.append(position + 5 * rate)
         position += len(pre) + len(trial) + len(post)
+    pieces.append(np.zeros((tail, 32)))  # no draw: the other files' samples stay the same
+    codes.append(np.zeros(tail))
     offsets = rng.uniform(-20_000, 20_000, 32)  # BioSemi is DC-coupled: offsets of mV
     eeg = (np.concatenate(pieces) + offsets)[:, [geneva_labels.index(name) for name in order]]
     status = (np.concatenate(codes).astype(np.int64) | held).astype(np.float64)
+    status[:lead_zeros] = 0
     others = rng.standard_normal((len(eeg), len(DEAP_RAW_OTHERS))) * 50
     labels = (*order, *DEAP_RAW_OTHERS, status_label)
     writer = pyedflib.EdfWriter(str(path), len(labels), file_type=pyedflib.FILETYPE_BDFPLUS)
@@ -266,6 +273,29 @@ def write_eeglab_fdt(
     x.astype("<f4").tofile(fdt)
     content["data"] = fdt.name
     savemat(path, content)
+    return [path, fdt]
+
+
+def write_eeglab_struct(
+    path: Path,
+    samples_uv: np.ndarray,
+    rate: float,
+    labels: tuple[str, ...],
+    fdt_name: str,
+    history_chars: int = 0,
+) -> list[Path]:
+    """EEGLAB's own layout, one `EEG` struct whose `data` names an .fdt (here `fdt_name`, another
+    name than the .set's, as a renamed recording has): eeglabio's fields moved into the struct.
+    history_chars: a history text that long (EEGLAB keeps every command), to pass 1 MiB."""
+    from scipy.io import loadmat, savemat
+
+    parts = write_eeglab_fdt(path, samples_uv, rate, labels)
+    content = {k: v for k, v in loadmat(path).items() if not k.startswith("__")}
+    fdt = path.with_name(fdt_name)
+    parts[1].rename(fdt)
+    content["data"] = fdt.name
+    content["history"] = "x" * history_chars
+    savemat(path, {"EEG": content})
     return [path, fdt]
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from evoke_tools.hostile_recordings import _edf_header, _good_csv, _xdf_chunk, _xdf_header
+from evoke_tools.hostile_cases import _good_csv
+from evoke_tools.hostile_headers import _edf_header, _xdf_chunk, _xdf_header
 from evoke_tools.sandbox import Outcome, Sandbox
 from evoke_tools.writers import _eeg_stream, write_xdf
 from hypothesis import HealthCheck, given, settings
@@ -218,7 +219,7 @@ def test_generated_xdf_streams(box: Sandbox, folder: Path, channels: int, sample
     """A valid EEG stream beside a second stream that declares what the hostile catalogue's do
     (many channels, a decoy header element, a chunk of many samples holding little) and a run
     of clock offsets that may look like clock resets."""
-    from evoke_tools.hostile_recordings import _FILE_HEADER, _eeg_body
+    from evoke_tools.hostile_headers import _FILE_HEADER, _eeg_body
 
     xml = (f'<?xml version="1.0"?><info>{decoy}<name>S</name><type>Misc</type><channel_count>'
            f"{channels}</channel_count><nominal_srate>0</nominal_srate><channel_format>{fmt}"

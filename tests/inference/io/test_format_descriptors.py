@@ -29,8 +29,12 @@ def test_each_descriptor_takes_what_its_reader_takes() -> None:
 
 
 def test_suffixes_name_one_format_each_and_every_one_is_listed() -> None:
+    """A suffix that several formats share (.csv: BrainFlow and CSV; .txt: BrainFlow and
+    OpenBCI) is told apart by the file's first bytes: every format but one there sniffs."""
     suffixes = [s for f in FORMATS for s in f.suffixes]
-    assert len(suffixes) == len(set(suffixes))
+    for suffix in set(suffixes):
+        sharing = [f for f in FORMATS if suffix in f.suffixes]
+        assert len(sharing) == 1 or sum(f.sniff is None for f in sharing) <= 1, suffix
     assert all(s == s.lower() and s.startswith(".") for s in suffixes)
     assert all(s in SUPPORTED for s in suffixes)
     assert all((s in IN_EXTENSION) == f.in_extension for f in FORMATS for s in f.suffixes)
@@ -40,7 +44,20 @@ def test_a_path_finds_its_descriptor(tmp_path: Path) -> None:
     assert format_for(tmp_path) is DEAP
     assert format_for("a/b.XDF.GZ").name == "XDF"  # type: ignore[union-attr]
     assert format_for("rec.vhdr").in_extension is False  # type: ignore[union-attr]
-    assert format_for("notes.txt") is None
+    assert format_for("notes.rtf") is None
+    brainflow, csv, openbci = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.txt"
+    brainflow.write_text("0.000000\t11.766236\t28.062480\n")
+    csv.write_text("time,Fp1\n0,1\n")
+    openbci.write_text("%OpenBCI Raw EXG Data\n%Sample Rate = 250 Hz\n")
+    names = [format_for(p).name for p in (brainflow, csv, openbci)]  # type: ignore[union-attr]
+    assert names == ["BrainFlow", "CSV", "OpenBCI"]
+    assert format_for(tmp_path / "absent.csv").name == "CSV"  # type: ignore[union-attr]
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    assert format_for(notes) is None  # no .txt format recognises it
+    with pytest.raises(InputError, match=r"notes\.txt: unsupported '\.txt' file: neither a "
+                       "BrainFlow nor an OpenBCI GUI recording"):  # fmt: skip
+        read_recording(notes)
 
 
 def test_an_option_its_format_does_not_take_is_refused_naming_those_that_do(

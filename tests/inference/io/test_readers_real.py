@@ -105,6 +105,71 @@ def test_data_files_must_be_regular_and_within_the_budget(tmp_path: Path) -> Non
         read_recording(path)
 
 
+def test_brainvision_with_a_non_ascii_name(tmp_path: Path) -> None:
+    """pybv writes "Müller_Sitzung" with Codepage=UTF-8: the DataFile is found as MNE finds it."""
+    from evoke_tools.writers import write_brainvision
+
+    x = np.random.default_rng(1).standard_normal((256 * 4, 8)).astype(np.float32) * 20
+    vhdr, _, eeg = write_brainvision(tmp_path / "Müller_Sitzung", x, 256.0, NAMES[:8])
+    assert b"Codepage=UTF-8" in vhdr.read_bytes() and eeg.exists()
+    rec = read_recording(vhdr)
+    reference = mne.io.read_raw(vhdr, preload=True, verbose="error").get_data(picks="eeg")
+    np.testing.assert_array_equal(rec.samples, (reference.T * 1e6).astype(np.float32))
+
+
+def test_brainvision_checks_the_section_mne_reads(tmp_path: Path) -> None:
+    """A decoy "[COMMON INFOS]" naming good files before the real "[Common Infos]" (whose
+    MarkerFile is /dev/zero): configparser's section names are case-sensitive, as MNE reads
+    them, so the real one is checked and refused before MNE reads 3.6 GB of zeros."""
+    from evoke_tools.writers import write_brainvision
+
+    x = np.random.default_rng(2).standard_normal((256 * 4, 8)).astype(np.float32)
+    vhdr, _, _ = write_brainvision(tmp_path / "rec", x, 256.0, NAMES[:8])
+    first, rest = vhdr.read_text().split("\n", 1)
+    decoy = "[COMMON INFOS]\nDataFile=rec.eeg\nMarkerFile=rec.vmrk\n\n"
+    vhdr.write_text(
+        first + "\n" + decoy + rest.replace("MarkerFile=rec.vmrk", "MarkerFile=/dev/zero")
+    )
+    with pytest.raises(InputError, match=r"rec\.vhdr: /dev/zero: not a regular file"):
+        read_recording(vhdr)
+
+
+@pytest.mark.parametrize("fdt", ["renamed.fdt", "fifo"])
+def test_eeglab_struct_over_a_mebibyte_with_another_fdt(tmp_path: Path, fdt: str) -> None:
+    """EEGLAB's one-`EEG`-struct layout in a .set over 1 MiB whose .fdt has another name: read
+    whole as MNE reads it; a FIFO in its place is refused before MNE's open would block."""
+    import os
+
+    from evoke_tools.writers import write_eeglab_struct
+
+    x = np.random.default_rng(3).standard_normal((256 * 10, 8)).astype(np.float32) * 20
+    path, data = write_eeglab_struct(tmp_path / "rec.set", x, 256.0, NAMES[:8], "renamed.fdt",
+                                     history_chars=1_200_000)  # fmt: skip
+    assert path.stat().st_size > 1 << 20
+    if fdt == "fifo":
+        data.unlink()
+        os.mkfifo(data)
+        with pytest.raises(InputError, match=r"rec\.set: .*renamed\.fdt: not a regular file"):
+            read_recording(path)
+        return
+    rec = read_recording(path)
+    reference = mne.io.read_raw(path, preload=True, verbose="error").get_data(picks="eeg")
+    np.testing.assert_array_equal(rec.samples, (reference.T * 1e6).astype(np.float32))
+
+
+def test_eeglab_struct_that_inflates_without_end_is_refused(tmp_path: Path) -> None:
+    """A compressed `EEG` struct of 40 MB of zeros in a .set of ~40 KB: refused by its inflated
+    size before scipy or MNE holds it."""
+    from scipy.io import savemat
+
+    path = tmp_path / "bomb.set"
+    savemat(path, {"EEG": {"data": np.zeros((8, 625_000)), "srate": 256.0, "nbchan": 8}},
+            do_compression=True)  # fmt: skip
+    assert path.stat().st_size < 200_000
+    with pytest.raises(InputError, match=r"bomb\.set: its variables inflate to more than"):
+        read_recording(path)
+
+
 def test_without_mne_other_formats_say_what_to_do(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -171,8 +236,12 @@ def deap_originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for name, label in (("s24.bdf", ""), ("s29.bdf", "-1")):
         write_deap_original_bdf(folder / name, trials, DEAP_EEG_CHANNELS, DEAP_EEG_CHANNELS,
                                 status_label=label, held=0x18FF00)  # fmt: skip
+    # as some later files are: a few zero Status samples first, a zero-padded last record
+    write_deap_original_bdf(folder / "s30.bdf", trials, DEAP_EEG_CHANNELS, DEAP_EEG_CHANNELS,
+                            status_label="-1", held=0x18FF00, lead_zeros=7, tail=300)  # fmt: skip
     return {"twente": folder / "s01.bdf", "geneva": folder / "s23.bdf", "starts": starts,
-            "blank": folder / "s24.bdf", "minus_one": folder / "s29.bdf"}  # fmt: skip
+            "blank": folder / "s24.bdf", "minus_one": folder / "s29.bdf",
+            "padded": folder / "s30.bdf"}  # fmt: skip
 
 
 @pytest.mark.slow
@@ -198,16 +267,20 @@ def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("layout", ["blank", "minus_one"])
+@pytest.mark.parametrize("layout", ["blank", "minus_one", "padded"])
 def test_deap_later_subjects_status_layouts(deap_originals: dict[str, Any], layout: str) -> None:
-    """s24-s32: the Status channel found without its label, the held lines masked out."""
+    """s24-s32: the Status channel found without its label, the held lines masked out, also
+    where a few Status samples are 0 at the start and the last record is zero-padded."""
     rec = read_recording(deap_originals[layout])
     geneva = read_recording(deap_originals["geneva"])
     assert rec.channels == geneva.channels and len(rec.channels) == 47  # Status is not data
     assert [t.onset for t in rec.trials] == deap_originals["starts"]
     assert [m.label for m in rec.markers] == [m.label for m in geneva.markers]
     assert [m.label for m in rec.markers[:3]] == ["code 3", "code 4", "code 5"]
-    np.testing.assert_array_equal(rec.samples, geneva.samples)
+    n = len(geneva.samples)
+    np.testing.assert_array_equal(rec.samples[:n], geneva.samples)
+    if layout == "padded":  # 300 samples more, then pyEDFlib's zeros to the record's end
+        assert len(rec.samples) == n + 512 and "code 65281" not in str(rec.markers)
     notes = " ".join(map(str, rec.notes))
     assert "held high" in notes and "0xff00" in notes
 

@@ -77,3 +77,55 @@ def test_missing_metadata_and_missing_weight(tmp_path: Path) -> None:
 def test_missing_file_names_it(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="nowhere.npz"):
         load_model(tmp_path / "nowhere.npz")
+
+
+def test_duplicate_members_are_refused_before_any_is_read(tmp_path: Path) -> None:
+    """40,000 copies of one member took 125 s (each decompressed and checked, the last won):
+    a repeated name is refused from the archive's directory, before any member is read (the
+    copies here are not even valid arrays, so reading one would give another message)."""
+    import warnings
+
+    path = save_model(tmp_path / "dup.npz", untrained_weights(), untrained_metadata())
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it writes
+        for _ in range(3):
+            archive.writestr("fc1.weight.npy", b"not an array")
+    with pytest.raises(ModelError, match=r"dup\.npz: entry 'fc1\.weight\.npy' appears 4 times"):
+        load_model(path)
+
+
+def _settings_model(tmp_path: Path, **features: object) -> Path:
+    meta = untrained_metadata()
+    meta["features"] = {**meta["features"], **features}
+    return save_model(tmp_path / "combo.npz", untrained_weights(), meta)
+
+
+@pytest.mark.parametrize(("rate", "order"), [(512.0, 6), (1024.0, 5), (256.0, 8)])
+def test_filters_unstable_at_the_rate_and_order_are_refused_at_load(
+    tmp_path: Path, rate: float, order: int
+) -> None:
+    """Each setting is in range, their combination is not: scipy's own band-pass in (b, a) form,
+    run from zero state (as the features run it), grows without bound over one window."""
+    from scipy.signal import butter, lfilter
+
+    b, a = butter(order, [4.0, 8.0], "band", fs=rate)
+    impulse = np.zeros(int(rate))
+    impulse[0] = 1.0
+    assert np.abs(lfilter(b, a, impulse)).max() > 10  # stable ones stay below 1
+    path = _settings_model(tmp_path, rate=rate, filter_order=order)
+    with pytest.raises(ModelError, match=rf"filter_order {order} at features\.rate {rate:g} Hz.*"
+                       r"unstable band-pass for 4-8 Hz.*order \d or less is stable"):  # fmt: skip
+        load_model(path)
+
+
+def test_stable_high_rate_models_still_load(tmp_path: Path) -> None:
+    model = load_model(_settings_model(tmp_path, rate=512.0, filter_order=5, window_s=2.0,
+                                       baseline_s=6.0))  # fmt: skip
+    assert model.features.rate == 512.0 and model.features.window_samples == 1024
+
+
+def test_filter_matrices_beyond_the_budget_are_refused_at_load(tmp_path: Path) -> None:
+    """1024 Hz x 4 s windows (order 3: stable): 537 MB a band of filter matrix, refused."""
+    path = _settings_model(tmp_path, rate=1024.0, window_s=4.0, baseline_s=40.0, filter_order=3)
+    with pytest.raises(ModelError, match=r"4096 samples\) with 4 bands needs 512 MiB"):
+        load_model(path)
