@@ -1,8 +1,8 @@
 """Carry the settings of a .blend file saved before the per-feature groups into them, once.
 
 Before schema 1 one flat group held every setting, so Blender stored each one the user set as an
-ID property directly under scene["evoke"]; the groups now store theirs one level down
-(scene["evoke"]["bake"]...). Blender keeps the old keys as orphan ID properties, so moving each
+ID property directly under the scene's "evoke"; the groups now store theirs one level down
+("evoke" -> "bake" -> ...). Blender keeps the old keys as orphan ID properties, so moving each
 raw value into its group keeps it exactly (enum items as their stored numbers, the avatar as its
 object, lists row by row); a setting the user never set has no key and keeps the new default.
 The scene records the schema it was moved to, so a file is moved once. As the VRM add-on does,
@@ -28,6 +28,13 @@ def _group_of_setting() -> dict[str, str]:
     return {name: group for group, cls in GROUPS.items() for name in cls.__annotations__}
 
 
+def _stored(struct: Any) -> Any:
+    """Where Blender keeps the values of a struct's bpy.props settings: among its own ID
+    properties up to 4.5 (struct["name"]); from 5.0 apart from them, as system properties."""
+    system = getattr(struct, "bl_system_properties_get", None)
+    return struct if system is None else system(do_create=True)
+
+
 def migrate_scene(scene: Any) -> int:
     """Move the old flat settings of one scene into their groups; how many were moved.
 
@@ -37,7 +44,8 @@ def migrate_scene(scene: Any) -> int:
     if root.schema_version >= SCHEMA_VERSION or scene.library is not None:
         return 0  # done already, or linked from another file (not ours to write)
     where = _group_of_setting()
-    stored = scene.get("evoke")
+    scene_props = _stored(scene)
+    stored = scene_props["evoke"] if "evoke" in scene_props.keys() else None
     old = {}
     if stored is not None and hasattr(stored, "keys"):
         old = {name: stored[name] for name in stored.keys() if name in where}
@@ -49,9 +57,9 @@ def migrate_scene(scene: Any) -> int:
             for row in value:
                 item = rows.add()
                 for key, cell in row.items():
-                    item[key] = cell
+                    _stored(item)[key] = cell
         else:
-            group[name] = value
+            _stored(group)[name] = value
     for name in old:
         del stored[name]
     root.schema_version = SCHEMA_VERSION
