@@ -44,10 +44,9 @@ def migrate_scene(scene: Any) -> int:
     if root.schema_version >= SCHEMA_VERSION or scene.library is not None:
         return 0  # done already, or linked from another file (not ours to write)
     where = _group_of_setting()
-    scene_props = _stored(scene)
-    stored = scene_props["evoke"] if "evoke" in scene_props.keys() else None
-    old = {}
-    if stored is not None and hasattr(stored, "keys"):
+    stored: Any = _stored(scene).get("evoke")
+    old: dict[str, Any] = {}
+    if hasattr(stored, "keys"):  # a group of values (not a foreign value under that name)
         old = {name: stored[name] for name in stored.keys() if name in where}
     for name, value in old.items():
         group = getattr(root, where[name])
