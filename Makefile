@@ -1,4 +1,7 @@
-# Two commands matter: `make demo` and `make test`. Both set everything up on a fresh machine.
+# Two commands matter: `make demo` and `make test`. Both set everything up on a fresh machine:
+# `make demo` only what the demo needs (`setup-demo`: the main environment), `make test` every
+# tested Blender and the type checker too (`setup`). `make test-quick`: the tests not marked slow,
+# in the main environment, in about two minutes.
 PY ?= $(shell command -v python3.11 || command -v python3)
 # pyenv's shims for other versions refuse to run unless that version is selected: find real binaries
 find_python = $(shell for p in $$(ls -d $$HOME/.pyenv/versions/$(1)*/bin/python$(1) 2>/dev/null) \
@@ -12,6 +15,7 @@ need_python = @test -n "$(1)" || { echo "error: Python $(2) is needed $(3); inst
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 # The main environment: Python 3.11, Blender 4.5 LTS (bpy), numpy 1.26, torch; runs every test.
 # One environment per other tested Blender runs the Blender suite (BLENDER_TESTS):
 #   4.2 LTS and 5.0 on Python 3.11 with numpy 1.26 (as those Blenders ship),
@@ -40,9 +44,20 @@ b53_TESTS := tests --ignore=tests/training
 VENVT := .venv-types
 STAMPT := $(VENVT)/.installed
 
-.PHONY: setup demo test lint typecheck pytest $(addprefix pytest-,$(BLENDERS)) bench model extension clean
+.PHONY: setup setup-demo demo test test-quick lint typecheck pytest $(addprefix pytest-,$(BLENDERS)) bench model extension wheel clean
 
 setup: $(STAMP) $(foreach b,$(BLENDERS),.venv-$(b)/.installed) $(STAMPT)
+
+# what the demo needs alone, in the main environment: the runtime, bpy (Blender 4.5 LTS) and
+# tqdm (pyproject.toml's `demo` extra); not torch, the test libraries, the five other Blenders or
+# the type checker. `make setup` later adds the rest to the same environment.
+setup-demo: $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[demo]"
+	touch $(DEMO_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -63,9 +78,9 @@ $(STAMPT): Makefile
 	$(VENVT)/bin/python -m pip install -q "mypy==1.13.0" "fake-bpy-module-5.2==20260730" "numpy==1.26.4"
 	touch $(STAMPT)
 
-demo: setup
-	$(BIN)/python scripts/demo.py --out out
-	$(BIN)/python scripts/render_demo.py out/synthetic_deap/s05.dat --trial 32 --seconds 12 --height 288 --out out/demo.mp4
+demo: setup-demo
+	$(BIN)/python scripts/evoke.py demo --out out
+	$(BIN)/python scripts/evoke.py render_demo out/synthetic_deap/s05.dat --trial 32 --seconds 12 --height 288 --out out/demo.mp4
 
 lint: setup
 	$(BIN)/ruff check .
@@ -86,14 +101,22 @@ $(addprefix pytest-,$(BLENDERS)): pytest-%: setup
 
 test: lint typecheck pytest $(addprefix pytest-,$(BLENDERS))
 
-extension: setup
-	$(BIN)/python scripts/build_extension.py --out dist
+# the quick loop while working: every test not marked slow (pyproject.toml's `slow` marker), in
+# the main environment only; `make test` still runs everything in every environment
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
-model: setup
-	$(BIN)/python scripts/make_model.py
+extension: setup-demo
+	$(BIN)/python scripts/evoke.py build_extension --out dist
 
-bench: setup
-	$(BIN)/python scripts/bench_runtime.py
+wheel: setup-demo
+	$(BIN)/python scripts/evoke.py wheel --out dist
+
+model: $(STAMP)
+	$(BIN)/python scripts/evoke.py make_model
+
+bench: $(STAMP)
+	$(BIN)/python scripts/evoke.py bench_runtime
 
 clean:
 	rm -rf $(VENV) .venv-b* $(VENVT) out dist wheels .mypy_cache .ruff_cache .pytest_cache

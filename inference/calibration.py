@@ -16,7 +16,7 @@ every choice).
 
 Why 30 s by default: the middle of about a hundred 3 s baselines, enough that blinks and an alpha
 burst move nothing and a session started seconds later agrees in over 90 % of its windows, short
-enough to ask of a user at rest (`scripts/bench_baseline.py` draws agreement against length).
+enough to ask of a user at rest (`scripts/evoke.py bench_baseline` draws agreement against length).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Command line: predict emotions from a recording, print a model's provenance. (The speed
-figures are `scripts/bench_runtime.py`: they need torch and scipy as references.)"""
+figures are `scripts/evoke.py bench_runtime`: they need torch and scipy as references.)"""
 
 from __future__ import annotations
 
@@ -272,16 +272,14 @@ def _print_text(pred: Prediction, table: EmotionTable) -> None:
 
 
 def _trials(given: list[int] | None) -> list[int] | None:
-    """--trial as given, each number once (300 times trial 1 is trial 1), at most MAX_TRIALS."""
+    """--trial as given: read_recording reads each number once (300 times trial 1 is trial 1) and
+    refuses more than MAX_TRIALS; here only the note that repeats were read once."""
     if not given:
         return None
-    unique = list(dict.fromkeys(given))
-    if len(unique) > MAX_TRIALS:
-        raise EvokeError(f"--trial: {len(unique)} trials; at most {MAX_TRIALS} at once")
-    if len(unique) < len(given):
-        print(f"note: --trial: {len(given) - len(unique)} repeated numbers read once",
-              file=sys.stderr)  # fmt: skip
-    return unique
+    repeated = len(given) - len(set(given))
+    if repeated:
+        print(f"note: --trial: {repeated} repeated numbers read once", file=sys.stderr)
+    return given
 
 
 def _predict(args: argparse.Namespace) -> int:

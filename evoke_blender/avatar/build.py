@@ -252,7 +252,6 @@ def build_avatar(
         eye = _build_eye(f"{name} Eye.{label}", centre, coll)
         _parent_to_bone(eye, arm, f"eye.{label}")
         _drive_gaze(eye, face, left=label == "L")
-    face["evoke_avatar"] = 1
     _view_layer().update()
     return face
 

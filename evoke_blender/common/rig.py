@@ -15,6 +15,11 @@ from typing import Any
 from ...inference.emotion.rigs import ROLES, rig_bones
 from ...inference.errors import InputError
 
+# The face mesh by the name its tool gives it, where a tool gives several meshes the same keys:
+# Ready Player Me's head (teeth and eyes carry all 67 keys too), VRoid Studio's face, Character
+# Creator's body (its face is part of the body mesh).
+FACE_MESH_NAMES = frozenset({"Wolf3D_Head", "Wolf3D_Avatar", "Face", "CC_Base_Body"})
+
 
 def _with_keys(obj: Any) -> bool:
     return obj.type == "MESH" and obj.data.shape_keys is not None
@@ -22,7 +27,7 @@ def _with_keys(obj: Any) -> bool:
 
 def face_meshes(obj: Any) -> list[Any]:
     """Every mesh of the avatar with shape keys, the face first: the chosen mesh itself (with the
-    other meshes its armature moves), or of an armature or empty the mesh with the most keys."""
+    other meshes its armature moves), or of an armature or empty the face (`_face_rank`)."""
     if obj is None:
         return []
     chosen = obj if _with_keys(obj) else None
@@ -30,8 +35,17 @@ def face_meshes(obj: Any) -> list[Any]:
     if owner is None:
         return [chosen]
     found = [c for c in owner.children_recursive if _with_keys(c) and c != chosen]
-    found.sort(key=lambda m: -len(m.data.shape_keys.key_blocks))  # stable: ties keep their order
+    found.sort(key=_face_rank, reverse=True)  # stable: full ties keep their order
     return [chosen, *found] if chosen is not None else found
+
+
+def _face_rank(mesh: Any) -> tuple[bool, int, int]:
+    """Which of several keyed meshes is the face: a head mesh by its tool's name, then the most
+    shape keys, then the most vertices. Ready Player Me gives its head, teeth and both eyes the
+    same 67 keys; by keys alone the tie went to `EyeLeft` (first by name), and the emotion state
+    was stored on an eye."""
+    named = mesh.name.split(".")[0] in FACE_MESH_NAMES  # 'Wolf3D_Head.001' after a re-import
+    return named, len(mesh.data.shape_keys.key_blocks), len(mesh.data.vertices)
 
 
 def face_mesh(obj: Any) -> Any | None:

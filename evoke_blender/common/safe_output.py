@@ -8,7 +8,9 @@ as it was and no partial file in its place; the message says where and why.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -17,9 +19,20 @@ from pathlib import Path
 
 from ...inference.errors import OutputError
 
+# a write that fails for want of room: a full disk or quota, or a file past the size the process
+# or the file system allows (RLIMIT_FSIZE imitates a full disk in the tests)
+_NO_ROOM = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is full",
+            errno.EFBIG: "the disk is full or the file is larger than this system allows"}  # fmt: skip
+_ERRNO = re.compile(r"\[Errno (\d+)\]\s*([^:'\n]*)")
+
 
 def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
+    return _why(exc.errno, exc.strerror or type(exc).__name__)
+
+
+def _why(number: int | None, text: str) -> str:
+    room = _NO_ROOM.get(number or 0)
+    return f"{room} ({text})" if room else text
 
 
 def first_line(exc: BaseException) -> str:
@@ -27,6 +40,31 @@ def first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     text = lines[0] if lines else type(exc).__name__
     return text.removeprefix("Error:").strip()[:300]
+
+
+def exporter_reason(exc: BaseException) -> str:
+    """Why an add-on's operator (Blender's glTF exporter) failed, in a line: an OS error it met
+    (`[Errno 28] No space left on device` deep in its traceback: 'the disk is full'), else the
+    traceback's last line (the exception), not its first ('Python: Traceback ...')."""
+    text = str(exc)
+    found = _ERRNO.findall(text)
+    if found:
+        number, why = found[-1]
+        return _why(int(number), why.strip() or os.strerror(int(number)))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if any("Traceback (most recent call last)" in line for line in lines):
+        return lines[-1][:300]
+    return first_line(exc)
+
+
+def _folder_reason(folder: Path, exc: OSError) -> str:
+    """Why nothing can be made in `folder`. A folder that exists but takes no new file says so:
+    /proc answers 'No such file or directory', which reads as if the folder were missing."""
+    if exc.errno in _NO_ROOM or not folder.is_dir():
+        return _reason(exc)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"the folder is not writable ({exc.strerror})"
+    return "the folder is not writable"
 
 
 class StagedOutput:
@@ -42,7 +80,8 @@ class StagedOutput:
             self.stage = Path(tempfile.mkdtemp(prefix=".evoke-", dir=folder))
         except OSError as exc:
             raise OutputError(
-                f"cannot write {what} to {folder}: {_reason(exc)}; choose another folder"
+                f"cannot write {what} to {folder}: {_folder_reason(folder, exc)}; "
+                "choose another folder"
             ) from None
         self.path = self.stage / target.name
 

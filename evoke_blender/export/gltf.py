@@ -24,7 +24,7 @@ from bpy.props import StringProperty
 
 from ..common import face_state
 from ..common.operators import OperatorResult, say
-from ..common.safe_output import StagedOutput, first_line
+from ..common.safe_output import StagedOutput, exporter_reason
 from .ops import BakedFaceExport
 
 FORMATS = {".glb": "GLB", ".gltf": "GLTF_SEPARATE"}
@@ -90,7 +90,7 @@ class EVOKE_OT_export_gltf(BakedFaceExport, bpy.types.Operator):
             exporter: Any = bpy.ops.export_scene.gltf  # the stubs type operators' results as None
             result = exporter(**exporter_options(face, out.path))
         except RuntimeError as exc:  # the exporter's own failure (a full disk, a read-only file)
-            raise out.fail(f"the glTF exporter stopped: {first_line(exc)}") from None
+            raise out.fail(f"the glTF exporter stopped: {exporter_reason(exc)}") from None
         except BaseException:
             out.discard()
             raise

@@ -16,7 +16,7 @@ taken many times and the middle of them kept:
    baseline is;
 3. the baseline is the per electrode and band interquartile mean of those DEs (the mean of the
    middle half: as robust to a quarter of odd groups either way as the median, and steadier:
-   a session started 5 s later agrees in more windows, `scripts/bench_baseline.py`).
+   a session started 5 s later agrees in more windows, `scripts/evoke.py bench_baseline`).
 
 Overlapping windows make the estimate steady under a shifted start: a session started half a
 second later sees mostly the same windows, not a fresh sample of them. On a 3 s span with

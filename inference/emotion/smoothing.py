@@ -1,6 +1,6 @@
 """Temporal smoothing so a steady input never flickers the face, and a change still shows.
 
-Two methods, each documented in the README (scripts/bench_smoothing.py draws their curves):
+Two methods, each documented in the README (scripts/evoke.py bench_smoothing draws their curves):
 
 `ema` (EMA + hysteresis + dwell):
 1. EMA of the three VAD probabilities with time constant `tau_s` (0 = off).
@@ -50,7 +50,7 @@ HOLD_FLOOR = 0.25  # hmm: an emotion whose posterior falls below this is no long
 class SmoothingSettings:
     """Keyword-only: SmoothingSettings(0, 0, 0) once meant "no smoothing"; say method="none"."""
 
-    # hmm defaults from scripts/bench_real_eeg.py and bench_smoothing.py (docs/real_eeg.md): of
+    # hmm defaults from scripts/evoke.py bench_real_eeg and bench_smoothing (docs/real_eeg.md): of
     # a grid of switch time, evidence, confidence, dwell and HOLD_FLOOR, the setting whose face
     # changes at most once a minute on every non-reserved real recording and agrees most across
     # start shifts there; its held-out synthetic flicker is 0.63/min (reaction: see the docs)

@@ -1,6 +1,6 @@
 """Replay a recording as a Lab Streaming Layer (LSL) EEG outlet, paced by the clock.
 
-The player of the MNE-LSL shape (a plain class; `scripts/stream_lsl.py` is its command line).
+The player of the MNE-LSL shape (a plain class; `scripts/evoke.py stream_lsl` is its command line).
 DEAP trials play as baseline + trial; other recordings whole. Samples go out in chunks with one
 LSL time stamp per sample at the recording's rate times `speed`; the stream description carries
 desc/channels/channel/{label, unit, type}, units in microvolts as the Recording holds them.

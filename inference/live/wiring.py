@@ -51,8 +51,10 @@ SOURCES: dict[str, SourceKind] = {
         "LSL stream",
         "A Lab Streaming Layer stream: any headset app, LabRecorder's senders, mne-lsl's "
         "PlayerLSL, a replayed recording",
-        "lsl:EEG", _open_lsl, lambda params: LSL_REASON,
-    ),  # fmt: skip
+        "lsl:EEG",
+        _open_lsl,
+        lambda params: LSL_REASON,
+    ),
     "brainflow": SourceKind(
         "BrainFlow board",
         "A headset BrainFlow reads directly (OpenBCI, Muse, ...), or its synthetic and playback "
@@ -60,7 +62,7 @@ SOURCES: dict[str, SourceKind] = {
         "brainflow:synthetic",
         lambda board, params: BrainFlowSource(board, **params),
         _brainflow_network,
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -113,13 +115,13 @@ OUTPUTS: dict[str, OutputKind] = {
         "EVOKE-emotion",
         lambda name, o: [LslOutput(name.strip() or "EVOKE-emotion", o.emotions)],
         "LSL output uses the network",
-    ),  # fmt: skip
+    ),
     "lsl-bands": OutputKind(
         "LSL band-power stream",
         "EVOKE-bands",
         lambda name, o: [LslBandOutput(name.strip() or "EVOKE-bands")],
         "LSL output uses the network",
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -1,2 +1,2 @@
 """Companion tools: synthetic DEAP data, the extension build, file writers, benchmarks, the
-hostile-input sandbox, headless Blender sessions. Imported by the thin tools in scripts/."""
+hostile-input sandbox, headless Blender sessions. Run as `python scripts/evoke.py TOOL` (the table: `commands.TOOLS`)."""

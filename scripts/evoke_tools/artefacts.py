@@ -1,6 +1,6 @@
 """What an amplifier adds must not change the emotion: the share of windows whose emotion changes.
 
-python scripts/bench_artefacts.py [--subjects 2] [--trials 4] [--rate 512] [--json out.json]
+python scripts/evoke.py bench_artefacts [--subjects 2] [--trials 4] [--rate 512] [--json out.json]
 
 Synthetic DEAP trials (clean, band-limited EEG in microvolts) are upsampled to an amplifier's rate
 with scipy's resample_poly and become raw recordings; each artefact is added to a copy: per-channel

@@ -1,6 +1,6 @@
 """Does the face depend on when the session started? Agreement after a shifted start.
 
-python scripts/bench_baseline.py [--subjects 6] [--json out.json] [--plot docs/baseline_shift.png]
+python scripts/evoke.py bench_baseline [--subjects 6] [--json out.json] [--plot docs/baseline_shift.png]
 
 Each subject's raw session (evoke_tools.sessions: 60 s of rest whose first seconds carry blinks
 and alpha bursts, blinks all through it, then four trials; 256 Hz with DC offsets, mains and

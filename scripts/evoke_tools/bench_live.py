@@ -2,7 +2,7 @@
 brainflow:synthetic --osc 127.0.0.1:PORT` in a fresh process, a python-osc server on loopback as
 the VRChat stand-in.
 
-python scripts/bench_live.py [--seconds 20] [--ticks 0.25 0.1] [--json]
+python scripts/evoke.py bench_live [--seconds 20] [--ticks 0.25 0.1] [--json]
 
 Per tick interval: start -> first OSC message at the peer (s), peak RSS (MB, the process's own
 high-water mark), CPU (% of one core over the session), signal time -> OSC send (ms p50/p95: from

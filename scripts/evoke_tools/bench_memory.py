@@ -1,6 +1,6 @@
 """Peak memory of reading and predicting long recordings of every format, each in a fresh process.
 
-`python scripts/bench_memory.py [--minutes 10] [--json] [--only edf]`
+`python scripts/evoke.py bench_memory [--minutes 10] [--json] [--only edf]`
 
 Each recording (32 channels at 512 Hz, as a lab amplifier records) is written by another
 program's writer: EDF (16-bit) and BDF (24-bit) by pyEDFlib, XDF (float32) to the specification

@@ -1,7 +1,7 @@
 """The face on real EEG: does it keep still, does it show what its posterior says, and does it
 care when you connected? Offline (as live and with hindsight) and live.
 
-python scripts/bench_real_eeg.py FOLDER [FOLDER ...] [--json out.json] [--plot docs/real_eeg.png]
+python scripts/evoke.py bench_real_eeg FOLDER [FOLDER ...] [--json out.json] [--plot docs/real_eeg.png]
 
 Every recording found in the folders (any format `inference.io` reads, and OpenBCI GUI raw text
 files) runs with the defaults, hop 0.25 s: the first 30 s are the calibration (a recording

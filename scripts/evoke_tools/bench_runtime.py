@@ -1,4 +1,4 @@
-"""`python scripts/bench_runtime.py [--json]`: the runtime's speed figures, each against a
+"""`python scripts/evoke.py bench_runtime [--json]`: the runtime's speed figures, each against a
 reference in the same run.
 
 References need scipy (per-window Butterworth loop, TorchEEG-style) and torch (same weights);

@@ -1,6 +1,6 @@
 """How fast the face follows a change, and how still it stays when nothing changes.
 
-python scripts/bench_smoothing.py [--subjects 8] [--json out.json] [--plot docs/smoothing.png]
+python scripts/evoke.py bench_smoothing [--subjects 8] [--json out.json] [--plot docs/smoothing.png]
 
 Data: synthetic DEAP subjects (evoke_tools.synthetic) the bundled model never saw (its metadata
 names the subjects and the seed it was trained on; the generator draws subject k of seed s from

@@ -1,8 +1,8 @@
 """A blind check of the emotion presets: can someone name each face without being told?
 
-Render:  python scripts/blind_faces.py --out DIR --key KEY.json [--seed N] [--size 256]
+Render:  python scripts/evoke.py blind_faces --out DIR --key KEY.json [--seed N] [--size 256]
                                        [--engine workbench|cycles]
-Score:   python scripts/blind_faces.py --score ANSWERS.json --key KEY.json
+Score:   python scripts/evoke.py blind_faces --score ANSWERS.json --key KEY.json
 
 Rendering writes DIR/face_1.png .. face_8.png (the eight presets, unlabelled, in an order
 shuffled by the seed), DIR/answers.json (the form a namer fills in: every face, an empty answer,

@@ -1,6 +1,6 @@
 """Render the eight emotion presets on the procedural avatar into one labelled 4x2 contact sheet.
 
-Usage: python scripts/contact_sheet.py --out docs/contact_sheet.png [--size 256]
+Usage: python scripts/evoke.py contact_sheet --out docs/contact_sheet.png [--size 256]
                                        [--engine workbench|cycles]
 
 Runs headless with the ``bpy`` module, on the extension built and installed the official way

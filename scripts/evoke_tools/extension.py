@@ -1,6 +1,6 @@
 """Build (and validate) the extension zip with Blender's own extension tool.
 
-python scripts/build_extension.py [--out dist] [--platforms current|all|linux-x64,windows-x64,...]
+python scripts/evoke.py build_extension [--out dist] [--platforms current|all|linux-x64,windows-x64,...]
 
 Blender's Python has numpy but not pylsl (live streams, LSL out), pyxdf (XDF), edfio (EDF/BDF)
 or python-osc (OSC out), so their wheels ride inside the extension, one zip per platform (pylsl's wheel carries liblsl, a
@@ -26,8 +26,9 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from evoke_tools.checkout import copy_sources
 from evoke_tools.paths import ROOT
-from evoke_tools.process_exit import leave, remove_at_exit
+from evoke_tools.process_exit import remove_at_exit
 
 # Blender platform -> the pip platform tag whose pylsl wheel carries liblsl (pylsl's Linux wheel
 # is manylinux_2_35; its macOS wheel is universal2, liblsl for both arm64 and x86_64, so Intel
@@ -39,13 +40,12 @@ PLATFORMS = {
     "macos-x64": "macosx_11_0_x86_64",
 }
 # What the extension is, named rather than everything minus a list: whatever else a checkout
-# gathers (build/, .hypothesis/, dist/, out/, environments, caches) can never reach the zip.
+# gathers (build/, .hypothesis/, dist/, out/, environments, caches) can never reach the zip;
+# inside the parts, only what git tracks (`checkout.source_files`).
 EXTENSION_PARTS = (
     "__init__.py", "blender_manifest.toml", "README.md", "avatar_assets", "evoke_blender",
     "inference",
 )  # fmt: skip
-# inside those parts: bytecode and the hidden folders tools leave (.hypothesis, .pytest_cache)
-STAGE_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
 def bundled_requirements() -> tuple[str, ...]:
@@ -116,11 +116,7 @@ def _stage(tmp: Path, wheels: dict[str, list[Path]], root: Path) -> Path:
     """A copy of the extension's parts of `root` with the wheels and a manifest that lists them."""
     stage = tmp / "evoke"
     stage.mkdir()
-    for part in EXTENSION_PARTS:
-        if (root / part).is_dir():
-            shutil.copytree(root / part, stage / part, ignore=STAGE_IGNORE)
-        else:
-            shutil.copy2(root / part, stage / part)
+    copy_sources(root, stage, EXTENSION_PARTS)
     listed: dict[str, str] = {}  # wheel file name -> path in the stage, each wheel once (Blender's
     for name, files in wheels.items():  # tool puts a wheel in every zip whose platform it fits)
         for whl in files:
@@ -159,15 +155,18 @@ def build(
     if unknown:
         raise SystemExit(f"error: unknown platform(s) {unknown}; known: {', '.join(PLATFORMS)}")
     out.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         stage = _stage(Path(tmp), fetch_wheels(platforms), root)
+        fresh = Path(tmp) / "zips"  # this build's zips only: older ones in `out` are not ours
+        fresh.mkdir()
         _run([sys.executable, str(tool), "validate", str(stage)], verbose)
         _run([sys.executable, str(tool), "build", "--split-platforms", "--source-dir", str(stage),
-              "--output-dir", str(out)], verbose)  # fmt: skip
-    zips = sorted(out.glob("evoke-*.zip"))
-    for zip_path in zips:
-        check_zip(zip_path)
-    return zips
+              "--output-dir", str(fresh)], verbose)  # fmt: skip
+        for zip_path in sorted(fresh.glob("evoke-*.zip")):
+            check_zip(zip_path)
+            made.append(Path(shutil.move(zip_path, out / zip_path.name)))
+    return made
 
 
 def check_zip(zip_path: Path) -> None:
@@ -205,10 +204,6 @@ def main() -> int:
     for path in build(Path(args.out), chosen, verbose=args.verbose):
         print(f"{path}  {path.stat().st_size / 1024:.0f} KiB")
     return 0
-
-
-if __name__ == "__main__":
-    leave(main())
 
 
 def install_for_script(purpose: str) -> Path:

@@ -1,6 +1,6 @@
 """Bad and hostile inputs against the command line, each with a memory and a time limit.
 
-python scripts/hostile_inputs.py [--json out.json] [--only NAME]
+python scripts/evoke.py hostile_inputs [--json out.json] [--only NAME]
 
 Every case runs in the sandbox (`evoke_tools.sandbox`, which says what counts as handled): a
 forked child under an address-space limit and a wall-clock limit, through

@@ -1,7 +1,7 @@
 """A headless live session in Blender: the extension's live driver drives an avatar, ticked by
 this script, and with --out the face is recorded as keyframes into a .blend.
 
-python scripts/live_session.py --stream NAME --seconds S [--out session.blend] [--json] [--loopback]
+python scripts/evoke.py live_session --stream NAME --seconds S [--out session.blend] [--json] [--loopback]
 
 For OSC/LSL without Blender use `python -m inference live` (`evoke-live`): the same session, no
 bpy, a fraction of the memory. This script earns its place by what needs Blender: with --out,

@@ -1,6 +1,6 @@
 """Render a demo clip headless: the extension is built, installed and driven like a user would.
 
-python scripts/render_demo.py RECORDING --out clip.mp4 [--subject N] [--trial K] [--seconds S]
+python scripts/evoke.py render_demo RECORDING --out clip.mp4 [--subject N] [--trial K] [--seconds S]
     [--engine workbench|eevee|cycles] [--height 360] [--hop 0.25] [--model M.npz]
 
 Blender's user folders go to a temporary directory, so this never touches your own Blender setup.

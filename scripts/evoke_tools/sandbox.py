@@ -2,7 +2,7 @@
 and a time limit, and judges what it did.
 
 The server imports the runtime once; every case runs in a forked child under an address-space
-limit and a wall-clock limit, through `python -m inference predict ... --json` in-process. A case
+limit and a time limit on its own CPU time (a hang is caught by the wall clock), through `python -m inference predict ... --json` in-process. A case
 is handled when the command either succeeds with valid JSON of finite numbers, or exits 2 with
 one line that names the input (no traceback), within the time limit and the memory budget: peak
 memory above the interpreter's at most MEMORY_FACTOR x the input's size + MEMORY_ALLOWANCE
@@ -32,7 +32,13 @@ from typing import Any, NoReturn
 
 from evoke_tools.paths import ROOT
 
+# A case's time is its own CPU time (the child's, read from /proc while it runs and from wait4 at
+# its end), judged against TIME_LIMIT_S: a loaded machine stretches the wall clock, not the work a
+# case does. A case whose CPU time stops growing for HANG_FACTOR x the limit is waiting without
+# working (a FIFO, a socket) and is killed as hung; one that works past the limit, as too slow.
 TIME_LIMIT_S = 30.0
+HANG_FACTOR = 4.0
+_PROGRESS_S = 0.05  # CPU seconds a working case gains between two looks, however busy the machine
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class Outcome:
     status: str  # "ok" | "error" | "mishandled"
     detail: str  # the error line, or what went wrong
     peak_mb: float  # peak resident memory above the interpreter's, MiB
-    seconds: float
+    seconds: float  # the case's own CPU time
 
 
 def _budget_bytes(input_bytes: int) -> int:
@@ -109,25 +115,23 @@ def _fork_case(request: dict[str, Any], run: Runner = _run_cli) -> dict[str, Any
     """One case in a forked child, so that whatever it does leaves the server as it was."""
     budget = _budget_bytes(int(request["input_bytes"]))
     read_end, write_end = os.pipe()
-    started = time.monotonic()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
         _child(request["argv"], budget, write_end, run)
     os.close(write_end)
-    deadline = started + float(request.get("timeout", TIME_LIMIT_S))
-    answer = _read_answer(read_end, pid, deadline)
+    limit = float(request.get("timeout", TIME_LIMIT_S))
+    answer, killed = _read_answer(read_end, pid, limit)
     os.close(read_end)
-    _, status = os.waitpid(pid, 0)
-    seconds = time.monotonic() - started
-    if answer is None:
-        return {
-            "status": "mishandled",
-            "detail": f"no answer within {deadline - started:.0f} s",
-            "peak_mb": 0.0,
-            "seconds": seconds,
-        }
-    return {**_judge(answer, status, budget), "seconds": seconds}
+    _, status, usage = os.wait4(pid, 0)
+    seconds = usage.ru_utime + usage.ru_stime
+    if killed:
+        return {"status": "mishandled", "detail": killed, "peak_mb": 0.0, "seconds": seconds}
+    judged = _judge(answer, status, budget)
+    if seconds > limit and judged["status"] != "mishandled":
+        judged = {**judged, "status": "mishandled",
+                  "detail": f"{seconds:.0f} s of CPU, over the {limit:.0f} s limit"}  # fmt: skip
+    return {**judged, "seconds": seconds}
 
 
 def _child(argv: list[str], budget: int, write_end: int, run: Runner) -> NoReturn:
@@ -146,20 +150,41 @@ def _child(argv: list[str], budget: int, write_end: int, run: Runner) -> NoRetur
     os._exit(0)
 
 
-def _read_answer(read_end: int, pid: int, deadline: float) -> bytes | None:
-    """What the child wrote before closing the pipe; None, the child killed, at the deadline."""
+def _cpu_seconds(pid: int) -> float:
+    """A running child's CPU time so far (user + system, /proc/<pid>/stat); 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _read_answer(read_end: int, pid: int, limit: float) -> tuple[bytes, str]:
+    """What the child wrote before closing the pipe, and why it was killed ('' if it was not):
+    past `limit` s of CPU, or no CPU gained for HANG_FACTOR x `limit` s of wall clock."""
     chunks: list[bytes] = []
+    cpu = 0.0
+    progressed = time.monotonic()
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            os.kill(pid, signal.SIGKILL)
-            return None
-        ready, _, _ = select.select([read_end], [], [], min(left, 0.5))
+        ready, _, _ = select.select([read_end], [], [], 0.25)
         if ready:
             data = os.read(read_end, 65536)
             if not data:
-                return b"".join(chunks)
+                return b"".join(chunks), ""
             chunks.append(data)
+            continue
+        now, used = time.monotonic(), _cpu_seconds(pid)
+        if used >= cpu + _PROGRESS_S:
+            cpu, progressed = used, now
+        why = ""
+        if used > limit:
+            why = f"{used:.0f} s of CPU, over the {limit:.0f} s limit"
+        elif now - progressed > limit * HANG_FACTOR:
+            why = f"no answer: no work done for {now - progressed:.0f} s (waiting for ever?)"
+        if why:
+            os.kill(pid, signal.SIGKILL)
+            return b"", why
 
 
 def _judge(answer: bytes, status: int, budget: int) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Replay a recording as a Lab Streaming Layer (LSL) EEG outlet: the command line of
 `inference.live.player.Player`.
 
-    python scripts/stream_lsl.py RECORDING --name NAME [--subject N] [--trial K] [--loop]
+    python scripts/evoke.py stream_lsl RECORDING --name NAME [--subject N] [--trial K] [--loop]
         [--speed X] [--chunk 8] [--type EEG] [--source-id ID] [--stream S] [--rate HZ]
         [--max-seconds T] [--loopback]
 

@@ -248,7 +248,7 @@ def write_deap_folder(
     # The training companion reads this marker (evoke_training.provenance: `key: value` lines) so
     # that a model trained here says it saw synthetic data, from which generator and seed.
     (folder / "SYNTHETIC.txt").write_text(
-        "Synthetic DEAP-format data written by scripts/synth_deap.py; not real EEG.\n"
+        "Synthetic DEAP-format data written by scripts/evoke.py synth_deap; not real EEG.\n"
         f"generator: evoke_tools.synthetic\nseed: {seed}\n"
     )
     written: list[Path] = []

@@ -1,3 +1,3 @@
 """The training companion (torch): data, models, distillation, protocols, reports, export.
 
-Imported by the thin command-line tools in scripts/ (train.py, sweep.py, table1.py, ...)."""
+Run as `python scripts/evoke.py train` (and sweep, table1, export_model, make_model, selection)."""

@@ -1,6 +1,6 @@
 """Run folder -> model file the add-on runs (inference.model.model_file.save_model), with provenance.
 
-    python scripts/export_model.py runs/x --out inference/model/evoke_student.npz
+    python scripts/evoke.py export_model runs/x --out inference/model/evoke_student.npz
 
 Exports `student_final.pt` (or --weights FILE, e.g. RUN/students/fold2.pt). The provenance says
 what data the student saw, as declared at training (kind, name, subjects, content hash; no

@@ -1,6 +1,6 @@
-"""Make the bundled model, reproducibly: `python scripts/make_model.py` (the Makefile's `make model`).
+"""Make the bundled model, reproducibly: `python scripts/evoke.py make_model` (the Makefile's `make model`).
 
-1. writes 4 synthetic DEAP-format subjects (scripts/synth_deap.py, seed 0) with the generator's
+1. writes 4 synthetic DEAP-format subjects (scripts/evoke.py synth_deap, seed 0) with the generator's
    SYNTHETIC.txt marker, 2. trains the CCNN teacher and distils the student under trial-kfold
    (4 folds: the reported metrics, beside the majority class, a logistic regression and the
    student trained without a teacher), 3. retrains both on all 4 subjects (--final all) for the
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = export_model.export(
         run_dir,
         a.out,
-        notes="Made by `python scripts/make_model.py` (make model). Retrain on DEAP for real use.",
+        notes="Made by `python scripts/evoke.py make_model` (make model). Retrain on DEAP for real use.",
     )
     s = summary["summary"]
     figures = {

@@ -1,7 +1,7 @@
 """Where a run's data came from: declared, never guessed, and with no path in it.
 
 The data's kind comes from what the reader knows and what the user states:
-- the synthetic generator (`evoke_tools.synthetic`: scripts/synth_deap.py, make_model.py) leaves a
+- the synthetic generator (`evoke_tools.synthetic`: scripts/evoke.py synth_deap, make_model.py) leaves a
   `SYNTHETIC.txt` marker naming itself and its seed: the data are "synthetic";
 - `--data-kind deap|synthetic|other` states it (a statement that contradicts the marker is
   refused: remove the marker if the files are not the generator's);
@@ -49,7 +49,7 @@ def read_marker(folder: str | Path) -> dict[str, Any] | None:
             fields[key.strip()] = value.strip()
     seed = fields.get("seed") or next(iter(re.findall(r"\bseed\s+(\d+)", text)), None)
     generator = fields.get("generator") or (
-        "evoke_tools.synthetic" if "synth_deap.py" in text else "a generator it does not name"
+        "evoke_tools.synthetic" if "synth_deap" in text else "a generator it does not name"
     )
     return {"generator": generator, "seed": int(seed) if seed and seed.isdigit() else None}
 

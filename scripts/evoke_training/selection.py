@@ -2,7 +2,7 @@
 rule against the test curve after the fact: the test fold never picks anything, it only shows
 how a rule would have done.
 
-    PYTHONPATH=scripts python -m evoke_training.selection RUN [RUN ...]   # the check over finished run folders
+    python scripts/evoke.py selection RUN [RUN ...]   # the check over finished run folders
 
 Rules (`--select`):
 - smoothed-val-loss (the default): the lowest validation loss (BCE on the labels) averaged over

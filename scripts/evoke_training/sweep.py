@@ -1,6 +1,6 @@
 """Fig. 4: student accuracy and F1 against the temperature T and the weight alpha of Eq. 1.
 
-    python scripts/sweep.py --data DIR --epochs 50 --folds 5 --out runs/sweep
+    python scripts/evoke.py sweep --data DIR --epochs 50 --folds 5 --out runs/sweep
 
 One teacher is trained per fold and kept fixed; for each T (alpha = 0.25 held fixed) and each
 alpha (T = 1.25 held fixed) a fresh student is distilled from it and scored on the test fold

@@ -1,6 +1,6 @@
 """Regenerate Table I: cost and accuracy of ViT, Arjun ViT, CCNN and the EVOKE student.
 
-    python scripts/table1.py --data DIR --epochs 100 --folds 5 --protocol window-kfold --json t1.json
+    python scripts/evoke.py table1 --data DIR --epochs 100 --folds 5 --protocol window-kfold --json t1.json
 
 Cost columns are measured here: layers and multiply-adds ("FLOPs" as the paper counts them) from
 a forward pass with hooks, weight size = float32 parameters in MiB (the paper's "MB"), median

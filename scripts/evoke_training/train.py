@@ -1,8 +1,8 @@
 """Train the CCNN teacher and distil the EVOKE student (Eq. 1), fold by fold, beside the
 baselines that say what the figures mean.
 
-    python scripts/train.py --data DIR --protocol trial-kfold --folds 5 --epochs 100 --out runs/x
-    python scripts/train.py --data DIR --no-teacher --out runs/alone   # the student alone
+    python scripts/evoke.py train --data DIR --protocol trial-kfold --folds 5 --epochs 100 --out runs/x
+    python scripts/evoke.py train --data DIR --no-teacher --out runs/alone   # the student alone
 
 Per fold (evoke_training.fold): the teacher on the fold's training windows (BCE-with-logits),
 the student distilled from its logits with Eq. 1, the same student trained on the labels alone,

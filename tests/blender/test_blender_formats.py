@@ -22,6 +22,8 @@ from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.emotion.smoothing import SmoothingSettings
 from inference.io.formats import read_recording
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 RATE = 256.0
 
 
@@ -186,7 +188,7 @@ def test_a_volts_stream_from_playerlsl_drives_the_face(
 
 
 def test_headless_session_waits_for_a_late_sender(tmp_path: Path, raw_signal: np.ndarray) -> None:
-    """scripts/live_session.py started before its sender: it keeps looking (saying so) instead of
+    """scripts/evoke.py live_session started before its sender: it keeps looking (saying so) instead of
     giving up, runs its --seconds once PlayerLSL appears, and no sample is older than new."""
     import os
     import subprocess
@@ -196,7 +198,7 @@ def test_headless_session_waits_for_a_late_sender(tmp_path: Path, raw_signal: np
 
     path = write_fif(tmp_path / "raw.fif", raw_signal, RATE)
     name = f"evoke-late-{uuid.uuid4().hex[:8]}"
-    cmd = [sys.executable, str(ROOT / "scripts" / "live_session.py"), "--stream", name,
+    cmd = [sys.executable, str(ROOT / "scripts" / "evoke.py"), "live_session", "--stream", name,
            "--seconds", "8", "--calibration", "3", "--json", "--loopback"]  # fmt: skip
     env = {**os.environ, "LSLAPICFG": str(ROOT / "tests" / "lsl_loopback.cfg")}
     err_path = tmp_path / "stderr.txt"
@@ -223,4 +225,6 @@ def test_headless_session_waits_for_a_late_sender(tmp_path: Path, raw_signal: np
     assert "is its sender running?" in said
     figures = json.loads(out[out.index("{") :])
     assert figures["state"] == "live" and figures["windows"] >= 8, figures
-    assert 0 <= figures["sample_age_ms_p50"] <= figures["sample_age_ms_p95"] < 1000
+    # ages never negative; no backlog from the wait (that would age samples by the session's 8 s),
+    # with room for a busy machine that delays the sender's chunks and this tool's ticks
+    assert 0 <= figures["sample_age_ms_p50"] <= figures["sample_age_ms_p95"] < 5000

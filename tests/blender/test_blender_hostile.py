@@ -78,6 +78,7 @@ def bake_with(argv: list[str]) -> dict[str, Any]:
     return {"status": "ok" if result == {"FINISHED"} else "mishandled", "detail": str(result)}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not hasattr(__import__("os"), "fork"), reason="the cases run in forked children"
 )

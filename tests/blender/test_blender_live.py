@@ -17,11 +17,13 @@ import numpy as np
 import pytest
 from evoke_tools.paths import ROOT
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 NAME = "evoke-blender-live-test"
 
 
 def start_replay(recording: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, str(ROOT / "scripts" / "stream_lsl.py"), str(recording), "--name", NAME,
+    cmd = [sys.executable, str(ROOT / "scripts" / "evoke.py"), "stream_lsl", str(recording), "--name", NAME,
            "--source-id", NAME, "--trial", "1", "--loop", "--max-seconds", "120"]  # fmt: skip
     env = {**os.environ, "LSLAPICFG": str(ROOT / "tests" / "lsl_loopback.cfg")}
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -170,7 +172,7 @@ def write_csv(
 
 
 def replay_csv(path: Path, name: str) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, str(ROOT / "scripts" / "stream_lsl.py"), str(path), "--name", name, "--loop",
+    cmd = [sys.executable, str(ROOT / "scripts" / "evoke.py"), "stream_lsl", str(path), "--name", name, "--loop",
            "--max-seconds", "60"]  # fmt: skip
     env = {**os.environ, "LSLAPICFG": str(ROOT / "tests" / "lsl_loopback.cfg")}
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -417,7 +419,7 @@ def test_osc_follows_a_baked_timeline_during_playback(
 
 
 def test_headless_brainflow_to_osc_and_lsl(installed: Path, tmp_path: Path) -> None:
-    """scripts/live_session.py --source brainflow:synthetic --osc ... --lsl-out: the whole chain
+    """scripts/evoke.py live_session --source brainflow:synthetic --osc ... --lsl-out: the whole chain
     without a window, as a VR setup would run it."""
     import uuid
 
@@ -425,7 +427,7 @@ def test_headless_brainflow_to_osc_and_lsl(installed: Path, tmp_path: Path) -> N
 
     peer = OscPeer()
     name = f"evoke-emotion-{uuid.uuid4().hex[:8]}"
-    cmd = [sys.executable, str(ROOT / "scripts" / "live_session.py"), "--source", "brainflow:synthetic",
+    cmd = [sys.executable, str(ROOT / "scripts" / "evoke.py"), "live_session", "--source", "brainflow:synthetic",
            "--seconds", "9", "--calibration", "3", "--osc", f"127.0.0.1:{peer.port}", "--osc-mode", "bfi",
            "--lsl-out", name, "--json", "--loopback"]  # fmt: skip
     env = {**os.environ, "LSLAPICFG": str(ROOT / "tests" / "lsl_loopback.cfg")}

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from evoke_tools.paths import PRESETS_PATH
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 
 def test_name_map_drives_an_avatar_with_other_key_names(
     installed: Path, setup_bake: Callable[..., Any], animated_paths: Callable[[Any], set[str]]

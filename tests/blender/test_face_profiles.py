@@ -23,6 +23,8 @@ from inference.emotion.easing import EASE_S
 from inference.emotion.smoothing import SmoothingSettings
 from inference.io.deap_files import read_recording
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 EXT = "bl_ext.user_default.evoke.evoke_blender"
 RAW = {
     p["id"]: p

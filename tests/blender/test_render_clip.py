@@ -17,6 +17,8 @@ import pytest
 from evoke_tools.paths import ROOT
 from mathutils import Vector  # importable once bpy is
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 CLIP_MODULE = "bl_ext.user_default.evoke.evoke_blender.render.clip"
 DATA_KINDS = (
     "objects",
@@ -146,6 +148,12 @@ def test_a_folder_that_cannot_be_written_is_named_and_the_old_clip_stays(
         bpy.ops.evoke.render_clip(filepath=str(not_a_folder / "clip.mp4"), seconds=0.5)
     message = str(err.value)
     assert f"cannot write the clip to {not_a_folder}" in message and "unexpected" not in message
+    if Path("/proc").is_dir():  # a folder that exists and takes no file (Linux): it says so
+        with pytest.raises(RuntimeError) as err:
+            bpy.ops.evoke.render_clip(filepath="/proc/evoke.mp4", seconds=0.5)
+        message = str(err.value)
+        assert "cannot write the clip to /proc: the folder is not writable" in message, message
+        assert "No such file" not in message
     old = tmp_path / "old.mp4"
     old.write_bytes(b"the user's earlier clip")
     before = _scene_state(baked_scene)
@@ -257,7 +265,7 @@ def test_headless_without_egl_falls_back_to_cycles(deap_two_trials: Path, tmp_pa
     (tmp_path / "tmp").mkdir()
     env["TMPDIR"] = str(tmp_path / "tmp")  # the script's temp dir: left empty at its end
     clip = tmp_path / "noegl.mp4"
-    cmd = [sys.executable, str(ROOT / "scripts" / "render_demo.py"), str(deap_two_trials), "--trial", "1",
+    cmd = [sys.executable, str(ROOT / "scripts" / "evoke.py"), "render_demo", str(deap_two_trials), "--trial", "1",
            "--seconds", "0.25", "--height", "96", "--out", str(clip)]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

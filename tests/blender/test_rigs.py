@@ -26,18 +26,26 @@ from mathutils import Quaternion
 from inference import load_model
 from inference.emotion.easing import EASE_S
 
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
+
 EXT = "bl_ext.user_default.evoke.evoke_blender"
 PROFILES = json.loads((ROOT / "inference" / "emotion" / "face_profiles.json").read_text())
 ARKIT = next(p for p in PROFILES["profiles"] if p["id"] == "ARKIT")["names"]
 BUNDLED = json.loads(PRESETS_PATH.read_text())["emotions"]
-# the parts of a Ready Player Me avatar and the keys each carries (teeth and eyes: a subset)
+# the parts of a Ready Player Me avatar as it ships them: head, teeth and both eyes each carry the
+# same 67 keys (ARKit's 52 and 15 visemes), the body none; the head has by far the most vertices
+VISEMES = ["viseme_sil", "viseme_PP", "viseme_FF", "viseme_TH", "viseme_DD", "viseme_kk",
+           "viseme_CH", "viseme_SS", "viseme_nn", "viseme_RR", "viseme_aa", "viseme_E",
+           "viseme_I", "viseme_O", "viseme_U"]  # fmt: skip
+RPM_KEYS = [*ARKIT, *VISEMES]
 MESHES = {
-    "Wolf3D_Head": list(ARKIT),
-    "Wolf3D_Teeth": ["jawOpen", "jawForward", "jawLeft", "jawRight", "mouthOpen", "mouthSmile"],
-    "EyeLeft": ["eyeLookDownLeft", "eyeLookUpLeft", "eyeLookInLeft", "eyeLookOutLeft"],
-    "EyeRight": ["eyeLookDownRight", "eyeLookUpRight", "eyeLookInRight", "eyeLookOutRight"],
+    "EyeLeft": RPM_KEYS,  # first by name: the tie the face must not go to
+    "EyeRight": RPM_KEYS,
+    "Wolf3D_Head": RPM_KEYS,
+    "Wolf3D_Teeth": RPM_KEYS,
     "Wolf3D_Body": [],  # no shape keys: never driven
 }
+SUBDIVISIONS = {"Wolf3D_Head": 3, "Wolf3D_Teeth": 2}  # 642 and 162 vertices; the rest 42
 # bone roles -> each tool's names for them
 RIGS = {
     "Ready Player Me": {"hips": "Hips", "spine": "Spine", "neck": "Neck", "head": "Head",
@@ -78,7 +86,9 @@ def write_glb(path: Path, names: dict[str, str]) -> None:
             bone.parent = arm.data.edit_bones[names[parent]]
     bpy.ops.object.mode_set(mode="OBJECT")
     for i, (name, keys) in enumerate(MESHES.items()):
-        bpy.ops.mesh.primitive_ico_sphere_add(radius=0.08, location=(0.0, -0.1 * i, 1.65))
+        bpy.ops.mesh.primitive_ico_sphere_add(
+            subdivisions=SUBDIVISIONS.get(name, 1), radius=0.08, location=(0.0, -0.1 * i, 1.65)
+        )
         obj = bpy.context.active_object
         obj.name = obj.data.name = name
         group = obj.vertex_groups.new(name=names[PART_BONE[name]])
@@ -184,8 +194,9 @@ def test_bake_keys_every_mesh_with_the_keys_and_only_head_and_neck(
             assert keys_id is None or keys_id.animation_data is None, name
     head, neck = avatar.names["head"], avatar.names["neck"]
     assert animated_paths(avatar.arm) == {f'pose.bones["{b}"].rotation_euler' for b in (head, neck)}
-    face = avatar.meshes["Wolf3D_Head"]  # the mesh with the most keys holds the state
+    face = avatar.meshes["Wolf3D_Head"]  # the head holds the state, not an eye with its keys
     assert "evoke_emotion" in face.keys()
+    assert not [n for n, m in avatar.meshes.items() if n != face.name and "evoke_emotion" in m]
     names = load_model().emotions.names
     checked = 0
     for frame in range(bpy.context.scene.frame_start, bpy.context.scene.frame_end, 24):
@@ -210,6 +221,9 @@ def test_live_face_moves_every_mesh_and_records_each(avatar: SimpleNamespace) ->
     processor = importlib.import_module("bl_ext.user_default.evoke.inference.live.processor")
     face = rig.face_mesh(avatar.arm)
     assert face.name == "Wolf3D_Head"
+    avatar.meshes["Wolf3D_Head"].name = "Head"  # no tool's name: the most vertices decide
+    assert rig.face_mesh(avatar.arm).name == "Head"
+    avatar.meshes["Wolf3D_Head"].name = "Wolf3D_Head"
     presets = scene_module.presets_from_scene(bpy.context.scene.evoke.presets)
     names = load_model().emotions.names
     out = face_output.FaceOutput(face, presets, names, name_map=None, profile="AUTO", blend=False)

@@ -18,9 +18,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import bpy
 import pytest
 
-bpy = pytest.importorskip("bpy")
+pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = "bl_ext.user_default.evoke"

@@ -179,6 +179,7 @@ def raw_session_edf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_calibration_options_choose_the_resting_span(raw_session_edf: Path) -> None:
     whole = cli("predict", str(raw_session_edf), "--json")
     assert whole.returncode == 0, whole.stderr
@@ -200,6 +201,7 @@ def test_the_calibration_options_choose_the_resting_span(raw_session_edf: Path) 
     assert bad.returncode == 2 and "--calibration" in bad.stderr
 
 
+@pytest.mark.slow
 def test_deap_baselines_and_smoother_options(deap_two_trials: Path) -> None:
     session = cli("predict", str(deap_two_trials), "--session-baseline", "--json")
     assert session.returncode == 0, session.stderr

@@ -1,4 +1,4 @@
-"""Generated bad inputs (hypothesis) through the sandbox of `scripts/hostile_inputs.py`: every
+"""Generated bad inputs (hypothesis) through the sandbox of `scripts/evoke.py hostile_inputs`: every
 case runs the command line in a forked child under a memory limit and a time limit, and must
 either succeed with finite output or fail with one line naming the file, within the budget of
 `inference.limits` (peak <= MEMORY_FACTOR x the input's size + MEMORY_ALLOWANCE). A fixed seed
@@ -77,6 +77,7 @@ def small_dat() -> bytes:
     return pickle.dumps(content, protocol=2)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(edits=EDITS)
 def test_mutated_deap_pickles(
@@ -96,6 +97,7 @@ SNIPPETS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @FUZZ
 @given(program=st.lists(st.sampled_from(SNIPPETS), max_size=60), repeat=st.integers(1, 400))
 def test_generated_pickle_programs(
@@ -120,6 +122,7 @@ LABELS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     header=st.lists(LABELS, min_size=1, max_size=12),
@@ -147,6 +150,7 @@ def test_generated_csv(box: Sandbox, folder: Path, header: list[str], rows: list
 WIDE = settings(FUZZ, max_examples=40)  # inputs up to a few MB each: fewer of them
 
 
+@pytest.mark.slow
 @WIDE
 @given(
     width=st.integers(0, 300_000), filler=st.sampled_from([" ", "1", "\t", '"', "x"]),
@@ -173,6 +177,7 @@ def small_xdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return path.read_bytes()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(edits=EDITS)
 def test_mutated_xdf(box: Sandbox, folder: Path, small_xdf: bytes, edits: list[Any]) -> None:
@@ -181,6 +186,7 @@ def test_mutated_xdf(box: Sandbox, folder: Path, small_xdf: bytes, edits: list[A
     check(box, ["predict", str(path), "--json"], path)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     channels=st.integers(-5, 1 << 40), fmt=st.sampled_from(["float32", "double64", "int16", "string", "x"]),
@@ -197,6 +203,7 @@ def test_generated_xdf_headers(
     check(box, ["predict", str(path), "--json"], path)
 
 
+@pytest.mark.slow
 @WIDE
 @given(
     channels=st.integers(1, 4096), samples=st.integers(0, 1_000_000), text=st.integers(0, 3),
@@ -238,6 +245,7 @@ NUMBERS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     ns=st.integers(1, 40), records=NUMBERS, duration=NUMBERS, samples=NUMBERS,
@@ -277,6 +285,7 @@ def model_entries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         return {i.filename: z.read(i) for i in z.infolist()}
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     where=st.sampled_from([("features",), ("features", "rate"), ("features", "bands"), ("features", "filter_order"),
@@ -302,6 +311,7 @@ def test_generated_model_metadata(box: Sandbox, folder: Path, model_entries: dic
     check(box, ["predict", str(_good_csv(folder)), "--json", "--model", str(path)], path)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(edits=EDITS)
 def test_mutated_model_files(
@@ -316,6 +326,7 @@ def test_mutated_model_files(
     check(box, ["predict", str(_good_csv(folder)), "--json", "--model", str(path)], path)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(value=JSON_VALUES, names=st.lists(st.text(max_size=12), min_size=8, max_size=8),
        bits=st.lists(st.lists(st.integers(-1, 2), min_size=3, max_size=3), min_size=0, max_size=9))  # fmt: skip
@@ -328,6 +339,7 @@ def test_generated_emotion_tables(
     check(box, ["predict", str(_good_csv(folder)), "--json", "--emotions", str(path)], path)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(value=JSON_VALUES, depth=st.integers(0, 120_000), as_file=st.booleans(),
        pairs=st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), max_size=8))  # fmt: skip

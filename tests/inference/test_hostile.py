@@ -1,11 +1,13 @@
-"""The fixed catalogue of bad and hostile inputs (`scripts/hostile_inputs.py`, the README's
+"""The fixed catalogue of bad and hostile inputs (`scripts/evoke.py hostile_inputs`, the README's
 figures): every one handled, each within its memory budget and time limit."""
 
 from __future__ import annotations
 
+import pytest
 from evoke_tools.hostile import CASES, run_catalogue
 
 
+@pytest.mark.slow
 def test_every_hostile_input_is_handled() -> None:
     rows = run_catalogue()
     assert len(rows) == len(CASES) >= 100

@@ -33,6 +33,7 @@ print(json.dumps({"before_kib": before, "peak_kib": high_water_kib(), "trials": 
 MAX_PEAK_OVER_FILE = 1.75
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the peak from Linux's /proc")
 def test_a_deap_subject_is_held_about_one_and_a_half_times(tmp_path: Path) -> None:
     from evoke_tools.synthetic import write_deap_folder
@@ -55,6 +56,7 @@ READ_ALLOWANCE_MIB = 8  # one block of the file and the reader's own small struc
 PREDICT_FACTOR, PREDICT_ALLOWANCE_MIB = 3.0, 64
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the peak from Linux's /proc")
 @pytest.mark.parametrize("kind", ["edf", "bdf", "xdf", "vhdr"])
 def test_long_recordings_are_read_within_twice_the_file(tmp_path: Path, kind: str) -> None:

@@ -6,6 +6,7 @@ Blender suite running in each environment."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -62,10 +63,11 @@ _LEFTOVERS = (
     "out/demo.mp4", "runs/fold-1/config.json", "data/s01.dat", ".pytest_cache/v/x",
     ".mypy_cache/3.11/x.json", ".ruff_cache/x", ".venv-b42/bin/python", "evoke_blender.egg-info/x",
     "inference/__pycache__/cli.cpython-311.pyc", "inference/.hypothesis/x", "tests/conftest.py",
-    "scripts/demo.py", "docs/ARCHITECTURE.md",
+    "scripts/evoke.py demo", "docs/ARCHITECTURE.md",
 )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_zip_holds_the_extension_alone_whatever_the_checkout_holds(tmp_path: Path) -> None:
     """Built with Blender's own tool from a copy of the checkout full of leftovers."""
     from evoke_tools.extension import EXTENSION_PARTS, build  # Blender's tool: bpy, always set up
@@ -87,3 +89,47 @@ def test_the_zip_holds_the_extension_alone_whatever_the_checkout_holds(tmp_path:
     assert top == {*EXTENSION_PARTS, "wheels"}
     assert not [n for n in names if "__pycache__" in n or ".hypothesis" in n or n.endswith(".pyc")]
     assert "inference/cli.py" in names and "evoke_blender/__init__.py" in names
+
+
+def _git_checkout(tree: Path) -> None:
+    """`tree` as a git checkout whose index holds every file now in it (no commit needed)."""
+    for args in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", "-C", str(tree), *args], check=True, capture_output=True)
+
+
+@pytest.mark.slow
+def test_a_checkout_ships_what_git_tracks_and_dist_keeps_older_zips(tmp_path: Path) -> None:
+    """In a git checkout only tracked files ship (scratch files, `*~`, `*.orig` lying in the
+    parts never do; an edit to a tracked file does), and `dist/` holding an older zip and a
+    non-zip named like one neither fails the build nor is checked, returned or touched."""
+    from evoke_tools.checkout import source_files
+    from evoke_tools.extension import EXTENSION_PARTS, build
+    from evoke_tools.paths import ROOT
+
+    tree = tmp_path / "checkout"
+    for relative in source_files(ROOT, EXTENSION_PARTS):
+        (tree / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / relative, tree / relative)
+    _git_checkout(tree)
+    scratch = ("scratch_test.npz", "inference/io/edf.py~", "evoke_blender/bake/ops.py.orig",
+               "inference/scratch_test.npz", "evoke_blender/notes.txt")  # fmt: skip
+    for name in scratch:
+        (tree / name).write_bytes(b"scratch")
+    edited = tree / "inference" / "limits.py"
+    edited.write_text(edited.read_text() + "\n# edited, not committed\n")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    old_zip = dist / "evoke-0.0.1-linux_x64.zip"
+    with zipfile.ZipFile(old_zip, "w") as z:  # an older build: no wheels at all
+        z.writestr("blender_manifest.toml", "")
+    not_a_zip = dist / "evoke-broken.zip"
+    not_a_zip.write_bytes(b"not a zip")
+    made = build(dist, root=tree)
+    assert len(made) == 1 and made[0].parent == dist and made[0] not in (old_zip, not_a_zip)
+    assert old_zip.is_file() and not_a_zip.read_bytes() == b"not a zip"
+    with zipfile.ZipFile(made[0]) as z:
+        names = set(z.namelist())
+        assert b"# edited, not committed" in z.read("inference/limits.py")
+    assert not [n for n in scratch if n in names], sorted(names)
+    assert not [n for n in names if n.endswith(("~", ".orig", ".npz.orig", "notes.txt"))]
+    assert "inference/io/edf.py" in names and "evoke_blender/bake/ops.py" in names

@@ -73,6 +73,7 @@ def test_deterministic_per_seed_and_subject_k_uses_seed_plus_k() -> None:
     assert not np.array_equal(a[0], make_subject(3, seed=5, n_trials=2)[0])
 
 
+@pytest.mark.slow
 def test_ratings_cover_the_scale_and_threshold_at_5_is_balanced(
     subject: tuple[np.ndarray, np.ndarray],
 ) -> None:
@@ -83,6 +84,7 @@ def test_ratings_cover_the_scale_and_threshold_at_5_is_balanced(
     assert len(np.unique(labels)) > 100  # continuous, like DEAP's mouse ratings
 
 
+@pytest.mark.slow
 def test_amplitudes_look_like_eeg(subject: tuple[np.ndarray, np.ndarray]) -> None:
     eeg = subject[0][:, :32].astype(np.float64)
     rms = eeg.std(axis=-1)
@@ -95,6 +97,7 @@ def test_amplitudes_look_like_eeg(subject: tuple[np.ndarray, np.ndarray]) -> Non
     assert power[freqs > 47].mean() < 1e-3 * inside
 
 
+@pytest.mark.slow
 def test_spectrum_has_posterior_alpha_and_falls_with_frequency(
     subject: tuple[np.ndarray, np.ndarray],
 ) -> None:
@@ -108,6 +111,7 @@ def test_spectrum_has_posterior_alpha_and_falls_with_frequency(
     assert _band_power(eeg, 4, 8).mean() > 5 * _band_power(eeg, 31, 45).mean()  # 1/f
 
 
+@pytest.mark.slow
 def test_peripheral_channels_are_plausible(subject: tuple[np.ndarray, np.ndarray]) -> None:
     other = subject[0][:, 32:].astype(np.float64)
     freqs = np.fft.rfftfreq(8064, 1.0 / RATE)
@@ -124,6 +128,7 @@ def _log_power(eeg: np.ndarray, names: tuple[str, ...], low: float, high: float)
     return np.log(_band_power(eeg[:, _channels(names)], low, high)).mean(axis=1)
 
 
+@pytest.mark.slow
 def test_planted_effects_are_present_in_the_stimulus(
     subject: tuple[np.ndarray, np.ndarray],
 ) -> None:
@@ -141,6 +146,7 @@ def test_planted_effects_are_present_in_the_stimulus(
     assert np.corrcoef(labels[:, 2], temporal_fast - midline_theta)[0, 1] > 0.3  # dominance
 
 
+@pytest.mark.slow
 def test_the_baseline_carries_no_effect(subject: tuple[np.ndarray, np.ndarray]) -> None:
     data, labels = subject
     eeg = data[:, :32].astype(np.float64)

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import venv
 import zipfile
 from pathlib import Path
@@ -18,34 +17,45 @@ from evoke_tools.paths import ROOT
 
 from inference import PredictOptions, load_model, predict, read_recording
 
-# what a build must not copy: environments, caches and outputs of this checkout
-_NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv*", "__pycache__", "*.egg-info", "build", "dist", "out", "runs", "data",
-    ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", ".gl", ".whl", "wheels",
+# what a used checkout holds inside the package that is no source: a module of an earlier wheel
+# since deleted (setuptools' build/lib), untracked scratch files, editor and merge leftovers
+_LEFTOVERS = (
+    "build/lib/inference/removed_module.py", "inference/scratch_test.py", "inference/cli.py~",
+    "inference/io/edf.py.orig",
 )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The python of a new virtual environment holding only the wheel and what it depends on."""
+    """The python of a new virtual environment holding only the wheel and what it depends on.
+
+    The wheel is built by the project's own tool (`evoke_tools.wheel`) from a git checkout that
+    holds what a used one does: a stale `build/lib` from an earlier wheel with a module since
+    deleted, and untracked scratch files inside the package; none of it may ship."""
+    from evoke_tools.checkout import source_files
+    from evoke_tools.wheel import build_wheel
+
     work = tmp_path_factory.mktemp("wheel")
-    source = work / "source"
-    shutil.copytree(
-        ROOT, source, ignore=_NOT_SOURCES
-    )  # build from a copy: the checkout stays clean
-    built = work / "built"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-         "-w", str(built), str(source)],
-        check=True, timeout=300,
-    )  # fmt: skip
-    (wheel,) = built.glob("evoke_blender-*.whl")
+    source = work / "checkout"
+    for relative in source_files(ROOT):
+        (source / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / relative, source / relative)
+    for args in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", "-C", str(source), *args], check=True, capture_output=True)
+    for leftover in _LEFTOVERS:
+        (source / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (source / leftover).write_text("raise ImportError('stale')\n")
+    wheel = build_wheel(work / "built", root=source)
     names = set(zipfile.ZipFile(wheel).namelist())
+    assert not [n for n in _LEFTOVERS if n.removeprefix("build/lib/") in names], sorted(names)
     assert {"inference/model/evoke_student.npz", "inference/emotion/emotion_table.json"} <= names
     # the runtime alone: not the torch companion (torch is no dependency) nor the checkout's tools
     tops = {n.split("/")[0] for n in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"inference"}, sorted(tops)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert sorted(p.name for p in source.iterdir()) == sorted(
+        {*(p.parts[0] for p in source_files(ROOT)), ".git", "build"}
+    )  # the checkout was only read: no build/ of the tool's own, no egg-info
     env = work / "env"
     venv.EnvBuilder(with_pip=True, clear=True).create(env)
     python = env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
@@ -65,6 +75,7 @@ def _run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_installed_wheel_is_the_runtime_alone(fresh_install: Path, tmp_path: Path) -> None:
     where = subprocess.run(
         [str(fresh_install), "-c", "import inference, numpy, importlib.util as u; "
@@ -76,6 +87,7 @@ def test_the_installed_wheel_is_the_runtime_alone(fresh_install: Path, tmp_path:
     assert no_torch_no_bpy == "True True"
 
 
+@pytest.mark.slow
 def test_the_installed_wheel_reports_the_bundled_model(fresh_install: Path, tmp_path: Path) -> None:
     done = _run(fresh_install, "model-info", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -83,6 +95,7 @@ def test_the_installed_wheel_reports_the_bundled_model(fresh_install: Path, tmp_
     assert meta == load_model().metadata
 
 
+@pytest.mark.slow
 def test_the_installed_wheel_predicts_what_the_checkout_predicts(
     fresh_install: Path, tmp_path: Path, deap_two_trials: Path
 ) -> None:
@@ -93,8 +106,8 @@ def test_the_installed_wheel_predicts_what_the_checkout_predicts(
     rows = json.loads(done.stdout)
     model = load_model()
     (timeline,) = predict(
-        read_recording(deap_two_trials, trial=[2]), model, PredictOptions()
-    ).timelines
+        read_recording(deap_two_trials, trial=[2]), model, PredictOptions(hindsight=True)
+    ).timelines  # the CLI smooths with hindsight unless told --as-live
     expected = timeline.records(model.emotions)
     assert len(rows) == len(expected) > 50
     assert [r["emotion"] for r in rows] == [r["emotion"] for r in expected]

@@ -25,6 +25,7 @@ def _newton(z: np.ndarray, t: np.ndarray, c: float) -> np.ndarray:
     return beta
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("c", [1.0, 0.05])
 def test_logistic_regression_matches_newton(c: float) -> None:
     rng = np.random.default_rng(0)

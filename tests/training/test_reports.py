@@ -33,6 +33,7 @@ def test_zero_means_zero() -> None:
     assert len(val) == 0 and len(fit) == 20
 
 
+@pytest.mark.slow
 def test_student_alone_on_undeclared_data(unmarked: Path, tmp_path: Path, capsys: Any,
                                           no_paths: Any) -> None:  # fmt: skip
     run = tmp_path / "alone"

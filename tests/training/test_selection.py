@@ -67,6 +67,7 @@ def test_check_against_the_last_epoch() -> None:
     assert s["student"]["last"]["worse_share"] == 0.0
 
 
+@pytest.mark.slow
 def test_fit_keeps_the_weights_of_the_chosen_epoch(tmp_path: Path, monkeypatch: Any) -> None:
     saved: dict[int, dict[str, torch.Tensor]] = {}
     real = fitting.save_atomic

@@ -15,6 +15,7 @@ from evoke_training.fitting import Env
 from evoke_training.provenance import data_provenance
 
 
+@pytest.mark.slow
 def test_sweep_keeps_its_fixed_points_and_references(synth: Path, tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     args = ["--data", str(synth), "--epochs", "1", "--folds", "2", "--Ts", "1,2", "--no-progress",
@@ -35,6 +36,7 @@ def test_sweep_keeps_its_fixed_points_and_references(synth: Path, tmp_path: Path
         sweep.main([*args, "--teacher-epochs", "0"])
 
 
+@pytest.mark.slow
 def test_table1_scores_every_model_beside_the_baselines(synth: Path, tmp_path: Path) -> None:
     args = argparse.Namespace(
         data=str(synth), epochs=1, protocol="trial-kfold", folds=2, seed=0, subjects=None,

@@ -49,6 +49,7 @@ def test_numpy_runtime_matches_torch_student(tmp_path: Path) -> None:
     assert np.max(np.abs(got - expected)) <= 1e-5
 
 
+@pytest.mark.slow
 def test_train_report_export(synth: Path, tmp_path: Path, no_paths: Any) -> None:
     run = tmp_path / "run"
     summary = train.run(_cfg(synth, run, student_epochs=2))
@@ -96,6 +97,7 @@ def test_train_report_export(synth: Path, tmp_path: Path, no_paths: Any) -> None
     assert not (tmp_path / "old.npz").exists()
 
 
+@pytest.mark.slow
 def test_resume_after_interruption(synth: Path, tmp_path: Path, monkeypatch: Any) -> None:
     run = tmp_path / "run"
     real_save = fitting.save_atomic  # what the epoch loop checkpoints with
@@ -159,6 +161,7 @@ def test_feature_cache_is_reused(synth: Path, tmp_path: Path) -> None:
     assert raw.x.shape == (3 * 60, 32, 128)
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_on_cpu(synth: Path, tmp_path: Path) -> None:
     """The DDP path (gloo, DistributedSampler, rank 0 writes) under a real torchrun."""
     import shutil
@@ -171,7 +174,7 @@ def test_torchrun_two_processes_on_cpu(synth: Path, tmp_path: Path) -> None:
     run = tmp_path / "ddp"
     cmd = [
         torchrun,
-        "--standalone", "--nproc_per_node", "2", str(ROOT / "scripts" / "train.py"),
+        "--standalone", "--nproc_per_node", "2", str(ROOT / "scripts" / "evoke.py"), "train",
         "--data", str(synth), "--out", str(run), "--folds", "2", "--epochs", "1",
         "--batch", "64", "--no-progress", "--cache", str(synth.parent / "cache"), "--fold", "1",
     ]  # fmt: skip
@@ -182,6 +185,7 @@ def test_torchrun_two_processes_on_cpu(synth: Path, tmp_path: Path) -> None:
     assert (run / "folds" / "fold1.json").exists() and (run / "students" / "fold1.pt").exists()
 
 
+@pytest.mark.slow
 def test_a_session_baseline_is_trained_recorded_and_followed_at_run_time(
     synth: Path, tmp_path: Path
 ) -> None:

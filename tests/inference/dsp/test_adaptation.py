@@ -66,6 +66,7 @@ def drifting() -> tuple[np.ndarray, float]:
     return s.samples * np.linspace(1.0, 2.0, len(s.samples))[:, None], s.rate
 
 
+@pytest.mark.slow
 def test_offline_equals_live_and_the_drift_is_followed(drifting: tuple[np.ndarray, float]) -> None:
     x, rate = drifting
     model = load_model()

@@ -74,6 +74,7 @@ def test_a_recording_whole_and_streamed_give_the_same_windows() -> None:
     np.testing.assert_allclose(live_t, offline.t[:n] + 127 / 128, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_amplifier_artefacts_change_fewer_than_a_tenth_of_the_emotions() -> None:
     figures = artefact_shares(subjects=1, trials=3, rate=512.0, seed=11)
     assert figures["windows"] > 600

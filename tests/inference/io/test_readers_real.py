@@ -115,6 +115,7 @@ def test_without_mne_other_formats_say_what_to_do(
         read_recording(path)
 
 
+@pytest.mark.slow
 def test_span_between_two_markers(mne_raw: mne.io.RawArray, tmp_path: Path) -> None:
     path = tmp_path / "rec.fif"
     mne_raw.save(path, verbose="error")
@@ -174,6 +175,7 @@ def deap_originals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "blank": folder / "s24.bdf", "minus_one": folder / "s29.bdf"}  # fmt: skip
 
 
+@pytest.mark.slow
 def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
     deap_originals: dict[str, Any],
 ) -> None:
@@ -195,6 +197,7 @@ def test_deap_original_bdf_splits_into_trials_in_either_channel_order(
     assert "in the order they were shown" in notes and "video order" in notes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", ["blank", "minus_one"])
 def test_deap_later_subjects_status_layouts(deap_originals: dict[str, Any], layout: str) -> None:
     """s24-s32: the Status channel found without its label, the held lines masked out."""

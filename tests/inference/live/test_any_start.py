@@ -31,6 +31,7 @@ def _live(x: np.ndarray, rate: float, start_s: float) -> dict[int, int]:
     return {round((start_s + u.t + 1 / rate - 1.0) * 128): u.emotion for u in updates}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start_s", [0.5, 2.0, 5.0])
 def test_a_late_start_shows_the_same_emotions_after_calibration(
     session: tuple[np.ndarray, float], start_s: float

@@ -28,6 +28,7 @@ def _opened(source: BrainFlowSource, seconds: float = 10.0) -> None:
     assert source.description is not None, source.error
 
 
+@pytest.mark.slow
 def test_the_synthetic_board_streams_its_electrodes_in_microvolts() -> None:
     source: LiveSource = BrainFlowSource("synthetic")
     assert isinstance(source, BrainFlowSource)
@@ -70,6 +71,7 @@ def test_the_synthetic_board_streams_its_electrodes_in_microvolts() -> None:
         source.close()
 
 
+@pytest.mark.slow
 def test_a_playback_board_gives_what_the_file_gives_offline(tmp_path: Path) -> None:
     """Record 20 s of the synthetic board with BrainFlow, write it with BrainFlow's DataFilter,
     replay it through the playback board: live windows equal offline ones on the same samples."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pylsl
+import pytest
 from evoke_tools.artefacts import add_artefact, raw_trials
 from evoke_tools.writers import start_player_lsl, write_fif
 
@@ -40,6 +41,7 @@ def _pull(name: str, seconds: float) -> tuple[object, list[np.ndarray]]:
     return info, chunks
 
 
+@pytest.mark.slow
 def test_playerlsl_in_volts_gives_what_the_file_gives_offline(tmp_path: Path) -> None:
     x = raw_trials(1, 1, RATE, seed=12)[0][: round(RATE * 45)]
     x = add_artefact(x, "all", RATE, np.random.default_rng(3))  # DC offsets, mains, drift

@@ -1,4 +1,4 @@
-"""scripts/stream_lsl.py as a real LSL outlet in a subprocess, received by pylsl on loopback.
+"""scripts/evoke.py stream_lsl as a real LSL outlet in a subprocess, received by pylsl on loopback.
 
 LSLAPICFG points liblsl at tests/lsl_loopback.cfg (machine scope, 127.0.0.1, no IPv6) before
 pylsl is imported here and in every subprocess, so nothing leaves this machine.
@@ -28,7 +28,7 @@ from inference.live.player import play, playback_samples
 from inference.live.processor import LiveProcessor
 from inference.model.model_file import load_model
 
-SCRIPT = ROOT / "scripts" / "stream_lsl.py"
+SCRIPT = ROOT / "scripts" / "evoke.py"  # its stream_lsl tool
 
 RATE = 128.0
 
@@ -47,7 +47,7 @@ class Outlets:
         self.procs: list[subprocess.Popen[str]] = []
 
     def start(self, recording: Path, name: str, *extra: str) -> subprocess.Popen[str]:
-        cmd = [sys.executable, str(SCRIPT), str(recording), "--name", name, *extra]
+        cmd = [sys.executable, str(SCRIPT), "stream_lsl", str(recording), "--name", name, *extra]
         proc = subprocess.Popen(
             cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -106,6 +106,7 @@ def _locate(played: np.ndarray, received: np.ndarray) -> np.ndarray:
     return played[idx]
 
 
+@pytest.mark.slow
 def test_replay_matches_file(deap_two_trials: Path, outlets: Outlets) -> None:
     name = f"evoke-test-{uuid.uuid4().hex[:8]}"
     proc = outlets.start(deap_two_trials, name, "--loop", "--max-seconds", "30", "--trial", "2")
@@ -134,6 +135,7 @@ def test_replay_matches_file(deap_two_trials: Path, outlets: Outlets) -> None:
     assert "63.0 s" in lines[0] and lines[-1].startswith(f"stopped '{name}'")
 
 
+@pytest.mark.slow
 def test_live_features_over_lsl_equal_offline_features(
     deap_two_trials: Path, outlets: Outlets
 ) -> None:
@@ -169,6 +171,7 @@ def test_live_features_over_lsl_equal_offline_features(
     np.testing.assert_allclose(grid, offline[0], atol=1e-5, rtol=1e-5)  # float32 features
 
 
+@pytest.mark.slow
 def test_inlet_recovers_when_outlet_returns(deap_two_trials: Path, outlets: Outlets) -> None:
     name = f"evoke-test-{uuid.uuid4().hex[:8]}"
     source = f"src-{name}"
@@ -191,6 +194,7 @@ def test_inlet_recovers_when_outlet_returns(deap_two_trials: Path, outlets: Outl
         del inlet
 
 
+@pytest.mark.slow
 def test_missing_liblsl_says_what_to_install(deap_two_trials: Path, tmp_path: Path) -> None:
     fake = tmp_path / "fake" / "pylsl"
     fake.mkdir(parents=True)
@@ -198,7 +202,16 @@ def test_missing_liblsl_says_what_to_install(deap_two_trials: Path, tmp_path: Pa
         'raise RuntimeError("LSL binary library file was not found.")\n'
     )
     out = subprocess.run(
-        [sys.executable, str(SCRIPT), str(deap_two_trials), "--name", "x", "--max-seconds", "1"],
+        [
+            sys.executable,
+            str(SCRIPT),
+            "stream_lsl",
+            str(deap_two_trials),
+            "--name",
+            "x",
+            "--max-seconds",
+            "1",
+        ],
         env=_env(fake.parent),
         capture_output=True,
         text=True,

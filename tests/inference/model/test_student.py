@@ -31,6 +31,7 @@ def reference_logits(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarra
     return np.array(rows)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch", [1, 7, 64, 200])
 def test_numpy_forward_matches_the_reference(batch: int) -> None:
     weights = untrained_weights(seed=3)
@@ -73,7 +74,10 @@ def test_large_batches_split_over_threads_give_the_same_logits_and_restore_blas(
     api = blas_threads._blas()
     before = api[0]() if api else None
     parallel = net.logits(x)  # >= _PARALLEL_FROM: the threaded path where BLAS can be held
-    np.testing.assert_allclose(parallel, serial, atol=1e-6)
+    # float32 through GEMMs blocked differently for a chunk than for the whole batch: sums of
+    # 2,592 products round differently by a few ulps (1.7e-6 seen on this CPU's kernels), so the
+    # bound is float32's, not bit-identity; a wrong chunk boundary would differ by whole units
+    np.testing.assert_allclose(parallel, serial, rtol=1e-5, atol=1e-5)
     if api is not None:  # where OpenBLAS was found, the threaded path ran and put BLAS back
         assert student._pool is not None
         assert api[0]() == before
