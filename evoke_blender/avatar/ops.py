@@ -24,7 +24,7 @@ class EVOKE_OT_add_avatar(bpy.types.Operator):
             obj = build_avatar()
             add_camera_and_lights(obj)
             face = face_mesh(obj)
-            settings(context).target = face or obj
+            settings(context).common.target = face or obj
             say(self, {"INFO"}, f"Added {obj.name}")
             return {"FINISHED"}
 

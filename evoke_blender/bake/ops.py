@@ -33,7 +33,7 @@ class EVOKE_OT_bake(bpy.types.Operator):
 
     def _bake(self, context: Any) -> OperatorResult:
         s = settings(context)
-        target = s.target or context.active_object
+        target = s.common.target or context.active_object
         mesh = face_mesh(target)
         if mesh is None:
             name = target.name if target else "nothing"
@@ -44,30 +44,30 @@ class EVOKE_OT_bake(bpy.types.Operator):
             )
             return {"CANCELLED"}
         refuse_linked(face_meshes(target))  # before reading anything: nothing could be kept
-        if not s.source_path:
+        if not s.bake.source_path:
             say(self, {"ERROR"}, "Choose a recording file first")
             return {"CANCELLED"}
         wm = context.window_manager
         wm.progress_begin(0, 3)
         started = time.perf_counter()
         try:
-            model = model_cache.get_model(s.model_path)
+            model = model_cache.get_model(s.common.model_path)
             recording, described = read_with_settings(s)
             wm.progress_update(1)
-            options = PredictOptions(hop_s=s.hop, mode=s.mode,
-                                     smoothing=runtime_options.smoothing(s),
+            options = PredictOptions(hop_s=s.common.hop, mode=s.smoothing.mode,
+                                     smoothing=runtime_options.smoothing(s.smoothing),
                                      baseline=runtime_options.baseline(s),
-                                     hindsight=not s.as_live)  # fmt: skip
+                                     hindsight=not s.bake.as_live)  # fmt: skip
             pred = predict(recording, model, options)
             wm.progress_update(2)
             scene = context.scene
             fps = scene.render.fps / scene.render.fps_base
-            name_map = runtime_options.name_map(s)
-            extras = baked.prepare(pred.timelines[0], model, scene, markers=s.timeline_markers)
+            name_map = runtime_options.name_map(s.presets)
+            extras = baked.prepare(pred.timelines[0], model, scene, markers=s.bake.timeline_markers)
             report = keyframes.bake_timeline(
-                target, pred.timelines[0], model.emotions, presets_from_scene(s),
+                target, pred.timelines[0], model.emotions, presets_from_scene(s.presets),
                 fps=fps, frame_start=scene.frame_start, window_s=model.features.window_s, name_map=name_map,
-                profile=s.face_profile, blend=s.mode == "blend",
+                profile=s.presets.face_profile, blend=s.smoothing.mode == "blend",
             )  # fmt: skip
             keyframes.set_scene_range(scene, report)
             mesh[face_state.SOURCE] = described
@@ -113,15 +113,15 @@ class EVOKE_OT_read_markers(bpy.types.Operator):
     def execute(self, context: Any) -> OperatorResult:
         def work() -> OperatorResult:
             s = settings(context)
-            if not s.source_path:
+            if not s.bake.source_path:
                 say(self, {"ERROR"}, "Choose a recording file first")
                 return {"CANCELLED"}
             recording, name = read_with_settings(s, whole=True)
-            s.markers.clear()
+            s.bake.markers.clear()
             for marker in recording.markers:
-                row = s.markers.add()
+                row = s.bake.markers.add()
                 row.label, row.time_s = marker.label, marker.sample / recording.rate
-            s.span_start = s.span_end = 0
+            s.bake.span_start = s.bake.span_end = 0
             found = len(recording.markers)
             say(self, {"INFO"}, f"{name}: {found} markers" if found else f"{name} has no markers")
             return {"FINISHED"}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from bpy.utils import escape_identifier as escape
@@ -29,6 +29,9 @@ from ...inference.emotion.presets import Presets
 from ...inference.errors import InputError
 from . import runtime_options
 from .rig import armature_of, face_meshes, refuse_linked
+
+if TYPE_CHECKING:
+    from ..properties import EVOKE_PG_root
 
 SHAPE_KEYS, VRM_ADDON = "shape_keys", "vrm_addon"
 VRM_PROFILE = "VRM"
@@ -229,7 +232,9 @@ def _name_mapped(
     return m.reshape(len(emotions), len(names)), names
 
 
-def settings_drive(s: Any, mesh: Any, presets: Presets, emotions: Sequence[str]) -> FaceDrive:
+def settings_drive(
+    s: EVOKE_PG_root, mesh: Any, presets: Presets, emotions: Sequence[str]
+) -> FaceDrive:
     """`face_drive` with the scene's name map and profile (the panel's settings)."""
-    return face_drive(mesh, presets, emotions, name_map=runtime_options.name_map(s),
-                      profile=s.face_profile)  # fmt: skip
+    return face_drive(mesh, presets, emotions, name_map=runtime_options.name_map(s.presets),
+                      profile=s.presets.face_profile)  # fmt: skip

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import traceback
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ...inference.errors import EvokeError, one_line
 from ...inference.limits import MAX_MESSAGE_CHARS
+
+if TYPE_CHECKING:
+    from ..properties import EVOKE_PG_root
 
 OperatorResult = set[Literal["RUNNING_MODAL", "CANCELLED", "FINISHED", "PASS_THROUGH", "INTERFACE"]]
 
@@ -17,7 +20,7 @@ def say(op: Any, level: set[str], text: object) -> None:
     op.report(level, one_line(text, MAX_MESSAGE_CHARS))
 
 
-def settings(context: Any) -> Any:
+def settings(context: Any) -> EVOKE_PG_root:
     return context.scene.evoke
 
 

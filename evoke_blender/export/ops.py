@@ -17,7 +17,7 @@ from .baked import baked_rows, has_bake
 
 def baked_face(context: Any) -> Any | None:
     """The selected face (the panel's avatar, else the active object) when it carries a bake."""
-    face = face_mesh(settings(context).target or context.active_object)
+    face = face_mesh(settings(context).common.target or context.active_object)
     return face if has_bake(face) else None
 
 

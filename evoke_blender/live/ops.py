@@ -85,27 +85,27 @@ class EVOKE_OT_live_connect(bpy.types.Operator):
     def _connect(self, context: Any) -> OperatorResult:
         global _driver
         s = settings(context)
-        reason = connections.network_reason(s)
+        reason = connections.network_reason(s.live)
         if reason and not bpy.app.online_access:
             say(self, {"ERROR"}, f"{reason}: allow Online Access in Preferences > System")
             return {"CANCELLED"}
-        face = face_mesh(s.target or context.active_object)
+        face = face_mesh(s.common.target or context.active_object)
         if face is None:
             say(self, {"ERROR"}, "Pick an avatar with shape keys first (Add EVOKE Avatar)")
             return {"CANCELLED"}
         stop()
-        model = model_cache.get_model(s.model_path)
+        model = model_cache.get_model(s.common.model_path)
         driver = None
         try:
-            driver = LiveDriver(face, model, presets_from_scene(s), lambda: connections.source(s),
-                                hop_s=s.hop, smoothing=runtime_options.smoothing(s),
-                                calibration_s=s.calibration, reject_z=s.outlier_z,
-                                adapt_s=runtime_options.adapt_seconds(s),
-                                name_map=runtime_options.name_map(s), blend=s.mode == "blend",
-                                unit=None if s.unit == "AUTO" else s.unit, channel_map=s.channel_map,
-                                montage=None if s.montage == "NONE" else s.montage,
-                                profile=s.face_profile)  # fmt: skip
-            for output in connections.outputs(s, model.emotions.names):
+            driver = LiveDriver(face, model, presets_from_scene(s.presets), lambda: connections.source(s.live),
+                                hop_s=s.common.hop, smoothing=runtime_options.smoothing(s.smoothing),
+                                calibration_s=s.common.calibration, reject_z=s.common.outlier_z,
+                                adapt_s=runtime_options.adapt_seconds(s.common),
+                                name_map=runtime_options.name_map(s.presets), blend=s.smoothing.mode == "blend",
+                                unit=None if s.common.unit == "AUTO" else s.common.unit, channel_map=s.common.channel_map,
+                                montage=None if s.common.montage == "NONE" else s.common.montage,
+                                profile=s.presets.face_profile)  # fmt: skip
+            for output in connections.outputs(s.live, model.emotions.names):
                 driver.add_output(output)
         except EvokeError as exc:
             if driver is not None:
@@ -169,7 +169,7 @@ class EVOKE_OT_live_use_stream(bpy.types.Operator):
     name: bpy.props.StringProperty()  # type: ignore[valid-type]
 
     def execute(self, context: Any) -> OperatorResult:
-        settings(context).live_stream = self.name
+        settings(context).live.live_stream = self.name
         return {"FINISHED"}
 
 

@@ -7,7 +7,7 @@ on the frame the scene shows."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 from bpy.app.handlers import persistent
@@ -19,20 +19,24 @@ from ...inference.live.outputs import EmotionState
 from ..common import face_state
 from ..common.rig import face_mesh
 
+if TYPE_CHECKING:
+    from ..properties import EVOKE_PG_root
+    from .property_group import EVOKE_PG_live
+
 _outputs: list[OscOutput] = []
 _settings: tuple[Any, ...] = ()
 last_error = ""  # why sending stopped (shown by the panel)
 
 
-def _ensure(s: Any) -> list[OscOutput]:
+def _ensure(live: EVOKE_PG_live) -> list[OscOutput]:
     """The outputs for these settings (new ones when they changed): one per target."""
     global _outputs, _settings
-    wanted = (s.osc_target, s.osc_mode, s.osc_prefix, s.osc_rate)
+    wanted = (live.osc_target, live.osc_mode, live.osc_prefix, live.osc_rate)
     if not _outputs or wanted != _settings:
         close()
-        options = wiring.OutputOptions(osc_mode=s.osc_mode, osc_prefix=s.osc_prefix.strip(),
-                                       osc_rate_hz=s.osc_rate)  # fmt: skip
-        made = wiring.make_outputs([("osc", s.osc_target)], options)
+        options = wiring.OutputOptions(osc_mode=live.osc_mode, osc_prefix=live.osc_prefix.strip(),
+                                       osc_rate_hz=live.osc_rate)  # fmt: skip
+        made = wiring.make_outputs([("osc", live.osc_target)], options)
         _outputs = [o for o in made if isinstance(o, OscOutput)]
         _settings = wanted
     return _outputs
@@ -60,15 +64,15 @@ def state_at(mesh: Any, frame: int) -> EmotionState:
 def on_frame(scene: Any, depsgraph: Any = None) -> None:
     global last_error
     try:
-        s = scene.evoke
-        if not s.osc_playback or not bpy.app.online_access:
+        s: EVOKE_PG_root = scene.evoke
+        if not s.live.osc_playback or not bpy.app.online_access:
             close()
             return
-        mesh = face_mesh(s.target)
+        mesh = face_mesh(s.common.target)
         if mesh is None or face_state.EMOTION not in mesh:
             return
         now, state = time.monotonic(), state_at(mesh, scene.frame_current)
-        for output in _ensure(s):
+        for output in _ensure(s.live):
             output.send(state, now)
         if not bpy.app.timers.is_registered(_flush):
             wait = _flush()  # nothing held back: no timer

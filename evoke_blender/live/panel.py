@@ -3,19 +3,22 @@ connection, calibration, status."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..common.panels import _layout, _SubPanel, _wrap
 from .connections import BRAINFLOW_FIELDS
 
+if TYPE_CHECKING:
+    from ..properties import EVOKE_PG_root
 
-def draw_source(col: Any, s: Any) -> None:
+
+def draw_source(col: Any, s: EVOKE_PG_root) -> None:
     from .ops import found_streams
 
-    col.prop(s, "live_source", expand=True)
-    if s.live_source == "LSL":
+    col.prop(s.live, "live_source", expand=True)
+    if s.live.live_source == "LSL":
         row = col.row(align=True)
-        row.prop(s, "live_stream")
+        row.prop(s.live, "live_stream")
         row.operator("evoke.live_find_streams", text="", icon="VIEWZOOM")
         for info in found_streams():
             label = f"{info['name']}  ({info['type']}, {info['channels']} ch, {info['rate']:g} Hz)"
@@ -23,8 +26,8 @@ def draw_source(col: Any, s: Any) -> None:
                 "name"
             ]
         return
-    col.prop(s, "brainflow_board")
-    board = s.brainflow_board.strip().lower()
+    col.prop(s.live, "brainflow_board")
+    board = s.live.brainflow_board.strip().lower()
     if board in ("playback", "playback_file", "-3"):
         for key in ("file", "file_aux", "file_anc", "master_board"):
             col.prop(s, f"brainflow_{key}")
@@ -34,21 +37,21 @@ def draw_source(col: Any, s: Any) -> None:
                 col.prop(s, f"brainflow_{key}")
 
 
-def draw_outputs(col: Any, s: Any) -> None:
+def draw_outputs(col: Any, s: EVOKE_PG_root) -> None:
     box = col.box()
-    box.prop(s, "osc_enabled")
-    if s.osc_enabled or s.osc_playback:
-        box.prop(s, "osc_target")
-        box.prop(s, "osc_mode")
-        box.prop(s, "osc_prefix")
-        box.prop(s, "osc_rate")
-    box.prop(s, "osc_playback")
-    box.prop(s, "lsl_out_enabled")
-    if s.lsl_out_enabled:
-        box.prop(s, "lsl_out_name")
-    box.prop(s, "lsl_bands_enabled")
-    if s.lsl_bands_enabled:
-        box.prop(s, "lsl_bands_name")
+    box.prop(s.live, "osc_enabled")
+    if s.live.osc_enabled or s.live.osc_playback:
+        box.prop(s.live, "osc_target")
+        box.prop(s.live, "osc_mode")
+        box.prop(s.live, "osc_prefix")
+        box.prop(s.live, "osc_rate")
+    box.prop(s.live, "osc_playback")
+    box.prop(s.live, "lsl_out_enabled")
+    if s.live.lsl_out_enabled:
+        box.prop(s.live, "lsl_out_name")
+    box.prop(s.live, "lsl_bands_enabled")
+    if s.live.lsl_bands_enabled:
+        box.prop(s.live, "lsl_bands_name")
 
 
 class EVOKE_PT_live(_SubPanel):
@@ -58,13 +61,13 @@ class EVOKE_PT_live(_SubPanel):
     def draw_panel(self, context: Any) -> None:
         from .ops import current_driver
 
-        s = context.scene.evoke
+        s: EVOKE_PG_root = context.scene.evoke
         col = _layout(self).column()
         draw_source(col, s)
-        col.prop(s, "calibration")
-        col.prop(s, "outlier_z")
-        col.prop(s, "adapt")
-        col.prop(s, "unit", text="Unit")
+        col.prop(s.common, "calibration")
+        col.prop(s.common, "outlier_z")
+        col.prop(s.common, "adapt")
+        col.prop(s.common, "unit", text="Unit")
         col.label(text="Channels: the montage and map under Recording", icon="INFO")
         draw_outputs(col, s)
         driver = current_driver()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 import numpy as np
@@ -15,6 +15,9 @@ from ..common.operators import OperatorResult, guarded, say, settings
 from ..common.paths import PRESETS_PATH
 from ..common.rig import face_mesh
 from .scene import fill_scene_presets, presets_from_scene, scene_emotions, user_dir
+
+if TYPE_CHECKING:
+    from ..properties import EVOKE_PG_root
 
 
 class EVOKE_OT_load_presets(bpy.types.Operator):
@@ -31,7 +34,7 @@ class EVOKE_OT_load_presets(bpy.types.Operator):
             presets = Presets.load(
                 bpy.path.abspath(self.filepath) if self.filepath else PRESETS_PATH
             )
-            fill_scene_presets(settings(context), presets)
+            fill_scene_presets(settings(context).presets, presets)
             return {"FINISHED"}
 
         return guarded(self, work)
@@ -53,7 +56,7 @@ class EVOKE_OT_save_presets(bpy.types.Operator):
                 else user_dir() / "presets.json"
             )
             path.write_text(
-                json.dumps(presets_from_scene(settings(context)).to_dict(), indent=1),
+                json.dumps(presets_from_scene(settings(context).presets).to_dict(), indent=1),
                 encoding="utf-8",
             )
             say(self, {"INFO"}, f"Saved presets to {path}")
@@ -71,19 +74,19 @@ class EVOKE_OT_preview_preset(bpy.types.Operator):
 
     def execute(self, context: Any) -> OperatorResult:
         s = settings(context)
-        mesh = face_mesh(s.target or context.active_object)
+        mesh = face_mesh(s.common.target or context.active_object)
         if mesh is None:
             say(self, {"ERROR"}, "No avatar with shape keys selected")
             return {"CANCELLED"}
         return guarded(self, lambda: self._preview(s, mesh))
 
-    def _preview(self, s: Any, mesh: Any) -> OperatorResult:
+    def _preview(self, s: EVOKE_PG_root, mesh: Any) -> OperatorResult:
         from ..avatar.build import apply_preset
 
-        presets = presets_from_scene(s)
+        presets = presets_from_scene(s.presets)
         emotions = scene_emotions(s)
         drive = settings_drive(s, mesh, presets, emotions)  # as the bake and live mode drive it
-        e = s.preset_emotion
+        e = s.presets.preset_emotion
         row = drive.matrix[emotions.index(e)] if e in emotions else np.zeros(len(drive.names))
         values = {n: float(v) for n, v in zip(drive.names, row, strict=True)}
         preset = {
@@ -126,12 +129,12 @@ class EVOKE_OT_add_row(bpy.types.Operator):
     def execute(self, context: Any) -> OperatorResult:
         s = settings(context)
         if self.collection == "name_map":
-            s.name_map.add()
+            s.presets.name_map.add()
             return {"FINISHED"}
-        if len(s.preset_keys) == 0:
-            fill_scene_presets(s, Presets.load(PRESETS_PATH))
-        row = s.preset_keys.add()
-        row.emotion, row.key, row.weight = s.preset_emotion, self.key or "browInnerUp", 0.5
+        if len(s.presets.preset_keys) == 0:
+            fill_scene_presets(s.presets, Presets.load(PRESETS_PATH))
+        row = s.presets.preset_keys.add()
+        row.emotion, row.key, row.weight = s.presets.preset_emotion, self.key or "browInnerUp", 0.5
         return {"FINISHED"}
 
 
@@ -152,7 +155,7 @@ class EVOKE_OT_remove_row(bpy.types.Operator):
         return "Remove the selected shape key from the preset"
 
     def execute(self, context: Any) -> OperatorResult:
-        rows = getattr(settings(context), self.collection)
+        rows = getattr(settings(context).presets, self.collection)
         if 0 <= self.index < len(rows):
             rows.remove(self.index)
         return {"FINISHED"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import bpy
 
@@ -11,13 +11,17 @@ from ...inference.emotion.presets import Presets
 from ...inference.emotion.table import EmotionTable
 from ..common.paths import PRESETS_PATH
 
+if TYPE_CHECKING:
+    from ..properties import EVOKE_PG_root
+    from .property_group import EVOKE_PG_presets
 
-def presets_from_scene(s: Any) -> Presets:
+
+def presets_from_scene(presets: EVOKE_PG_presets) -> Presets:
     """The presets being edited in the panel, or the bundled file when none were loaded."""
-    if len(s.preset_keys) == 0:
+    if len(presets.preset_keys) == 0:
         return Presets.load(PRESETS_PATH)
     keys: dict[str, dict[str, float]] = {}
-    for row in s.preset_keys:
+    for row in presets.preset_keys:
         keys.setdefault(row.emotion, {})[row.key] = row.weight
     bones = (
         Presets.load(PRESETS_PATH).bones if PRESETS_PATH.exists() else {}
@@ -25,22 +29,22 @@ def presets_from_scene(s: Any) -> Presets:
     return Presets(keys, bones)
 
 
-def scene_emotions(s: Any) -> tuple[str, ...]:
+def scene_emotions(s: EVOKE_PG_root) -> tuple[str, ...]:
     """The emotions of the model in use (its own table), or the default table's when it cannot
     load (the panel and the preview must work without a model)."""
     from ..common import model_cache
 
     try:
-        return model_cache.get_model(s.model_path).emotions.names
+        return model_cache.get_model(s.common.model_path).emotions.names
     except Exception:
         return EmotionTable.default().names
 
 
-def fill_scene_presets(s: Any, presets: Presets) -> None:
-    s.preset_keys.clear()
+def fill_scene_presets(edited: EVOKE_PG_presets, presets: Presets) -> None:
+    edited.preset_keys.clear()
     for emotion, weights in presets.shape_keys.items():
         for key, weight in sorted(weights.items()):
-            row = s.preset_keys.add()
+            row = edited.preset_keys.add()
             row.emotion, row.key, row.weight = emotion, key, weight
 
 

@@ -54,27 +54,27 @@ class EVOKE_OT_render_clip(bpy.types.Operator):
 
         s = settings(context)
         scene = context.scene
-        mesh = face_mesh(s.target or context.active_object)
+        mesh = face_mesh(s.common.target or context.active_object)
         if mesh is None or keyframes.current_state(mesh) is None:
             say(self, {"ERROR"}, "Bake a recording onto the avatar before rendering")
             return None
         if scene.camera is None:
             say(self, {"ERROR"}, "The scene has no camera (Add EVOKE Avatar adds one)")
             return None
-        target, self._where = clip.clip_target(self.filepath or s.clip_path)
+        target, self._where = clip.clip_target(self.filepath or s.render.clip_path)
         self._path = str(target)
         # rendered beside the target and moved over it only once complete (never a partial clip
         # in place of the last one); a folder that cannot be written is refused here, by name
         self._out = StagedOutput(target, "the clip")
         job = ClipJob.begin(scene)
         try:
-            clip.configure_output(scene, str(self._out.path), s.engine, s.resolution)
-            if s.show_overlay:
+            clip.configure_output(scene, str(self._out.path), s.render.engine, s.render.resolution)
+            if s.render.show_overlay:
                 clip.build_overlay(scene, scene.camera, mesh, face_state.emotion_names(mesh))
             fps = scene.render.fps / scene.render.fps_base
             end = scene.frame_start + round(self.seconds * fps) - 1 if self.seconds > 0 else None
             self._engine, note = clip.prepare_clip(
-                scene, str(self._out.path), s.engine, s.resolution, frame_end=end
+                scene, str(self._out.path), s.render.engine, s.render.resolution, frame_end=end
             )
             job.start(scene.frame_end - scene.frame_start + 1)
         except BaseException:

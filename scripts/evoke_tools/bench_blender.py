@@ -40,11 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     scene.render.fps = 24
     bpy.ops.evoke.add_avatar()
     s = scene.evoke
-    s.source_path = str(tmp / "deap" / "s01.dat")
-    s.hop = 0.25
+    s.bake.source_path = str(tmp / "deap" / "s01.dat")
+    s.common.hop = 0.25
 
     def bake(trial: int) -> float:
-        s.trial = trial
+        s.bake.trial = trial
         t = time.perf_counter()
         bpy.ops.evoke.bake()
         return time.perf_counter() - t
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     for trial in range(1, args.trials + 1):
         bake(trial)
     subject = time.perf_counter() - started
-    s.engine, s.resolution = args.engine.upper(), args.height
+    s.render.engine, s.render.resolution = args.engine.upper(), args.height
     clip = tmp / "bench.mp4"
     t = time.perf_counter()
     bpy.ops.evoke.render_clip(filepath=str(clip), seconds=args.frames / 24)

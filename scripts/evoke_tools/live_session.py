@@ -114,16 +114,16 @@ def _connect(args: argparse.Namespace) -> tuple[ModuleType, Any] | None:
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
-    s.hop, s.calibration = args.hop, args.calibration
+    s.common.hop, s.common.calibration = args.hop, args.calibration
     _source_settings(s, args.source or f"lsl:{args.stream}")
     if args.osc:
         if not (math.isfinite(args.osc_rate) and 0.5 <= args.osc_rate <= 100):
             raise SystemExit(f"error: --osc-rate {args.osc_rate:g}: give 0.5-100 Hz")
-        s.osc_enabled, s.osc_target, s.osc_mode = True, args.osc, args.osc_mode
-        s.osc_prefix, s.osc_rate = args.osc_prefix, args.osc_rate
+        s.live.osc_enabled, s.live.osc_target, s.live.osc_mode = True, args.osc, args.osc_mode
+        s.live.osc_prefix, s.live.osc_rate = args.osc_prefix, args.osc_rate
     if args.lsl_out:
-        s.lsl_out_enabled, s.lsl_out_name = True, args.lsl_out
-    s.model_path = str(Path(args.model).resolve()) if args.model else ""
+        s.live.lsl_out_enabled, s.live.lsl_out_name = True, args.lsl_out
+    s.common.model_path = str(Path(args.model).resolve()) if args.model else ""
     try:
         bpy.ops.evoke.live_connect()
     except RuntimeError as exc:  # Blender's "Error: ..." of the operator's report: said once
@@ -141,7 +141,7 @@ def _source_settings(s: Any, spec: str) -> None:
 
     kind, _, rest = spec.partition(":")
     if kind.lower() == "lsl" and rest:
-        s.live_source, s.live_stream = "LSL", rest
+        s.live.live_source, s.live.live_stream = "LSL", rest
         return
     if kind.lower() != "brainflow":
         raise SystemExit(f"error: --source {spec!r}: write lsl:NAME or brainflow:BOARD[,key=value]")
@@ -153,14 +153,14 @@ def _source_settings(s: Any, spec: str) -> None:
         input_params(params, _brainflow_shim())  # each value checked, one line if wrong
     except InputError as exc:
         raise SystemExit(f"error: --source: {exc}") from None
-    s.live_source, s.brainflow_board = "BRAINFLOW", board
+    s.live.live_source, s.live.brainflow_board = "BRAINFLOW", board
     for key, text in params.items():  # every BrainFlowInputParams field is a panel property
         value: str | int = text
         if key == "ip_protocol":
             value = {"0": "none", "1": "udp", "2": "tcp"}.get(text, text.lower())
         elif isinstance(PARAMETERS[key], tuple):
             value = int(text)
-        setattr(s, f"brainflow_{key}", value)
+        setattr(s.live, f"brainflow_{key}", value)
 
 
 def _brainflow_shim() -> ModuleType:

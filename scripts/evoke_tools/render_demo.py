@@ -125,16 +125,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bpy.ops.evoke.add_avatar()
         s = scene.evoke
-        s.source_path = str(Path(args.recording).resolve())
-        s.subject, s.trial, s.hop, s.mode = args.subject, args.trial, args.hop, args.mode
-        s.model_path = str(Path(args.model).resolve()) if args.model else ""
-        s.engine, s.resolution = args.engine.upper(), args.height
+        s.bake.source_path = str(Path(args.recording).resolve())
+        s.bake.subject, s.bake.trial, s.common.hop, s.smoothing.mode = (
+            args.subject,
+            args.trial,
+            args.hop,
+            args.mode,
+        )
+        s.common.model_path = str(Path(args.model).resolve()) if args.model else ""
+        s.render.engine, s.render.resolution = args.engine.upper(), args.height
         started = time.perf_counter()
         bpy.ops.evoke.bake()
         print(f"baked in {time.perf_counter() - started:.2f} s")
         out = Path(args.out).resolve()
         start = (
-            busiest_start(scene, s.target, args.seconds)
+            busiest_start(scene, s.common.target, args.seconds)
             if args.start == "auto"
             else float(args.start)
         )

@@ -79,12 +79,12 @@ def setup_bake(tmp_path: Path, deap_two_trials: Path) -> Callable[..., Any]:
         presets = tmp_path / "presets.json"
         presets.write_text(json.dumps(PRESETS))
         s = bpy.context.scene.evoke
-        s.target = obj
+        s.common.target = obj
         assert bpy.ops.evoke.load_presets(filepath=str(presets)) == {"FINISHED"}
-        s.source_path = str(deap_two_trials)
-        s.trial = trial
-        s.mode = mode
-        s.hop = 0.25
+        s.bake.source_path = str(deap_two_trials)
+        s.bake.trial = trial
+        s.smoothing.mode = mode
+        s.common.hop = 0.25
         return s
 
     return setup

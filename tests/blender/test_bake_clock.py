@@ -50,8 +50,8 @@ def test_every_baseline_bakes_on_the_recordings_clock(
     import bpy
 
     s = setup_bake(face, mode="blend")
-    s.source_path, s.smoother = str(session_edf), "none"
-    s.baseline, s.calibration = "auto", 30.0
+    s.bake.source_path, s.smoothing.smoother = str(session_edf), "none"
+    s.bake.baseline, s.common.calibration = "auto", 30.0
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     pred = predict(read_recording(session_edf), load_model(),
                    PredictOptions(0.25, "blend", SmoothingSettings(method="none")))  # fmt: skip
@@ -60,7 +60,7 @@ def test_every_baseline_bakes_on_the_recordings_clock(
     at = tl.t[[0, 40, len(tl.t) - 2]] + 0.5  # window centres, seconds of the recording
     automatic = _valence_at(face, at)
     np.testing.assert_allclose(automatic, tl.probs[[0, 40, len(tl.t) - 2], 0], atol=1e-4)
-    s.baseline, s.baseline_from, s.baseline_to = "span", 0.0, 30.0
+    s.bake.baseline, s.bake.baseline_from, s.bake.baseline_to = "span", 0.0, 30.0
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     np.testing.assert_allclose(_valence_at(face, at), automatic, atol=1e-4)
 
@@ -71,7 +71,7 @@ def test_hindsight_by_default_as_live_on_request(
     import bpy
 
     s = setup_bake(face, mode="blend")
-    s.source_path, s.baseline, s.calibration = str(session_edf), "first", 30.0
+    s.bake.source_path, s.bake.baseline, s.common.calibration = str(session_edf), "first", 30.0
     model, rec = load_model(), read_recording(session_edf)
     expected = {}
     for hindsight in (True, False):
@@ -82,7 +82,7 @@ def test_hindsight_by_default_as_live_on_request(
     rows = np.arange(0, len(tl.t), 7)
     assert not np.allclose(expected[True].probs[rows, 0], expected[False].probs[rows, 0])
     for as_live in (False, True):
-        s.as_live = as_live
+        s.bake.as_live = as_live
         assert bpy.ops.evoke.bake() == {"FINISHED"}
         want = expected[not as_live].probs[rows, 0]
         np.testing.assert_allclose(_valence_at(face, tl.t[rows] + 0.5), want, atol=1e-4)

@@ -84,7 +84,9 @@ def test_bake_puts_the_runtime_output_on_the_shape_keys(
 
     # The runtime, run independently here, says what every keyframe must hold.
     model = load_model()
-    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
+    smoothing = SmoothingSettings(
+        tau_s=s.smoothing.tau, hysteresis=s.smoothing.hysteresis, min_dwell_s=s.smoothing.dwell
+    )
     pred = predict(
         read_recording(deap_two_trials, trial=2),
         model,
@@ -133,15 +135,15 @@ def test_bad_inputs_give_clear_errors(
     s = setup_bake(face)
     txt = tmp_path / "notes.txt"
     txt.write_text("not eeg")
-    s.source_path = str(txt)
+    s.bake.source_path = str(txt)
     with pytest.raises(RuntimeError, match="unsupported"):
         bpy.ops.evoke.bake()
-    s.source_path = str(deap_two_trials)
-    s.trial = 9
+    s.bake.source_path = str(deap_two_trials)
+    s.bake.trial = 9
     with pytest.raises(RuntimeError, match="trial 9 is out of range"):
         bpy.ops.evoke.bake()
     bpy.ops.mesh.primitive_cube_add()
-    s.target = bpy.context.active_object
+    s.common.target = bpy.context.active_object
     with pytest.raises(RuntimeError, match="no mesh with shape keys"):
         bpy.ops.evoke.bake()
     assert face.data.shape_keys.animation_data is None  # nothing half-written
@@ -169,7 +171,7 @@ def test_a_face_linked_from_another_file_is_refused_and_the_scene_kept(
     actions_before, keys_before = len(bpy.data.actions), set(linked.keys())
     with pytest.raises(RuntimeError, match="linked from .*avatar_library.blend.*Make Local"):
         bpy.ops.evoke.bake()
-    s.preset_emotion = "happiness"
+    s.presets.preset_emotion = "happiness"
     with pytest.raises(RuntimeError, match="linked from"):
         bpy.ops.evoke.preview_preset()
     assert len(bpy.data.actions) == actions_before
@@ -187,15 +189,15 @@ def test_model_with_other_features_is_refused(
     s = setup_bake(face)
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"not a model")
-    s.model_path = str(bad)
+    s.common.model_path = str(bad)
     with pytest.raises(RuntimeError, match="broken.npz"):
         bpy.ops.evoke.bake()
     psd = save_model(
         tmp_path / "psd.npz", untrained_weights(), untrained_metadata(FeatureSettings(kind="psd"))
     )
-    s.model_path = str(psd)
+    s.common.model_path = str(psd)
     assert bpy.ops.evoke.bake() == {"FINISHED"}  # a PSD model computes PSD features itself
-    s.model_path = ""
+    s.common.model_path = ""
 
 
 def test_save_and_reopen_keeps_the_animation(
@@ -218,7 +220,7 @@ def test_save_and_reopen_keeps_the_animation(
     after = np.array([k.value for k in face.data.shape_keys.key_blocks[1:]])
     np.testing.assert_allclose(after, before, atol=1e-6)
     assert face["evoke_valence"] == pytest.approx(valence)
-    assert scene.evoke.source_path == str(deap_two_trials)
+    assert scene.evoke.bake.source_path == str(deap_two_trials)
 
 
 def test_add_avatar_then_bake_with_the_bundled_presets(
@@ -227,14 +229,21 @@ def test_add_avatar_then_bake_with_the_bundled_presets(
     bpy.ops.wm.read_homefile(use_empty=True)
     assert bpy.ops.evoke.add_avatar() == {"FINISHED"}
     s = bpy.context.scene.evoke
-    face = s.target
+    face = s.common.target
     assert face is not None and face.data.shape_keys is not None
     assert bpy.context.scene.camera is not None
-    s.source_path, s.trial, s.hop, s.mode = str(deap_two_trials), 1, 0.25, "blend"
+    s.bake.source_path, s.bake.trial, s.common.hop, s.smoothing.mode = (
+        str(deap_two_trials),
+        1,
+        0.25,
+        "blend",
+    )
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     presets = json.loads(PRESETS_PATH.read_text())
     model = load_model()
-    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell)
+    smoothing = SmoothingSettings(
+        tau_s=s.smoothing.tau, hysteresis=s.smoothing.hysteresis, min_dwell_s=s.smoothing.dwell
+    )
     tl = predict(
         read_recording(deap_two_trials, trial=1),
         model,
@@ -277,13 +286,13 @@ def test_fifos_and_devices_are_refused_without_blocking(
     signal.alarm(300)
     try:
         assert "not a regular file" in model_cache.describe(str(fifo))  # the panel's model line
-        s.model_path = str(fifo)
+        s.common.model_path = str(fifo)
         with pytest.raises(RuntimeError, match="not a regular file"):
             bpy.ops.evoke.bake()
-        s.model_path = ""
+        s.common.model_path = ""
         with pytest.raises(RuntimeError, match="not a regular file"):
             bpy.ops.evoke.load_presets(filepath=str(fifo))
-        s.source_path = "/dev/zero"
+        s.bake.source_path = "/dev/zero"
         with pytest.raises(RuntimeError) as err:
             bpy.ops.evoke.bake()
         assert "/dev/zero" in str(err.value) and "blocked" not in str(err.value)
@@ -305,7 +314,13 @@ def test_a_discrete_bake_eases_into_each_change(
     s = setup_bake(face, trial=2, mode="discrete")
     # a quick filter, as live: changes to ease into (with hindsight, or the defaults, this
     # synthetic trial holds one emotion throughout)
-    s.switch_s, s.evidence, s.confidence, s.dwell, s.as_live = 5.0, 3.0, 0.75, 0.5, True
+    (
+        s.smoothing.switch_s,
+        s.smoothing.evidence,
+        s.smoothing.confidence,
+        s.smoothing.dwell,
+        s.bake.as_live,
+    ) = 5.0, 3.0, 0.75, 0.5, True
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     model = load_model()
     quick = SmoothingSettings(switch_s=5.0, evidence=3.0, confidence=0.75, min_dwell_s=0.5)
@@ -353,9 +368,16 @@ def test_the_panels_baseline_and_smoother_reach_the_bake(
     """Session baseline and the moving-average smoother, chosen in the panel, give what the
     runtime gives with the same options; the notes name the baseline."""
     s = setup_bake(face, trial=2, mode="blend")
-    s.baseline, s.smoother, s.tau, s.hysteresis = "session", "ema", 2.0, 0.15
+    s.bake.baseline, s.smoothing.smoother, s.smoothing.tau, s.smoothing.hysteresis = (
+        "session",
+        "ema",
+        2.0,
+        0.15,
+    )
     assert bpy.ops.evoke.bake() == {"FINISHED"}
-    smoothing = SmoothingSettings(tau_s=2.0, hysteresis=0.15, min_dwell_s=s.dwell, method="ema")
+    smoothing = SmoothingSettings(
+        tau_s=2.0, hysteresis=0.15, min_dwell_s=s.smoothing.dwell, method="ema"
+    )
     options = PredictOptions(0.25, "blend", smoothing, BaselineChoice("session"))
     tl = predict(read_recording(deap_two_trials, trial=2), load_model(), options).timelines[0]
     scene = bpy.context.scene
@@ -367,6 +389,9 @@ def test_the_panels_baseline_and_smoother_reach_the_bake(
     default = predict(read_recording(deap_two_trials, trial=2), load_model(),
                       PredictOptions(0.25, "blend")).timelines[0]  # fmt: skip
     assert not np.allclose(default.probs, tl.probs)  # the options changed something
-    s.baseline, s.calibration = "first", 10.0  # DEAP's file is trials back to back: refused
+    s.bake.baseline, s.common.calibration = (
+        "first",
+        10.0,
+    )  # DEAP's file is trials back to back: refused
     with pytest.raises(RuntimeError, match="a baseline must be rest"):
         bpy.ops.evoke.bake()

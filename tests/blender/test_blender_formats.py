@@ -38,7 +38,7 @@ def avatar() -> Any:
     bpy.ops.wm.read_homefile(use_empty=True)
     assert bpy.ops.evoke.add_avatar() == {"FINISHED"}
     s = bpy.context.scene.evoke
-    s.hop, s.mode = 0.25, "blend"
+    s.common.hop, s.smoothing.mode = 0.25, "blend"
     return s
 
 
@@ -50,7 +50,11 @@ def keyed_valence(face: Any, s: Any, recording_path: Path, **options: Any) -> np
         PredictOptions(
             0.25,
             "blend",
-            SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell),
+            SmoothingSettings(
+                tau_s=s.smoothing.tau,
+                hysteresis=s.smoothing.hysteresis,
+                min_dwell_s=s.smoothing.dwell,
+            ),
             hindsight=True,
         ),
     )
@@ -79,9 +83,9 @@ def test_bake_xdf_with_a_stream_and_a_unit(
     path = tmp_path / "session.xdf"
     write_xdf(path, [other, eeg])
     s = avatar()
-    s.source_path, s.xdf_stream, s.unit = str(path), "Amp", "mV"
+    s.bake.source_path, s.bake.xdf_stream, s.common.unit = str(path), "Amp", "mV"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
-    face = s.target
+    face = s.common.target
     assert face["evoke_source"] == "session.xdf"
     keyed_valence(face, s, path, stream="Amp", unit="mV")
 
@@ -94,12 +98,12 @@ def test_bake_edf_and_csv_with_a_channel_map(
     write_edf(edf, labels, (RATE,) * 32, list(raw_signal.T - raw_signal.mean(axis=0)[:, None]))
     mapping = ", ".join(f"Ch{k}={name}" for k, name in enumerate(DEAP_EEG_CHANNELS, start=1))
     s = avatar()
-    s.source_path = str(edf)
+    s.bake.source_path = str(edf)
     with pytest.raises(RuntimeError, match="channel map"):  # numbered channels: says what to do
         bpy.ops.evoke.bake()
-    s.channel_map = mapping
+    s.common.channel_map = mapping
     assert bpy.ops.evoke.bake() == {"FINISHED"}
-    face = s.target
+    face = s.common.target
     assert json.loads(face["evoke_channel_map"])["Ch1"] == "Fp1"  # kept with the baked avatar
     keyed_valence(face, s, edf, channel_map=mapping)
 
@@ -107,9 +111,9 @@ def test_bake_edf_and_csv_with_a_channel_map(
     header = ",".join(f"EEG.{c}" for c in DEAP_EEG_CHANNELS)  # Emotiv-style labels, no time column
     np.savetxt(csv, raw_signal * 1e-6, delimiter=",", header=header, comments="", fmt="%.9g")
     s = avatar()
-    s.source_path, s.csv_rate, s.unit = str(csv), RATE, "V"
+    s.bake.source_path, s.bake.csv_rate, s.common.unit = str(csv), RATE, "V"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
-    keyed_valence(s.target, s, csv, rate=RATE, unit="V")
+    keyed_valence(s.common.target, s, csv, rate=RATE, unit="V")
 
 
 def test_read_markers_and_bake_the_span_between_two(
@@ -130,17 +134,17 @@ def test_read_markers_and_bake_the_span_between_two(
         writer.writeAnnotation(onset, -1, text)
     writer.close()
     s = avatar()
-    s.source_path = str(path)
+    s.bake.source_path = str(path)
     assert bpy.ops.evoke.read_markers() == {"FINISHED"}
-    assert [(m.label, round(m.time_s, 2)) for m in s.markers] == [
+    assert [(m.label, round(m.time_s, 2)) for m in s.bake.markers] == [
         ("eyes open", 4.0),
         ("music", 9.0),
         ("end", 17.5),
     ]
-    s.span_start, s.span_end = 2, 3
+    s.bake.span_start, s.bake.span_end = 2, 3
     assert bpy.ops.evoke.bake() == {"FINISHED"}
-    assert s.target["evoke_source"] == "annotated.edf markers 2-3"
-    valence = keyed_valence(s.target, s, path, between=(2, 3))
+    assert s.common.target["evoke_source"] == "annotated.edf markers 2-3"
+    valence = keyed_valence(s.common.target, s, path, between=(2, 3))
     assert len(valence) == 31  # 8.5 s from the marker: windows at 0, 0.25, ..., 7.5 s
 
 
@@ -154,8 +158,11 @@ def test_a_volts_stream_from_playerlsl_drives_the_face(
     try:
         s = avatar()
         bpy.context.preferences.system.use_online_access = True
-        s.live_stream = name
-        s.calibration, s.mode = 5.0, "blend"  # blend: the face shows something from the start
+        s.live.live_stream = name
+        s.common.calibration, s.smoothing.mode = (
+            5.0,
+            "blend",
+        )  # blend: the face shows something from the start
         assert bpy.ops.evoke.live_connect() == {"FINISHED"}
         driver = live_ops.current_driver()
         end = time.monotonic() + 30
@@ -168,7 +175,7 @@ def test_a_volts_stream_from_playerlsl_drives_the_face(
         assert st.state == "live" and st.windows >= 8, (st.state, st.message, st.skip_reason)
         assert st.windows_skipped == 0 and st.skip_reason == ""
         assert "description" in st.unit_note  # volts, from the stream's own channel units
-        face = s.target
+        face = s.common.target
         end = time.monotonic() + 1.0  # the face eases into what the stream says
         while time.monotonic() < end:
             bpy.ops.evoke.live_tick()

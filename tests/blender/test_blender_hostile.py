@@ -20,9 +20,11 @@ from evoke_tools.sandbox import Outcome, run_here
 # options of `inference predict` and the panel field each is; the add-on has no field for an
 # emotion table (a model file carries its own), and JSON output and `model-info` are the command
 # line's alone: the cases that need them stay with the command line's own run (test_hostile.py)
-FIELDS = {"--rate": "csv_rate", "--channel-map": "channel_map", "--model": "model_path",
-          "--trial": "trial", "--hop": "hop", "--tau": "tau", "--hysteresis": "hysteresis",
-          "--dwell": "dwell", "--montage": "montage", "--stream": "xdf_stream"}  # fmt: skip
+FIELDS = {"--rate": "bake.csv_rate", "--channel-map": "common.channel_map",
+          "--model": "common.model_path", "--trial": "bake.trial", "--hop": "common.hop",
+          "--tau": "smoothing.tau", "--hysteresis": "smoothing.hysteresis",
+          "--dwell": "smoothing.dwell", "--montage": "common.montage",
+          "--stream": "bake.xdf_stream"}  # fmt: skip
 COMMAND_LINE_ONLY = {"--emotions"}
 
 # Python 3.13 warns on every fork of a process with threads (Blender has its own). The child only
@@ -37,14 +39,17 @@ def panel_settings(argv: list[str]) -> dict[str, Any] | None:
     """The panel's fields for a `predict` command line; None where the panel cannot say it."""
     if argv[0] != "predict":
         return None
-    settings: dict[str, Any] = {"source_path": argv[1]}
+    settings: dict[str, Any] = {"bake.source_path": argv[1]}
     rest = [a for a in argv[2:] if a != "--json"]
     while rest:
         option = rest.pop(0)
         if option in COMMAND_LINE_ONLY:
             return None
         if option == "--between":
-            settings["span_start"], settings["span_end"] = int(rest.pop(0)), int(rest.pop(0))
+            settings["bake.span_start"], settings["bake.span_end"] = (
+                int(rest.pop(0)),
+                int(rest.pop(0)),
+            )
             continue
         if option not in FIELDS:
             raise AssertionError(f"a catalogue option this test does not know: {option}")
@@ -55,10 +60,11 @@ def panel_settings(argv: list[str]) -> dict[str, Any] | None:
 def bake_with(argv: list[str]) -> dict[str, Any]:
     """In the forked child: the panel filled in, Bake pressed; what came of it."""
     s = bpy.context.scene.evoke
-    for field, text in panel_settings(argv).items():  # type: ignore[union-attr]
-        kind = type(getattr(s, field))
+    for path, text in panel_settings(argv).items():  # type: ignore[union-attr]
+        group, field = path.split(".")  # "group.setting" under scene.evoke
+        kind = type(getattr(getattr(s, group), field))
         try:
-            setattr(s, field, kind(text) if kind is not str else text)
+            setattr(getattr(s, group), field, kind(text) if kind is not str else text)
         except (TypeError, ValueError, OverflowError) as exc:  # the field itself refuses it
             return {"status": "ok", "detail": f"the field {field} refuses {text!r}: {exc}"}
     try:
@@ -79,7 +85,7 @@ def bake_with(argv: list[str]) -> dict[str, Any]:
 def test_every_hostile_file_baked_in_blender_is_handled(installed: Path, tmp_path: Path) -> None:
     bpy.ops.wm.read_homefile(use_empty=True)
     assert bpy.ops.evoke.add_avatar() == {"FINISHED"}
-    bpy.context.scene.evoke.target = bpy.context.active_object
+    bpy.context.scene.evoke.common.target = bpy.context.active_object
     outcomes: dict[str, Outcome] = {}
     command_line_only: list[str] = []
     for name, make in CASES.items():

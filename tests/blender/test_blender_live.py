@@ -46,9 +46,13 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
-    face = s.target
-    s.live_stream, s.hop, s.mode = NAME, 0.25, "blend"  # blend: the face always shows something
-    s.calibration = 5.0  # a DEAP trial replays its 3 s baseline and then the video
+    face = s.common.target
+    s.live.live_stream, s.common.hop, s.smoothing.mode = (
+        NAME,
+        0.25,
+        "blend",
+    )  # blend: the face always shows something
+    s.common.calibration = 5.0  # a DEAP trial replays its 3 s baseline and then the video
 
     bpy.context.preferences.system.use_online_access = False
     with pytest.raises(RuntimeError, match="Online Access"):
@@ -199,8 +203,8 @@ def test_headset_layouts_over_lsl(
         bpy.ops.evoke.add_avatar()
         bpy.context.preferences.system.use_online_access = True
         s = bpy.context.scene.evoke
-        s.live_stream = name
-        s.calibration = 3.0  # short: the NaN burst comes after it
+        s.live.live_stream = name
+        s.common.calibration = 3.0  # short: the NaN burst comes after it
         assert bpy.ops.evoke.live_connect() == {"FINISHED"}
         driver = live_ops.current_driver()
         assert tick_until(driver, lambda st: st.state in (expect, "error"), 30), driver.status
@@ -245,7 +249,7 @@ def test_find_streams_lists_the_replay(installed: Path, deap_two_trials: Path) -
             and found[NAME]["rate"] == 128.0
         )
         bpy.ops.evoke.live_use_stream(name=NAME)
-        assert bpy.context.scene.evoke.live_stream == NAME
+        assert bpy.context.scene.evoke.live.live_stream == NAME
     finally:
         replay.kill()
         replay.wait(10)
@@ -298,11 +302,20 @@ def test_a_brainflow_board_drives_the_face_and_osc_and_lsl_receive_the_emotion(
     bpy.ops.evoke.add_avatar()
     bpy.context.preferences.system.use_online_access = True
     s = bpy.context.scene.evoke
-    s.live_source, s.brainflow_board, s.calibration, s.mode = "BRAINFLOW", "synthetic", 3.0, "blend"
+    s.live.live_source, s.live.brainflow_board, s.common.calibration, s.smoothing.mode = (
+        "BRAINFLOW",
+        "synthetic",
+        3.0,
+        "blend",
+    )
     peer = OscPeer()
     name = f"evoke-emotion-{uuid.uuid4().hex[:8]}"
-    s.osc_enabled, s.osc_target, s.osc_mode = True, f"127.0.0.1:{peer.port}", "vrchat"
-    s.lsl_out_enabled, s.lsl_out_name = True, name
+    s.live.osc_enabled, s.live.osc_target, s.live.osc_mode = (
+        True,
+        f"127.0.0.1:{peer.port}",
+        "vrchat",
+    )
+    s.live.lsl_out_enabled, s.live.lsl_out_name = True, name
     inlet = None
     try:
         assert bpy.ops.evoke.live_connect() == {"FINISHED"}
@@ -318,7 +331,7 @@ def test_a_brainflow_board_drives_the_face_and_osc_and_lsl_receive_the_emotion(
         assert st.matched == 10 and st.rate == 250.0 and "BrainFlow synthetic" in st.stream
         assert list(st.outputs) == [f"OSC vrchat to 127.0.0.1:{peer.port}", f"LSL {name}"]
         tick_until(driver, lambda st: False, 0.6)  # let the face ease in, OSC tick on
-        face = s.target
+        face = s.common.target
         assert max(k.value for k in face.data.shape_keys.key_blocks) > 0.01
         v, a, d = driver.status.probs
         assert peer.last("/avatar/parameters/EVOKE/ValencePos") == pytest.approx(v, abs=1e-5)
@@ -351,19 +364,19 @@ def test_osc_follows_a_baked_timeline_during_playback(
     bpy.ops.evoke.add_avatar()
     bpy.context.preferences.system.use_online_access = True
     s = bpy.context.scene.evoke
-    s.source_path, s.trial, s.hop = str(deap_two_trials), 1, 0.25
+    s.bake.source_path, s.bake.trial, s.common.hop = str(deap_two_trials), 1, 0.25
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     peer = OscPeer()
     try:
-        s.osc_target, s.osc_mode, s.osc_prefix, s.osc_rate = (
+        s.live.osc_target, s.live.osc_mode, s.live.osc_prefix, s.live.osc_rate = (
             f"127.0.0.1:{peer.port}",
             "generic",
             "/bake",
             100.0,
         )
-        s.osc_playback = True
+        s.live.osc_playback = True
         scene = bpy.context.scene
-        face = s.target
+        face = s.common.target
         # the limiter holds back a frame that comes within its period of the last one; what is
         # held goes out when due, from a one-shot timer, which never fires in the bpy module:
         # the test calls the timer's step (`_flush`) as Blender would
@@ -381,14 +394,14 @@ def test_osc_follows_a_baked_timeline_during_playback(
                 and peer.last("/bake/valence") == pytest.approx(v, abs=1e-5)
             ), (frame, peer.last("/bake/valence"), valence)
         # at 10 Hz a quick second frame is certainly held back, and then delivered
-        s.osc_rate = 10.0
+        s.live.osc_rate = 10.0
         scene.frame_set(100)
         scene.frame_set(951)
         held = face["evoke_valence"]
         time.sleep(0.15)
         assert osc_playback._flush() is None  # sent, nothing left waiting
         assert peer.wait_for(lambda: peer.last("/bake/valence") == pytest.approx(held, abs=1e-5))
-        s.osc_playback = False
+        s.live.osc_playback = False
         count = len(peer.messages)
         scene.frame_set(600)  # off: the avatar is told once (connected False), then silence
         assert peer.wait_for(lambda: peer.last("/bake/connected") is False)
@@ -396,7 +409,7 @@ def test_osc_follows_a_baked_timeline_during_playback(
         scene.frame_set(650)
         time.sleep(0.1)
         assert len(peer.messages) == count  # nothing more goes out
-        s.osc_playback = True
+        s.live.osc_playback = True
         bpy.context.preferences.system.use_online_access = False
         scene.frame_set(700)
         time.sleep(0.1)
@@ -483,22 +496,22 @@ def test_the_panel_offers_every_brainflow_field_and_refuses_in_one_line(installe
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
-    s.live_source, s.brainflow_board = "BRAINFLOW", "cyton"
+    s.live.live_source, s.live.brainflow_board = "BRAINFLOW", "cyton"
     drawn = PropRecorder()
     panel.draw_source(drawn, s)
     fields = [k for k in board.PARAMETERS if not k.startswith("file") and k != "master_board"]
     assert [f"brainflow_{k}" for k in fields] == [
         p for p in drawn.props if p.startswith("brainflow_") and p != "brainflow_board"
     ]
-    s.brainflow_serial_port, s.brainflow_ip_protocol, s.brainflow_timeout = (
+    s.live.brainflow_serial_port, s.live.brainflow_ip_protocol, s.live.brainflow_timeout = (
         "/dev/ttyUSB0",
         "udp",
         15,
     )
-    assert connections.source_choice(s) == (
+    assert connections.source_choice(s.live) == (
         "brainflow", "cyton", {"serial_port": "/dev/ttyUSB0", "ip_protocol": "udp", "timeout": "15"}
     )  # fmt: skip
-    s.brainflow_board = "playback"
+    s.live.brainflow_board = "playback"
     drawn = PropRecorder()
     panel.draw_source(drawn, s)
     assert {
@@ -507,13 +520,13 @@ def test_the_panel_offers_every_brainflow_field_and_refuses_in_one_line(installe
         "brainflow_file_anc",
         "brainflow_master_board",
     } <= set(drawn.props)
-    s.brainflow_board = "headset-9000"
+    s.live.brainflow_board = "headset-9000"
     bpy.context.preferences.system.use_online_access = True
     with pytest.raises(RuntimeError) as refused:
         bpy.ops.evoke.live_connect()
     message = str(refused.value).strip()
     assert "common ones are synthetic, cyton" in message and "\n" not in message
-    s.brainflow_board = "playback"
-    s.brainflow_file = "/dev/zero"
+    s.live.brainflow_board = "playback"
+    s.live.brainflow_file = "/dev/zero"
     with pytest.raises(RuntimeError, match="not a regular file"):
         bpy.ops.evoke.live_connect()  # BrainFlow would read it for ever

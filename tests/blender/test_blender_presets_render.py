@@ -26,30 +26,30 @@ def test_name_map_drives_an_avatar_with_other_key_names(
     obj.shape_key_add(name="Smile_L").data[0].co = (0.0, 0.0, 2.0)
     s = setup_bake(obj, mode="blend")
     assert bpy.ops.evoke.add_row(collection="name_map") == {"FINISHED"}
-    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
+    s.presets.name_map[0].preset_key, s.presets.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     assert animated_paths(obj.data.shape_keys) == {'key_blocks["Smile_L"].value'}
     bpy.ops.evoke.remove_row(collection="name_map", index=0)
-    assert len(s.name_map) == 0
+    assert len(s.presets.name_map) == 0
 
 
 def test_preview_applies_the_preset_with_name_map_and_pose(installed: Path) -> None:
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
-    face = s.target
+    face = s.common.target
     face.data.shape_keys.key_blocks["mouthSmileLeft"].name = "Smile_L"  # a non-ARKit name
     bpy.ops.evoke.load_presets()
     bpy.ops.evoke.add_row(collection="name_map")
-    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
-    s.preset_emotion = "happiness"
+    s.presets.name_map[0].preset_key, s.presets.name_map[0].mesh_key = "mouthSmileLeft", "Smile_L"
+    s.presets.preset_emotion = "happiness"
     assert bpy.ops.evoke.preview_preset() == {"FINISHED"}
     presets = json.loads(PRESETS_PATH.read_text())
     happy = presets["emotions"]["happiness"]
     blocks = face.data.shape_keys.key_blocks
     assert blocks["Smile_L"].value == pytest.approx(happy["shape_keys"]["mouthSmileLeft"])
     assert blocks["jawOpen"].value == pytest.approx(happy["shape_keys"].get("jawOpen", 0.0))
-    s.preset_emotion = "sadness"  # sadness lowers the head in the bundled presets
+    s.presets.preset_emotion = "sadness"  # sadness lowers the head in the bundled presets
     bpy.ops.evoke.preview_preset()
     head = face.parent.pose.bones["head"]  # the armature parents the face
     tilt = presets["emotions"]["sadness"]["bones"]["head"]
@@ -62,21 +62,23 @@ def test_preview_applies_the_preset_with_name_map_and_pose(installed: Path) -> N
 def test_editing_a_preset_adds_and_removes_its_keys(installed: Path) -> None:
     bpy.ops.wm.read_homefile(use_empty=True)
     s = bpy.context.scene.evoke
-    s.preset_emotion = "anger"
+    s.presets.preset_emotion = "anger"
     assert bpy.ops.evoke.add_row(collection="preset_keys", key="cheekPuff") == {
         "FINISHED"
     }  # loads the presets
-    anger = [(r.key, round(r.weight, 4)) for r in s.preset_keys if r.emotion == "anger"]
+    anger = [(r.key, round(r.weight, 4)) for r in s.presets.preset_keys if r.emotion == "anger"]
     assert ("cheekPuff", 0.5) in anger
-    before = len(s.preset_keys)
+    before = len(s.presets.preset_keys)
     added = next(
-        i for i, r in enumerate(s.preset_keys) if r.key == "cheekPuff" and r.emotion == "anger"
+        i
+        for i, r in enumerate(s.presets.preset_keys)
+        if r.key == "cheekPuff" and r.emotion == "anger"
     )
     assert bpy.ops.evoke.remove_row(collection="preset_keys", index=added) == {"FINISHED"}
-    assert len(s.preset_keys) == before - 1
-    assert ("anger", "cheekPuff") not in {(r.emotion, r.key) for r in s.preset_keys}
+    assert len(s.presets.preset_keys) == before - 1
+    assert ("anger", "cheekPuff") not in {(r.emotion, r.key) for r in s.presets.preset_keys}
     assert bpy.ops.evoke.remove_row(collection="preset_keys", index=999) == {"FINISHED"}
-    assert len(s.preset_keys) == before - 1  # an index past the end removes nothing
+    assert len(s.presets.preset_keys) == before - 1  # an index past the end removes nothing
 
 
 def _scene_state(face: Any) -> dict[str, Any]:
@@ -109,12 +111,15 @@ def test_a_failed_bake_leaves_the_previous_one_whole(
     with pytest.raises(RuntimeError, match="JAWOPEN|jawOpen"):
         bpy.ops.evoke.load_presets(filepath=str(tmp_path / "twice.json"))
     assert bpy.ops.evoke.add_row(collection="name_map") == {"FINISHED"}
-    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "mouthSmileRight"
+    s.presets.name_map[0].preset_key, s.presets.name_map[0].mesh_key = (
+        "mouthSmileLeft",
+        "mouthSmileRight",
+    )
     with pytest.raises(RuntimeError, match="both drive the shape key 'mouthSmileRight'"):
         bpy.ops.evoke.bake()
     bpy.context.scene.frame_set(300)
     assert _scene_state(face) == before
-    s.name_map.clear()
+    s.presets.name_map.clear()
 
 
 def test_nan_preset_weights_are_refused_at_load(

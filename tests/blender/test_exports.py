@@ -37,8 +37,8 @@ def cli_rows(path: Path, s: Any, *, trial: int, fmt: str = "--json") -> str:
     """`python -m inference predict` with the options the scene's bake used (the float32 values
     Blender holds, written out in full, so both sides decode with the same numbers)."""
     args = [
-        "predict", str(path), "--trial", str(trial), fmt, "--hop", repr(s.hop), "--mode", s.mode,
-        "--tau", repr(s.tau), "--hysteresis", repr(s.hysteresis), "--dwell", repr(s.dwell),
+        "predict", str(path), "--trial", str(trial), fmt, "--hop", repr(s.common.hop), "--mode", s.smoothing.mode,
+        "--tau", repr(s.smoothing.tau), "--hysteresis", repr(s.smoothing.hysteresis), "--dwell", repr(s.smoothing.dwell),
     ]  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "inference", *args],
@@ -164,7 +164,13 @@ def test_a_live_recording_over_a_bake_retires_its_rows(
 def quick_as_live(s: Any) -> Any:
     """A quick filter, as live: the synthetic trials change emotion often enough to have changes
     to mark and keys that move (the defaults, or hindsight, hold them on one emotion)."""
-    s.switch_s, s.evidence, s.confidence, s.dwell, s.as_live = 5.0, 3.0, 0.75, 0.5, True
+    (
+        s.smoothing.switch_s,
+        s.smoothing.evidence,
+        s.smoothing.confidence,
+        s.smoothing.dwell,
+        s.bake.as_live,
+    ) = 5.0, 3.0, 0.75, 0.5, True
     return s
 
 
@@ -172,10 +178,12 @@ def expected_markers(path: Path, s: Any, trial: int) -> list[tuple[int, str]]:
     """Computed here from the runtime: the first window, then each change of emotion, at the
     first whole frame at or after its key (window centre)."""
     model = load_model()
-    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell,
-                                  switch_s=s.switch_s, evidence=s.evidence,
-                                  confidence=s.confidence)  # fmt: skip
-    options = PredictOptions(s.hop, s.mode, smoothing, hindsight=not s.as_live)
+    smoothing = SmoothingSettings(tau_s=s.smoothing.tau, hysteresis=s.smoothing.hysteresis, min_dwell_s=s.smoothing.dwell,
+                                  switch_s=s.smoothing.switch_s, evidence=s.smoothing.evidence,
+                                  confidence=s.smoothing.confidence)  # fmt: skip
+    options = PredictOptions(
+        s.common.hop, s.smoothing.mode, smoothing, hindsight=not s.bake.as_live
+    )
     tl = predict(read_recording(path, trial=trial), model, options).timelines[0]
     scene = bpy.context.scene
     fps = scene.render.fps / scene.render.fps_base
@@ -201,7 +209,7 @@ def test_markers_where_the_emotion_changes_replace_only_ours(
     for frame, name in USER:
         scene.timeline_markers.new(name, frame=frame)
     s = quick_as_live(setup_bake(face, trial=2, mode="discrete"))
-    assert s.timeline_markers  # on by default
+    assert s.bake.timeline_markers  # on by default
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     ours2 = expected_markers(deap_two_trials, s, 2)
     assert len(ours2) >= 3  # the synthetic trial changes emotion
@@ -214,12 +222,12 @@ def test_markers_where_the_emotion_changes_replace_only_ours(
             scene.frame_set(frame - 1)
             assert names[face["evoke_emotion"]] != name
 
-    s.trial = 1  # a re-bake replaces ours, keeps the user's
+    s.bake.trial = 1  # a re-bake replaces ours, keeps the user's
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     ours1 = expected_markers(deap_two_trials, s, 1)
     assert ours1 != ours2 and markers_now() == sorted(USER + ours1)
 
-    s.timeline_markers = False  # off: the previous bake's markers go, none come
+    s.bake.timeline_markers = False  # off: the previous bake's markers go, none come
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     assert markers_now() == sorted(USER)
 
@@ -236,21 +244,21 @@ def test_failed_bake_and_undo_leave_markers_and_rows_as_before(
     assert len(after_first) > 2
 
     # fails inside the bake, after the prediction: two preset keys on one shape key
-    row = s.name_map.add()
+    row = s.presets.name_map.add()
     row.preset_key, row.mesh_key = "mouthSmileLeft", "jawOpen"
-    s.trial = 1
+    s.bake.trial = 1
     with pytest.raises(RuntimeError, match="both drive the shape key"):
         bpy.ops.evoke.bake()
     assert markers_now() == after_first
     assert export(tmp_path, "failed.json") == rows_first
 
-    s.name_map.clear()
+    s.presets.name_map.clear()
     assert bpy.ops.evoke.bake("EXEC_DEFAULT", True) == {"FINISHED"}  # from a button
     assert markers_now() != after_first
     assert export(tmp_path, "second.json") != rows_first
     assert bpy.ops.ed.undo() == {"FINISHED"}
     assert markers_now() == after_first  # undo brings the first bake's markers and rows back
-    assert bpy.context.scene.evoke.trial == 2
+    assert bpy.context.scene.evoke.bake.trial == 2
     assert export(tmp_path, "undone.json") == rows_first
 
 
@@ -288,7 +296,7 @@ def test_gltf_round_trip_keeps_the_shape_key_animation(
 ) -> None:
     s = quick_as_live(setup_bake(face, trial=2, mode="blend"))
     assert bpy.ops.evoke.bake() == {"FINISHED"}
-    s.trial = 1  # a re-bake leaves the first bake's actions behind, unassigned
+    s.bake.trial = 1  # a re-bake leaves the first bake's actions behind, unassigned
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     scene = bpy.context.scene
     fps, frames = scene.render.fps, list(range(scene.frame_start, scene.frame_end + 1, 5))
@@ -355,7 +363,7 @@ def test_gltf_export_of_a_rebaked_rigged_face_is_one_animation_of_this_bake(
     scene.collection.objects.link(scene.camera)
     s = setup_bake(face, trial=1, mode="blend")
     assert bpy.ops.evoke.bake() == {"FINISHED"}
-    s.trial = 2  # the first bake's actions stay in the file, unassigned, until it is reopened
+    s.bake.trial = 2  # the first bake's actions stay in the file, unassigned, until it is reopened
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     keys, fps = face_keys, scene.render.fps
     bones = sorted({p.split('"')[1] for p in animated_paths(skeleton)})

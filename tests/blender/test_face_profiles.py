@@ -58,10 +58,10 @@ def avatar(names: list[str], name: str = "Head") -> Any:
 
 def timeline(deap: Path, s: Any, trial: int) -> Any:
     """What the runtime, run independently here, says the bake shows."""
-    smoothing = SmoothingSettings(tau_s=s.tau, hysteresis=s.hysteresis, min_dwell_s=s.dwell,
-                                  method=s.smoother, switch_s=s.switch_s, evidence=s.evidence,
-                                  confidence=s.confidence)  # fmt: skip
-    options = PredictOptions(0.25, s.mode, smoothing, hindsight=not s.as_live)
+    smoothing = SmoothingSettings(tau_s=s.smoothing.tau, hysteresis=s.smoothing.hysteresis, min_dwell_s=s.smoothing.dwell,
+                                  method=s.smoothing.smoother, switch_s=s.smoothing.switch_s, evidence=s.smoothing.evidence,
+                                  confidence=s.smoothing.confidence)  # fmt: skip
+    options = PredictOptions(0.25, s.smoothing.mode, smoothing, hindsight=not s.bake.as_live)
     return predict(read_recording(deap, trial=trial), load_model(), options).timelines[0]
 
 
@@ -121,7 +121,7 @@ def test_whole_expression_avatars_bake_their_own_table(
     names = list(RAW[tool]["names"])
     obj = avatar(names)
     s = setup_bake(obj, trial=1, mode="discrete")
-    assert s.face_profile == "AUTO" and len(s.name_map) == 0
+    assert s.presets.face_profile == "AUTO" and len(s.presets.name_map) == 0
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     driven = sorted({k for weights in table.values() for k in weights})
     assert animated_paths(obj.data.shape_keys) == {f'key_blocks["{k}"].value' for k in driven}
@@ -231,7 +231,7 @@ def test_a_mesh_with_no_known_names_is_refused_and_the_scene_stays(
     assert not ok and "no face keys EVOKE knows" in lines[0]
     # the name map it suggests then works
     assert bpy.ops.evoke.add_row(collection="name_map") == {"FINISHED"}
-    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileLeft", "Smile_Big"
+    s.presets.name_map[0].preset_key, s.presets.name_map[0].mesh_key = "mouthSmileLeft", "Smile_Big"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     assert status(s, obj)[0]
 
@@ -247,14 +247,14 @@ def test_two_namings_bake_the_larger_and_the_profile_choice_switches(
     ok, lines = status(s, obj)
     assert ok and lines[0] == summary("VROID", len(RAW["VROID"]["names"]), "16 of 16")
     assert "52 ARKit keys" in lines[1] and "pick ARKit" in lines[1]
-    s.face_profile = "ARKIT"
+    s.presets.face_profile = "ARKIT"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     paths = animated_paths(obj.data.shape_keys)
     assert paths == {f'key_blocks["{k}"].value' for k in
                      ("mouthSmileLeft", "mouthSmileRight", "browInnerUp", "jawOpen",
                       "eyeWideLeft", "noseSneerLeft")}  # fmt: skip
     assert status(s, obj) == (True, [summary("ARKIT", len(ARKIT), "6 of 7", how="chosen")])
-    s.face_profile = "VRM"  # a profile whose keys this mesh lacks: refused, nothing changes
+    s.presets.face_profile = "VRM"  # a profile whose keys this mesh lacks: refused, nothing changes
     before = scene_state(obj)
     with pytest.raises(RuntimeError, match="VRM profile finds none of its keys"):
         bpy.ops.evoke.bake()
@@ -264,20 +264,20 @@ def test_two_namings_bake_the_larger_and_the_profile_choice_switches(
 def test_preview_and_live_driver_use_the_profile(installed: Path) -> None:
     obj = avatar(list(RAW["VROID"]["names"]))
     s = bpy.context.scene.evoke
-    s.target = obj
-    s.preset_emotion = "anger"
+    s.common.target = obj
+    s.presets.preset_emotion = "anger"
     assert bpy.ops.evoke.preview_preset() == {"FINISHED"}
     anger = {k: round(w, 4) for k, w in VROID_TABLE["anger"].items()}
     assert values(obj, list(anger)) == pytest.approx(anger)
     assert values(obj, ["Fcl_MTH_Joy"]) == {"Fcl_MTH_Joy": 0.0}
-    s.preset_emotion = "neutral"
+    s.presets.preset_emotion = "neutral"
     bpy.ops.evoke.preview_preset()
     assert not any(values(obj, list(anger)).values())
 
     driver_module = importlib.import_module(f"{EXT}.live.driver")
     scene_module = importlib.import_module(f"{EXT}.presets.scene")
     model = load_model()
-    driver = driver_module.LiveDriver(obj, model, scene_module.presets_from_scene(s),
+    driver = driver_module.LiveDriver(obj, model, scene_module.presets_from_scene(s.presets),
                                       "evoke-no-such-stream", resolve_timeout_s=0.1)  # fmt: skip
     try:
         blocks = [b.name for b in obj.data.shape_keys.key_blocks]
@@ -289,7 +289,7 @@ def test_preview_and_live_driver_use_the_profile(installed: Path) -> None:
         driver.close()
     errors = importlib.import_module("bl_ext.user_default.evoke.inference.errors")
     nothing = avatar(["Body_Fat"], name="Other")  # a new scene: `s` is gone with the old one
-    presets = scene_module.presets_from_scene(bpy.context.scene.evoke)
+    presets = scene_module.presets_from_scene(bpy.context.scene.evoke.presets)
     with pytest.raises(errors.InputError, match="no face keys EVOKE knows"):  # before any lookup
         driver_module.LiveDriver(nothing, model, presets, "x")
 
@@ -387,13 +387,13 @@ def test_vrm_addon_expressions_are_baked_and_previewed(
         shown = {a: round(getattr(preset, a).preview, 4) for a in driven}
         assert shown == pytest.approx({a: VRM_TABLE[emotion].get(a, 0.0) for a in driven})
     bpy.context.scene.frame_set(1)
-    s.preset_emotion = "fear"
+    s.presets.preset_emotion = "fear"
     assert bpy.ops.evoke.preview_preset() == {"FINISHED"}
     shown = {a: round(getattr(preset, a).preview, 4) for a in VRM_ATTRS}
     assert {a: v for a, v in shown.items() if v} == pytest.approx(VRM_TABLE["fear"])
     # the name map still drives shape keys beside the expressions
     assert bpy.ops.evoke.add_row(collection="name_map") == {"FINISHED"}
-    s.name_map[0].preset_key, s.name_map[0].mesh_key = "mouthSmileRight", "Mouth"
+    s.presets.name_map[0].preset_key, s.presets.name_map[0].mesh_key = "mouthSmileRight", "Mouth"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     assert animated_paths(obj.data.shape_keys) == {'key_blocks["Mouth"].value'}
     assert animated_paths(arm.data) == {path.format(a) for a in driven}
@@ -401,6 +401,6 @@ def test_vrm_addon_expressions_are_baked_and_previewed(
         go_to(frame)
         weight = bake_presets["emotions"][emotion]["shape_keys"].get("mouthSmileRight", 0.0)
         assert values(obj, ["Mouth"]) == pytest.approx({"Mouth": weight}), emotion
-    s.name_map.clear()
+    s.presets.name_map.clear()
     arm.data.vrm_addon_extension.spec_version = "0.0"  # VRM 0.x: its expressions are not used
     assert status(s, obj) == (True, [summary("VROID", 4, "4 of 5")])

@@ -86,7 +86,7 @@ def baked_scene(face: Any, setup_bake: Callable[..., Any]) -> Any:
     face.modifiers.new("Subdivision", "SUBSURF").render_levels = 3
     s = setup_bake(face)
     assert bpy.ops.evoke.bake() == {"FINISHED"}
-    s.resolution, s.engine = 120, "WORKBENCH"
+    s.render.resolution, s.render.engine = 120, "WORKBENCH"
     scene.render.fps = 12
     scene.render.resolution_x, scene.render.resolution_y = 1234, 567  # the user's, not ours
     scene.render.engine = "CYCLES"
@@ -201,9 +201,9 @@ def test_unsaved_file_clip_goes_home_and_says_so(
     baked_scene: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: Any
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert not bpy.data.filepath and baked_scene.evoke.clip_path.startswith("//")
+    assert not bpy.data.filepath and baked_scene.evoke.render.clip_path.startswith("//")
     assert bpy.ops.evoke.render_clip(seconds=0.25) == {"FINISHED"}
-    written = tmp_path / baked_scene.evoke.clip_path[2:]
+    written = tmp_path / baked_scene.evoke.render.clip_path[2:]
     assert importlib.import_module(CLIP_MODULE).mp4_complete(written)
     assert f"the clip went to {tmp_path}" in capfd.readouterr().out
 
@@ -216,7 +216,7 @@ def test_a_cancelled_job_restores_and_says_so(baked_scene: Any, tmp_path: Path) 
     before = _scene_state(baked_scene)
     job = job_module.ClipJob.begin(baked_scene)
     clip.configure_output(baked_scene, str(tmp_path / "c.mp4"), "WORKBENCH", 120)
-    clip.build_overlay(baked_scene, baked_scene.camera, baked_scene.evoke.target, ["a"] * 8)
+    clip.build_overlay(baked_scene, baked_scene.camera, baked_scene.evoke.common.target, ["a"] * 8)
     clip.prepare_clip(baked_scene, str(tmp_path / "c.mp4"), "WORKBENCH", 120, frame_end=30)
     job.start(baked_scene.frame_end - baked_scene.frame_start + 1)
     assert job.poll(True) == "running" and _scene_state(baked_scene) != before
@@ -227,7 +227,7 @@ def test_a_cancelled_job_restores_and_says_so(baked_scene: Any, tmp_path: Path) 
 
 def test_overlay_sits_inside_the_frame(baked_scene: Any, tmp_path: Path) -> None:
     clip = importlib.import_module(CLIP_MODULE)
-    scene, face = baked_scene, baked_scene.evoke.target
+    scene, face = baked_scene, baked_scene.evoke.common.target
     clip.configure_output(scene, str(tmp_path / "c.mp4"), "WORKBENCH", 120)
     names = [f"e{k}" for k in range(8)]
     overlay = clip.build_overlay(scene, scene.camera, face, names)
@@ -244,7 +244,7 @@ def test_overlay_sits_inside_the_frame(baked_scene: Any, tmp_path: Path) -> None
 
 
 def test_render_without_a_bake_is_refused(face: Any) -> None:
-    bpy.context.scene.evoke.target = face
+    bpy.context.scene.evoke.common.target = face
     before = _scene_state(bpy.context.scene)
     with pytest.raises(RuntimeError, match="Bake a recording"):
         bpy.ops.evoke.render_clip(filepath="/tmp/never.mp4")

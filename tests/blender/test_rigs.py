@@ -151,11 +151,11 @@ def expected_rotation(emotion: str, role: str) -> list[float]:
 
 def test_preview_drives_every_mesh_and_turns_only_head_and_neck(avatar: SimpleNamespace) -> None:
     s = bpy.context.scene.evoke
-    s.target = avatar.arm  # the armature chosen as the avatar, as a user picks a rig
+    s.common.target = avatar.arm  # the armature chosen as the avatar, as a user picks a rig
     head, neck = avatar.names["head"], avatar.names["neck"]
     before = pose_of(avatar.arm)
     for emotion in ("sadness", "surprise", "fear", "neutral"):
-        s.preset_emotion = emotion
+        s.presets.preset_emotion = emotion
         assert bpy.ops.evoke.preview_preset() == {"FINISHED"}
         weights = preset_keys(emotion)
         for name, keys in MESHES.items():
@@ -224,7 +224,7 @@ def test_live_face_moves_every_mesh_and_records_each(avatar: SimpleNamespace) ->
     avatar.meshes["Wolf3D_Head"].name = "Head"  # no tool's name: the most vertices decide
     assert rig.face_mesh(avatar.arm).name == "Head"
     avatar.meshes["Wolf3D_Head"].name = "Wolf3D_Head"
-    presets = scene_module.presets_from_scene(bpy.context.scene.evoke)
+    presets = scene_module.presets_from_scene(bpy.context.scene.evoke.presets)
     names = load_model().emotions.names
     out = face_output.FaceOutput(face, presets, names, name_map=None, profile="AUTO", blend=False)
     assert [n for n, _ in out.parts] == ["Wolf3D_Head", "Wolf3D_Teeth", "EyeLeft", "EyeRight"]
@@ -256,8 +256,8 @@ def test_presets_panel_shows_the_name_map_before_edit_presets(installed: Path) -
     obj.shape_key_add(name="Basis")
     obj.shape_key_add(name="Smile_Big")
     s = bpy.context.scene.evoke
-    s.target = obj
-    assert len(s.preset_keys) == 0
+    s.common.target = obj
+    assert len(s.presets.preset_keys) == 0
     panel = importlib.import_module(f"{EXT}.presets.panel")
     drawn = LayoutRecorder()
     panel.EVOKE_PT_presets.draw_panel(SimpleNamespace(layout=drawn), bpy.context)
