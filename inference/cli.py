@@ -325,7 +325,10 @@ def _predict(args: argparse.Namespace) -> int:
         confidence=args.confidence,
     )  # fmt: skip
     options = PredictOptions(
-        hop_s=args.hop, mode=args.mode, smoothing=smoothing, baseline=_baseline_choice(args),
+        hop_s=args.hop,
+        mode=args.mode,
+        smoothing=smoothing,
+        baseline=_baseline_choice(args),
         hindsight=not args.as_live,
     )
     pred = predict(recording, model, options, consume=True)  # read only to be predicted

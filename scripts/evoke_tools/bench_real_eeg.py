@@ -3,8 +3,8 @@ care when you connected? Offline (as live and with hindsight) and live.
 
 python scripts/evoke.py bench_real_eeg FOLDER [FOLDER ...] [--json out.json] [--plot docs/real_eeg.png]
 
-Every recording found in the folders (any format `inference.io` reads, and OpenBCI GUI raw text
-files) runs with the defaults, hop 0.25 s: the first 30 s are the calibration (a recording
+Every recording found in the folders (any format `inference.io` reads, OpenBCI GUI and BrainFlow
+files included) runs with the defaults, hop 0.25 s: the first 30 s are the calibration (a recording
 without trials), then the timeline. Figures per recording:
 - flicker: changes of the shown emotion per minute, after the timeline's first 10 s;
 - low posterior: the share of windows whose shown emotion has a posterior below 0.25 and 0.5
@@ -45,8 +45,6 @@ GOALS = {"flicker_per_min": 1.0, "share_below_0.25": 0.0, "start_agreement": 0.9
 PATHS = ("offline_as_live", "hindsight", "live")
 CALIBRATION_S = 30.0  # the default calibration of a recording without trials, and live
 MIN_SECONDS = CALIBRATION_S + max(STARTS_S) + 15  # every start still leaves a timeline
-# OpenBCI's default Cyton placement (OpenBCI's documentation); the GUI calls them EXG Channel 0-7
-OPENBCI_CYTON = ("Fp1", "Fp2", "C3", "C4", "P7", "P8", "O1", "O2")
 # The EEGLAB tutorial recording's labels (EEGLAB's sample_data/eeglab_chan32.locs): MNE's copy
 # names its channels 'EEG 000'..'EEG 031'
 EEGLAB_TUTORIAL = ("FPz EOG1 F3 Fz F4 EOG2 FC5 FC1 FC2 FC6 T7 C3 C4 Cz T8 CP5 CP1 CP2 CP6 P7 P3 "
@@ -61,40 +59,12 @@ def find_recordings(folders: list[Path]) -> list[Path]:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             if path.suffix.lower() in COMPANIONS:
                 continue
-            if _is_openbci(path) or format_for(path) is not None:
+            if format_for(path) is not None:
                 found.append(path)
     return found
 
 
-def _is_openbci(path: Path) -> bool:
-    if path.suffix.lower() != ".txt":
-        return False
-    with path.open("rb") as f:
-        return f.read(21) == b"%OpenBCI Raw EXG Data"
-
-
-def read_openbci(path: Path) -> Recording:
-    """The OpenBCI GUI's raw text export (microvolts): header lines start with '%', then a row of
-    column names, then comma-separated samples. A local loader until inference.io reads it."""
-    rate, header = None, 0
-    with path.open() as f:
-        for line in f:
-            header += 1
-            if line.startswith("%Sample Rate"):
-                rate = float(line.split("=")[1].split()[0])
-            if not line.startswith("%"):
-                names = [c.strip() for c in line.split(",")]
-                break
-    columns = [names.index(f"EXG Channel {k}") for k in range(len(OPENBCI_CYTON))]
-    data = np.loadtxt(path, delimiter=",", skiprows=header, usecols=columns)
-    if rate is None:
-        raise EvokeError(f"{path}: no '%Sample Rate' line")
-    return Recording(data, OPENBCI_CYTON, rate, str(path), unit_known=True, format="OpenBCI GUI")
-
-
 def load(path: Path) -> Recording:
-    if _is_openbci(path):
-        return read_openbci(path)
     if path.name in RESERVED:
         labels = {f"EEG {k:03d}": name for k, name in enumerate(EEGLAB_TUTORIAL)}
         return read_recording(path, channel_map=labels)

@@ -1,4 +1,4 @@
-"""The real-EEG bench: its OpenBCI loader reads what the GUI writes, live equals offline on a raw
+"""The real-EEG bench: it finds and reads what the OpenBCI GUI writes (through inference.io), live equals offline on a raw
 session, and a folder without recordings says so."""
 
 from __future__ import annotations
