@@ -228,3 +228,27 @@ def test_headless_session_waits_for_a_late_sender(tmp_path: Path, raw_signal: np
     # ages never negative; no backlog from the wait (that would age samples by the session's 8 s),
     # with room for a busy machine that delays the sender's chunks and this tool's ticks
     assert 0 <= figures["sample_age_ms_p50"] <= figures["sample_age_ms_p95"] < 5000
+
+
+def test_bake_a_brainflow_file_with_the_board_named(installed: Path, tmp_path: Path) -> None:
+    """A file BrainFlow's DataFilter wrote carries no labels: the panel's Board names the board
+    whose layout reads it (and a board that is not one is refused naming it, the scene kept)."""
+    from brainflow.board_shim import BoardShim
+    from brainflow.data_filter import DataFilter
+
+    daisy = 2  # OpenBCI Cyton + Daisy: 16 EEG rows at 125 Hz
+    d = BoardShim.get_board_descr(daisy)
+    n = int(45 * d["sampling_rate"])
+    data = np.random.default_rng(8).standard_normal((int(d["num_rows"]), n)) * 20
+    data[d["timestamp_channel"]] = 1.7e9 + np.arange(n) / d["sampling_rate"]
+    data[d["marker_channel"]] = 0.0
+    path = tmp_path / "BrainFlow-RAW_daisy.csv"
+    DataFilter.write_file(np.ascontiguousarray(data), str(path), "w")
+    s = avatar()
+    s.bake.source_path, s.bake.brainflow_board = str(path), "no-such-board"
+    with pytest.raises(RuntimeError, match="no-such-board"):
+        bpy.ops.evoke.bake()
+    assert "evoke_source" not in s.common.target  # nothing baked
+    s.bake.brainflow_board = "cyton-daisy"
+    assert bpy.ops.evoke.bake() == {"FINISHED"}
+    keyed_valence(s.common.target, s, path, board="cyton-daisy")
