@@ -26,7 +26,7 @@ import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
-from ...inference.emotion.rigs import ROLES
+from ...inference.face.rigs import ROLES
 from ..common.rig import armature_of, head_bones, posed_bones
 from .expressions import shape_key_displacements
 from .eyes import gaze_coefficients

@@ -4,7 +4,7 @@ Shape-key values = blend weights (n, 8) @ preset matrix (8, keys): one matrix pr
 `foreach_set` per F-curve, so a 63 s trial at 0.25 s hop bakes in milliseconds.
 A window's moment is its centre (the window spans t .. t + 1 s). One emotion at a time
 (discrete): the face holds still between changes and eases into each over 0.4 s
-(`inference.emotion.easing`: two keys with flat handles, a smoothstep, as the live face does).
+(`inference.face.easing`: two keys with flat handles, a smoothstep, as the live face does).
 A blend of the eight: a key at every window. The VAD probabilities, the emotion index and its
 confidence are animated custom properties on the face object, keyed at every window, so the
 timeline can be inspected in the Graph Editor and survives save and reopen.
@@ -20,8 +20,8 @@ import bpy
 import numpy as np
 from bpy.utils import escape_identifier as escape
 
-from ...inference.emotion.presets import Presets
 from ...inference.emotion.table import EmotionTable
+from ...inference.face.presets import Presets
 from ...inference.predict import TrialTimeline, window_centres
 from ..common import face_state
 from ..common.anim_compat import ActionBatch

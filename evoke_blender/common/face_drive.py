@@ -1,7 +1,7 @@
 """What EVOKE drives on an avatar, decided in one place for the bake, the live driver, the preset
 preview and the Presets panel (`face_drive`).
 
-The avatar's face profile (inference.emotion.profiles: detected from its shape-key names, or the
+The avatar's face profile (inference.face.profiles: detected from its shape-key names, or the
 one picked under Presets > Profile) turns the ARKit-named presets into weights on the avatar's own
 keys; the user's name map wins over it. A VRM 1.0 avatar imported with the VRM add-on for Blender
 (saturday06/VRM-Addon-for-Blender) is driven through the add-on's own expressions instead, so the
@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from bpy.utils import escape_identifier as escape
 
-from ...inference.emotion import profile_data, profiles
-from ...inference.emotion.presets import Presets
+from ...inference.face import profile_data, profiles
 from ...inference.errors import InputError
+from ...inference.face.presets import Presets
 from . import runtime_options
 from .rig import armature_of, face_meshes, refuse_linked
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ...inference.emotion.easing import flat_handles, step_keys
+from ...inference.face.easing import flat_handles, step_keys
 from . import face_state
 from .anim_compat import ActionBatch
 

@@ -3,7 +3,7 @@ bones are the head and the neck. Shared by every feature (bake, live, presets, r
 
 An avatar is often several meshes under one armature (Ready Player Me: head, teeth, eyes, each
 with ARKit keys; VRoid: face, body, hair): every one that carries shape keys is driven, the face
-first. Head and neck are found by role (`inference.emotion.rigs`), so Mixamo's `mixamorig:Head`
+first. Head and neck are found by role (`inference.face.rigs`), so Mixamo's `mixamorig:Head`
 or VRoid's `J_Bip_C_Head` turn as our own `head` does, and no other bone is touched.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ...inference.emotion.rigs import ROLES, rig_bones
 from ...inference.errors import InputError
+from ...inference.face.rigs import ROLES, rig_bones
 
 # The face mesh by the name its tool gives it, where a tool gives several meshes the same keys:
 # Ready Player Me's head (teeth and eyes carry all 67 keys too), VRoid Studio's face, Character

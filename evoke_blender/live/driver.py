@@ -19,8 +19,8 @@ import numpy as np
 
 from ...inference.calibration import CALIBRATION_S
 from ...inference.dsp.baseline import REJECT_Z
-from ...inference.emotion.presets import Presets
 from ...inference.emotion.smoothing import SmoothingSettings
+from ...inference.face.presets import Presets
 from ...inference.live.processor import LiveUpdate
 from ...inference.live.session import LiveSession, LiveStatus, SessionSettings
 from ...inference.live.source import LiveSource

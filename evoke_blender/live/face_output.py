@@ -1,7 +1,7 @@
 """The avatar's face as a live output: shape keys (and the VRM add-on's expressions), eased.
 
 Each update sets a target (one emotion's preset, or the eight blended by probability); the face
-eases towards it over 0.4 s (`inference.emotion.easing`, the curve a bake keys). A lost source
+eases towards it over 0.4 s (`inference.face.easing`, the curve a bake keys). A lost source
 relaxes it to rest. The face's state properties and the keyframe recorder follow what is written.
 Every mesh of the avatar that carries driven keys (head, teeth, eyes) is one slice of the values
 eased together, so they move as one face.
@@ -17,9 +17,9 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ...inference.emotion.easing import FaceEase
-from ...inference.emotion.presets import Presets
 from ...inference.errors import InputError
+from ...inference.face.easing import FaceEase
+from ...inference.face.presets import Presets
 from ...inference.live.processor import LiveUpdate
 from ..common import face_state
 from ..common.face_drive import VRM_ADDON, face_drive

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import bpy
 import numpy as np
 
-from ...inference.emotion.presets import Presets
+from ...inference.face.presets import Presets
 from ..common.face_drive import SHAPE_KEYS, settings_drive
 from ..common.operators import OperatorResult, guarded, say, settings
 from ..common.paths import PRESETS_PATH

@@ -25,8 +25,8 @@ def _emotions(self: Any, context: Any) -> list[tuple[str, str, str]]:
 
 
 def _profile_items() -> list[tuple[str, str, str]]:
-    from ...inference.emotion.profile_data import default_profiles
-    from ...inference.emotion.profiles import AUTO
+    from ...inference.face.profile_data import default_profiles
+    from ...inference.face.profiles import AUTO
 
     auto = (AUTO, "Automatic", "Recognise the avatar's naming from its shape keys")
     return [auto] + [(p.id, p.title, p.description) for p in default_profiles()]

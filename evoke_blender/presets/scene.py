@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import bpy
 
-from ...inference.emotion.presets import Presets
 from ...inference.emotion.table import EmotionTable
+from ...inference.face.presets import Presets
 from ..common.paths import PRESETS_PATH
 
 if TYPE_CHECKING:

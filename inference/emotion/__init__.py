@@ -1,2 +1,2 @@
-"""From VAD probabilities to what the face shows: rating labels, the 8-emotion table, smoothing,
-and the presets that turn emotions into shape-key weights."""
+"""From VAD probabilities to an emotion: rating labels, the 8-emotion table, smoothing (live and
+with hindsight) and the timeline's CSV/JSON. What the face does with it is `inference.face`."""

@@ -23,7 +23,7 @@ import numpy as np
 
 from evoke_tools.paths import PRESETS_PATH, ROOT
 from evoke_tools.process_exit import leave
-from inference.emotion.presets import Presets
+from inference.face.presets import Presets
 
 if TYPE_CHECKING:  # bpy is imported after the extension is installed (see load_build)
     import bpy

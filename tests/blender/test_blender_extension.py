@@ -16,8 +16,8 @@ import pytest
 from evoke_tools.paths import PRESETS_PATH
 
 from inference import BaselineChoice, PredictOptions, load_model, predict
-from inference.emotion.easing import EASE_S
 from inference.emotion.smoothing import SmoothingSettings
+from inference.face.easing import EASE_S
 from inference.io.deap_files import read_recording
 
 pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick

@@ -19,8 +19,8 @@ import pytest
 from evoke_tools.paths import ROOT
 
 from inference import PredictOptions, load_model, predict
-from inference.emotion.easing import EASE_S
 from inference.emotion.smoothing import SmoothingSettings
+from inference.face.easing import EASE_S
 from inference.io.deap_files import read_recording
 
 pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not i
 EXT = "bl_ext.user_default.evoke.evoke_blender"
 RAW = {
     p["id"]: p
-    for p in json.loads((ROOT / "inference" / "emotion" / "face_profiles.json").read_text())[
+    for p in json.loads((ROOT / "inference" / "face" / "face_profiles.json").read_text())[
         "profiles"
     ]
 }

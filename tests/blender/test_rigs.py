@@ -24,12 +24,12 @@ from evoke_tools.paths import PRESETS_PATH, ROOT
 from mathutils import Quaternion
 
 from inference import load_model
-from inference.emotion.easing import EASE_S
+from inference.face.easing import EASE_S
 
 pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
 
 EXT = "bl_ext.user_default.evoke.evoke_blender"
-PROFILES = json.loads((ROOT / "inference" / "emotion" / "face_profiles.json").read_text())
+PROFILES = json.loads((ROOT / "inference" / "face" / "face_profiles.json").read_text())
 ARKIT = next(p for p in PROFILES["profiles"] if p["id"] == "ARKIT")["names"]
 BUNDLED = json.loads(PRESETS_PATH.read_text())["emotions"]
 # the parts of a Ready Player Me avatar as it ships them: head, teeth and both eyes each carry the

@@ -48,7 +48,11 @@ def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheel = build_wheel(work / "built", root=source)
     names = set(zipfile.ZipFile(wheel).namelist())
     assert not [n for n in _LEFTOVERS if n.removeprefix("build/lib/") in names], sorted(names)
-    assert {"inference/model/evoke_student.npz", "inference/emotion/emotion_table.json"} <= names
+    assert {
+        "inference/model/evoke_student.npz",
+        "inference/emotion/emotion_table.json",
+        "inference/face/face_profiles.json",
+    } <= names
     # the runtime alone: not the torch companion (torch is no dependency) nor the checkout's tools
     tops = {n.split("/")[0] for n in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"inference"}, sorted(tops)

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from inference.emotion import profile_data, profiles
-from inference.emotion.presets import Presets
-from inference.emotion.profiles import detect_profile, map_presets, rank_profiles
 from inference.emotion.table import EmotionTable
 from inference.errors import InputError
+from inference.face import profile_data, profiles
+from inference.face.presets import Presets
+from inference.face.profiles import detect_profile, map_presets, rank_profiles
 
 DATA = json.loads(Path(profile_data.__file__).with_name(profile_data.PROFILES_FILE).read_text())
 RAW = {p["id"]: p for p in DATA["profiles"]}

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..emotion.document import EmotionDocument, emotions_entry
 from ..errors import InputError
-from .document import EmotionDocument, emotions_entry
 
 
 @dataclass

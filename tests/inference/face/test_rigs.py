@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from inference.emotion.rigs import rig_bone, rig_bones
+from inference.face.rigs import rig_bone, rig_bones
 
 RIGS = {
     "EVOKE": (["root", "spine", "neck", "head", "jaw"], "head", "neck"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference.emotion.easing import EASE_S, FaceEase, flat_handles, smoothstep, step_keys
+from inference.face.easing import EASE_S, FaceEase, flat_handles, smoothstep, step_keys
 
 
 def _bezier(
