@@ -1,0 +1,86 @@
+"""The batch on a Ray cluster: each task a Ray task of one CPU, retried where its worker died.
+
+Imported only for `--ray`: Ray is an optional extra (`pip install evoke-blender[ray]`), never
+needed by the runtime or the Blender extension. Every node must see the recordings and the
+output folder at the same paths (a shared file system), and have this package installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import EvokeError, one_line
+from ..limits import MAX_MESSAGE_CHARS
+from .results import MAX_ATTEMPTS, TaskResult, failed
+from .sources import BatchTask
+
+INSTALL = "Ray is not installed: pip install 'evoke-blender[ray]' (or the ray version it pins)"
+LOCAL = "local"  # --ray local: a private Ray on this machine (tests, benchmarks)
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise EvokeError(INSTALL) from None
+    return ray
+
+
+def connect(address: str, workers: int | None = None) -> bool:
+    """Join the cluster at `address` ("auto": the one `ray start` made here; "local": start a
+    private one). Returns whether this call started Ray (and so should shut it down)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "error"}
+    try:
+        if address == LOCAL:
+            ray.init(num_cpus=workers, **quiet)
+        else:
+            ray.init(address=address, **quiet)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        hint = (
+            " (start one with `ray start --head`, or use --ray local)" if address == "auto" else ""
+        )
+        raise EvokeError(
+            one_line(f"--ray {address}: cannot reach a Ray cluster{hint}: {exc}", MAX_MESSAGE_CHARS)
+        ) from None
+    return True
+
+
+def _call(job: Callable[[BatchTask], TaskResult], task: BatchTask) -> TaskResult:
+    return job(task)
+
+
+def run_on_ray(
+    job: Callable[[BatchTask], TaskResult],
+    tasks: Sequence[BatchTask],
+    address: str,
+    workers: int | None,
+    finished: Callable[[TaskResult], None],
+) -> str:
+    """Every task as a Ray task; results reported as they finish. Returns the backend's name."""
+    ray = import_ray()
+    started_here = connect(address, workers)
+    try:
+        if not tasks:
+            return f"ray ({address})"
+        remote = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1, retry_exceptions=False)(_call)
+        shared = ray.put(job)  # sent to the object store once, not once per task
+        refs = {remote.remote(shared, task): task for task in tasks}
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            task = refs[done[0]]
+            try:
+                finished(ray.get(done[0]))
+            except ray.exceptions.RayError as exc:
+                reason = f"{task.path}: on Ray: {type(exc).__name__}: {exc}"
+                finished(failed(task.name, one_line(reason, MAX_MESSAGE_CHARS)))
+        cpus = int(ray.cluster_resources().get("CPU", 0))
+        nodes = len([n for n in ray.nodes() if n.get("Alive")])
+        return f"ray ({address}: {nodes} node{'s' if nodes != 1 else ''}, {cpus} CPUs)"
+    finally:
+        if started_here:
+            ray.shutdown()
