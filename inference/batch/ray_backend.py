@@ -8,6 +8,7 @@ output folder at the same paths (a shared file system), and have this package in
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..errors import EvokeError, one_line
@@ -50,7 +51,12 @@ def connect(address: str, workers: int | None = None) -> bool:
 
 
 def _call(job: Callable[[BatchTask], TaskResult], task: BatchTask) -> TaskResult:
-    return job(task)
+    """The job, with the Ray node that ran it added to its worker's name."""
+    import ray
+
+    node = ray.get_runtime_context().get_node_id()
+    result = job(task)
+    return replace(result, worker=f"{result.worker} node {node[:12]}")
 
 
 def run_on_ray(

@@ -77,6 +77,7 @@ def run_batch(
         else:
             todo.append(task)
     n = max(1, min(workers or local_cores(), len(todo) or 1))
+    retried = 0
     try:
         if ray:
             from .ray_backend import run_on_ray
@@ -85,19 +86,19 @@ def run_batch(
         else:
             backend = f"local ({n} process{'es' if n > 1 else ''})"
             if todo:
-                run_locally(job, todo, n, finished)
+                retried = run_locally(job, todo, n, finished)
     finally:
         sweep_temporaries(out)
-    summary = summarize(results, time.perf_counter() - started, backend)
+    summary = summarize(results, time.perf_counter() - started, backend, retried)
     summary.write(out)
     return summary
 
 
 def run_locally(
     job: BatchJob, tasks: Sequence[BatchTask], workers: int, finished: Callable[[TaskResult], None]
-) -> None:
+) -> int:
     """A pool of `workers` fresh processes (spawned: the same on every platform); a task whose
-    worker died is run again in a new pool."""
+    worker died is run again in a new pool. Returns how many task runs were retried."""
     attempts: Counter[str] = Counter()
     pending = list(tasks)
     while pending:
@@ -115,3 +116,4 @@ def run_locally(
                     else:
                         retry.append(task)
         pending = retry
+    return sum(attempts.values())

@@ -21,6 +21,7 @@ class BatchSummary:
     results: tuple[TaskResult, ...]
     seconds: float
     backend: str  # "local (2 processes)", "ray (auto)"
+    retried: int = 0  # task runs started again because their worker died (local pool)
 
     @property
     def failures(self) -> list[TaskResult]:
@@ -44,6 +45,7 @@ class BatchSummary:
             "seconds": round(self.seconds, 3),
             "task_seconds": round(sum(r.seconds for r in self.results), 3),
             "backend": self.backend,
+            "retried": self.retried,
             "workers": sorted({r.worker for r in self.results if r.worker}),
         }
 
@@ -57,6 +59,8 @@ class BatchSummary:
             "emotions  " + (", ".join(f"{k} {v}" for k, v in d["emotions"].items()) or "-"),
             f"time      {clock(self.seconds)} on {self.backend}",
         ]
+        if self.retried:
+            lines.append(f"retried   {self.retried} (a worker died; its outputs were redone whole)")
         if d["failures"]:
             lines.append("failures")
             lines += [f"  {name}: {reason}" for name, reason in d["failures"].items()]
@@ -67,5 +71,7 @@ class BatchSummary:
         write_text_atomic(out / f"{SUMMARY_NAME}.txt", self.as_text())
 
 
-def summarize(results: Sequence[TaskResult], seconds: float, backend: str) -> BatchSummary:
-    return BatchSummary(tuple(sorted(results, key=lambda r: r.name)), seconds, backend)
+def summarize(
+    results: Sequence[TaskResult], seconds: float, backend: str, retried: int = 0
+) -> BatchSummary:
+    return BatchSummary(tuple(sorted(results, key=lambda r: r.name)), seconds, backend, retried)
