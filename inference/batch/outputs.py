@@ -8,6 +8,7 @@ outputs: that is what a rerun skips. Temporaries a killed worker left are swept 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,19 @@ def atomic_output(final: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+@contextmanager
+def staging_folder(final: Path) -> Iterator[Path]:
+    """Yield a fresh hidden folder beside `final` for a program that writes files of its own
+    (a renderer); whatever it leaves there is removed afterwards, moved or not."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    folder = final.with_name(f".{final.stem}{PART}{uuid.uuid4().hex[:12]}")
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def write_text_atomic(final: Path, text: str) -> None:
     with atomic_output(final) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -44,10 +58,18 @@ def write_text_atomic(final: Path, text: str) -> None:
 
 
 def sweep_temporaries(out: Path) -> int:
-    """Remove the temporaries that killed workers left under `out`; returns how many."""
+    """Remove the temporaries (files and staging folders) that killed workers left under `out`;
+    returns how many."""
     if not out.is_dir():
         return 0
-    found = [p for p in out.rglob(f".*{PART}*") if p.is_file()]
+    found = [
+        p
+        for p in out.rglob(f".*{PART}*")
+        if not any(PART in part for part in p.relative_to(out).parts[:-1])  # not inside one
+    ]
     for p in found:
-        p.unlink(missing_ok=True)
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
     return len(found)

@@ -37,7 +37,7 @@ def connect(address: str, workers: int | None = None) -> bool:
     quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "error"}
     try:
         if address == LOCAL:
-            ray.init(num_cpus=workers, **quiet)
+            ray.init(address="local", num_cpus=workers, **quiet)  # never a running cluster
         else:
             ray.init(address=address, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -72,7 +72,12 @@ def run_on_ray(
     try:
         if not tasks:
             return f"ray ({address})"
-        remote = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1, retry_exceptions=False)(_call)
+        remote = ray.remote(
+            num_cpus=1,
+            max_retries=MAX_ATTEMPTS - 1,  # a dead worker's task runs again; a failure does not
+            retry_exceptions=False,
+            scheduling_strategy="SPREAD",  # over every node, not the driver's first
+        )(_call)
         shared = ray.put(job)  # sent to the object store once, not once per task
         refs = {remote.remote(shared, task): task for task in tasks}
         pending = list(refs)

@@ -26,7 +26,8 @@ class BatchTask:
     """One recording to process, and the name its outputs take under the output folder."""
 
     path: str  # the recording file
-    name: str  # relative output name without suffix: "s01", "study/p03_session1"
+    name: str  # relative output name without suffix: "s01", "study/p03_session1", "s01/trial07"
+    trial: int | None = None  # one trial of the recording (a clip per trial), else all of it
 
     @property
     def subject(self) -> int | None:

@@ -47,6 +47,9 @@ class BatchSummary:
             "backend": self.backend,
             "retried": self.retried,
             "workers": sorted({r.worker for r in self.results if r.worker}),
+            "tasks": {
+                r.name: {"worker": r.worker, "seconds": round(r.seconds, 3)} for r in self.results
+            },  # fmt: skip
         }
 
     def as_text(self) -> str:

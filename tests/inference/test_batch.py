@@ -14,78 +14,35 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
+from evoke_tools.batch_study import expected_rows, output_state, run_cli, write_study
 from evoke_tools.paths import ROOT
 
-from inference import PredictOptions, load_model, predict
+from inference import load_model, predict
 from inference.batch import find_tasks
 from inference.batch.outputs import PART, atomic_output, sweep_temporaries
 from inference.errors import InputError
 from inference.io.formats import read_recording
-from inference.model.blas_threads import single_threaded
-
-BAD = b"not a pickle"  # s04.dat: a DEAP name over bytes that are no pickle
-
-
-def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "inference", *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two DEAP subjects (2 trials each), a corrupt s04.dat, and in a sub-folder a raw EDF+
-    session written by pyEDFlib: a folder of mixed formats as a lab would have."""
-    from evoke_tools.sessions import make_session
-    from evoke_tools.synthetic import write_deap_folder
-    from evoke_tools.writers import write_edf
-
-    from inference.dsp.electrodes import DEAP_EEG_CHANNELS
-
-    folder = tmp_path_factory.mktemp("study")
-    write_deap_folder(folder, 2, seed=3, n_trials=2)
-    (folder / "s04.dat").write_bytes(BAD)
-    s = make_session(2, seed=4, rest_s=35.0, trials=1)
-    (folder / "lab").mkdir()
-    write_edf(folder / "lab" / "p01.edf", DEAP_EEG_CHANNELS, (s.rate,) * 32, list(s.samples.T))
-    return folder
-
-
-def _expected(path: Path) -> list[dict[str, Any]]:
-    """`predict --json`'s rows, computed here as a worker does: BLAS on one thread (several
-    threads sum in another order, which can move the 4th decimal)."""
-    model = load_model(None)
-    with single_threaded():
-        pred = predict(read_recording(path), model, PredictOptions())
-    return [row for tl in pred.timelines for row in tl.rows(model.emotions)]
-
-
-def _outputs(out: Path) -> dict[str, tuple[int, int]]:
-    """Every output file -> (inode, mtime in ns): a rewrite changes at least the inode (a
-    rename of a new file over it)."""
-    return {
-        str(p.relative_to(out)): (p.stat().st_ino, p.stat().st_mtime_ns)
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and not p.name.startswith("summary.")
-    }
+    """Two DEAP subjects (2 trials each), a corrupt s04.dat, and lab/p01.edf (pyEDFlib)."""
+    return write_study(tmp_path_factory.mktemp("study"))
 
 
 def test_every_recording_gets_predicts_timeline_and_a_bad_one_its_reason(
     study: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    done = cli("batch", str(study), "--out", str(out), "--workers", "2")
+    done = run_cli("batch", str(study), "--out", str(out), "--workers", "2")
     assert done.returncode == 1, done.stderr  # one file failed: the exit code says so
-    assert set(_outputs(out)) == {"s01.json", "s02.json", "lab/p01.json"}
+    assert set(output_state(out)) == {"s01.json", "s02.json", "lab/p01.json"}
     windows = 0
     for name, source in (("s01.json", "s01.dat"), ("s02.json", "s02.dat"),
                          ("lab/p01.json", "lab/p01.edf")):  # fmt: skip
-        expected = _expected(study / source)
+        expected = expected_rows(study / source)
         assert json.loads((out / name).read_text()) == expected, name
         windows += len(expected)
     summary = json.loads((out / "summary.json").read_text())
@@ -102,12 +59,12 @@ def test_every_recording_gets_predicts_timeline_and_a_bad_one_its_reason(
 
 def test_a_rerun_redoes_no_finished_output(study: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert cli("batch", str(study), "--out", str(out)).returncode == 1
-    before = _outputs(out)
+    assert run_cli("batch", str(study), "--out", str(out)).returncode == 1
+    before = output_state(out)
     (out / "s02.json").unlink()  # as if the run had been killed before s02 was complete
-    again = cli("batch", str(study), "--out", str(out), "--workers", "2")
+    again = run_cli("batch", str(study), "--out", str(out), "--workers", "2")
     assert again.returncode == 1, again.stderr
-    after = _outputs(out)
+    after = output_state(out)
     assert set(after) == set(before)
     redone = {name for name in after if after[name] != before[name]}
     assert redone == {"s02.json"}
@@ -118,21 +75,21 @@ def test_a_rerun_redoes_no_finished_output(study: Path, tmp_path: Path) -> None:
 
 def test_per_trial_outputs_resume_trial_by_trial(study: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    first = cli("batch", str(study / "s01.dat"), str(study / "s02.dat"), "--out", str(out),
+    first = run_cli("batch", str(study / "s01.dat"), str(study / "s02.dat"), "--out", str(out),
                 "--per", "trial", "--format", "csv", "--trial", "2", "--trial", "1")  # fmt: skip
     assert first.returncode == 0, first.stderr
     files = {"s01/trial01.csv", "s01/trial02.csv", "s02/trial01.csv", "s02/trial02.csv"}
-    assert set(_outputs(out)) == files | {"s01/index.json", "s02/index.json"}
+    assert set(output_state(out)) == files | {"s01/index.json", "s02/index.json"}
     whole = predict(read_recording(study / "s01.dat", trial=[2]), load_model(None))
     lines = (out / "s01/trial02.csv").read_text().splitlines()
     assert lines[0].startswith("trial,t,") and len(lines) == 1 + len(whole.timelines[0].t)
-    before = _outputs(out)
+    before = output_state(out)
     (out / "s01/trial02.csv").unlink()
     (out / "s01/index.json").unlink()  # the recording is incomplete again
-    again = cli("batch", str(study / "s01.dat"), str(study / "s02.dat"), "--out", str(out),
+    again = run_cli("batch", str(study / "s01.dat"), str(study / "s02.dat"), "--out", str(out),
                 "--per", "trial", "--format", "csv", "--trial", "1", "--trial", "2")  # fmt: skip
     assert again.returncode == 0, again.stderr
-    after = _outputs(out)
+    after = output_state(out)
     assert {n for n in after if after[n] != before[n]} == {"s01/trial02.csv", "s01/index.json"}
 
 
@@ -166,12 +123,12 @@ def test_bad_settings_are_one_line_before_any_work(study: Path, tmp_path: Path) 
         (("--subject", "7"), "--subject 7"),
         (("--ray", "auto"), None),  # either no Ray installed, or no cluster started here
     ):
-        done = cli("batch", str(study), "--out", str(out), *args)
+        done = run_cli("batch", str(study), "--out", str(out), *args)
         assert done.returncode == 2, (args, done.stdout)
         assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
         assert words is None or words in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
-    nowhere = cli("batch", str(tmp_path / "missing"), "--out", str(out))
+    nowhere = run_cli("batch", str(tmp_path / "missing"), "--out", str(out))
     assert nowhere.returncode == 2 and "missing: no such file or folder" in nowhere.stderr
 
 
@@ -214,7 +171,7 @@ def test_a_worker_killed_mid_batch_is_replaced_and_its_task_redone_whole(tmp_pat
     summary = json.loads((out / "summary.json").read_text())
     assert summary["files_ok"] == 6 and summary["retried"] >= 1, summary
     for k in range(1, 7):
-        assert json.loads((out / f"s0{k}.json").read_text()) == _expected(folder / f"s0{k}.dat")
+        assert json.loads((out / f"s0{k}.json").read_text()) == expected_rows(folder / f"s0{k}.dat")
     assert not list(out.rglob(f"*{PART}*"))
 
 
