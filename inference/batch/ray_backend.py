@@ -7,6 +7,7 @@ output folder at the same paths (a shared file system), and have this package in
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -18,6 +19,7 @@ from .sources import BatchTask
 
 INSTALL = "Ray is not installed: pip install 'evoke-blender[ray]' (or the ray version it pins)"
 LOCAL = "local"  # --ray local: a private Ray on this machine (tests, benchmarks)
+PROBE_S = 10.0  # how long a cluster's address may take to accept a connection
 
 
 def import_ray() -> Any:
@@ -36,11 +38,13 @@ def connect(address: str, workers: int | None = None) -> bool:
         return False
     quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "error"}
     try:
+        if address not in (LOCAL, "auto"):
+            _probe(address)
         if address == LOCAL:
             ray.init(address="local", num_cpus=workers, **quiet)  # never a running cluster
         else:
             ray.init(address=address, **quiet)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
+    except (OSError, RuntimeError, ValueError) as exc:
         hint = (
             " (start one with `ray start --head`, or use --ray local)" if address == "auto" else ""
         )
@@ -48,6 +52,15 @@ def connect(address: str, workers: int | None = None) -> bool:
             one_line(f"--ray {address}: cannot reach a Ray cluster{hint}: {exc}", MAX_MESSAGE_CHARS)
         ) from None
     return True
+
+
+def _probe(address: str, timeout_s: float = PROBE_S) -> None:
+    """Fail at once where nothing listens at HOST:PORT (Ray itself would retry for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError("expected auto, local or HOST:PORT (ray://HOST:PORT for Ray Client)")
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+        pass
 
 
 def _call(job: Callable[[BatchTask], TaskResult], task: BatchTask) -> TaskResult:

@@ -122,6 +122,7 @@ def test_bad_settings_are_one_line_before_any_work(study: Path, tmp_path: Path) 
         (("--markers",), "--markers"),
         (("--subject", "7"), "--subject 7"),
         (("--ray", "auto"), None),  # either no Ray installed, or no cluster started here
+        (("--ray", "127.0.0.1:9"), None),  # nothing listens there: said at once, not retried
     ):
         done = run_cli("batch", str(study), "--out", str(out), *args)
         assert done.returncode == 2, (args, done.stdout)
