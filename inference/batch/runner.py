@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol
@@ -94,6 +95,25 @@ def run_batch(
     return summary
 
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Workers started inside the block run BLAS on one thread (read when numpy loads): one
+    process per core owns the cores, as Ray does for its workers."""
+    saved = {name: os.environ.get(name) for name in BLAS_THREADS}
+    os.environ.update(dict.fromkeys(BLAS_THREADS, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def run_locally(
     job: BatchJob, tasks: Sequence[BatchTask], workers: int, finished: Callable[[TaskResult], None]
 ) -> int:
@@ -103,7 +123,10 @@ def run_locally(
     pending = list(tasks)
     while pending:
         retry: list[BatchTask] = []
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with (
+            one_blas_thread(),
+            ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool,
+        ):
             futures = {pool.submit(job, task): task for task in pending}
             for future in as_completed(futures):
                 task = futures[future]

@@ -24,7 +24,6 @@ from ..emotion.timeline_export import render
 from ..errors import EvokeError, one_line
 from ..io.formats import format_for, read_recording
 from ..limits import MAX_MESSAGE_CHARS
-from ..model.blas_threads import single_threaded
 from ..model.model_file import EvokeModel, load_model
 from ..predict import PredictOptions, predict
 from .outputs import write_text_atomic
@@ -116,8 +115,7 @@ class TimelineJob:
         model = _model(self.model)
         table = EmotionTable.load(self.emotions) if self.emotions else model.emotions
         recording = read_recording(task.path, **self.reader.given(task.path))
-        with single_threaded():  # one core per worker: the pool owns the cores
-            pred = predict(recording, model, self.options)
+        pred = predict(recording, model, self.options)  # BLAS on one thread: see runner
         if self.per == "recording":
             rows = [row for tl in pred.timelines for row in tl.rows(table)]
             write_text_atomic(self.final(task), render(rows, self.fmt))

@@ -4,6 +4,7 @@ the references a batch's outputs are checked against."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from evoke_tools.paths import ROOT
-from inference import PredictOptions, load_model, predict
-from inference.io.formats import read_recording
-from inference.model.blas_threads import single_threaded
 
 CORRUPT = b"not a pickle"  # s04.dat: a DEAP name over bytes that are no pickle
 
@@ -35,12 +33,14 @@ def write_study(folder: Path, subjects: int = 2, trials: int = 2, seed: int = 3)
 
 
 def expected_rows(path: Path) -> list[dict[str, Any]]:
-    """`predict --json`'s rows for one recording, computed as a batch worker does: BLAS on one
-    thread (several threads add in another order, which can move the 4th decimal)."""
-    model = load_model(None)
-    with single_threaded():
-        pred = predict(read_recording(path), model, PredictOptions())
-    return [row for tl in pred.timelines for row in tl.rows(model.emotions)]
+    """`predict PATH --json`'s rows, from the command itself in its own process, with BLAS on
+    one thread as in a batch worker (several threads add in another order, which can move the
+    4th decimal)."""
+    done = run_cli("predict", str(path), "--json", env={"OPENBLAS_NUM_THREADS": "1"})
+    if done.returncode != 0:
+        raise AssertionError(f"predict {path} failed: {done.stderr}")
+    rows: list[dict[str, Any]] = json.loads(done.stdout)
+    return rows
 
 
 def output_state(out: Path) -> dict[str, tuple[int, int]]:
@@ -53,9 +53,11 @@ def output_state(out: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """`python -m inference ARGS` from the checkout."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_cli(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m inference ARGS` from the checkout (with `env` added to this one's)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "inference", *args],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout,

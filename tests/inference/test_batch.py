@@ -150,7 +150,7 @@ def test_a_worker_killed_mid_batch_is_replaced_and_its_task_redone_whole(tmp_pat
     from evoke_tools.synthetic import write_deap_folder
 
     folder = tmp_path / "deap"
-    write_deap_folder(folder, 6, seed=2, n_trials=6)
+    write_deap_folder(folder, 6, seed=2, n_trials=9)  # 540 windows: the student's parallel path
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     driver = subprocess.Popen(
