@@ -2,8 +2,8 @@
 
 On a terminal the bar redraws in place; in a log (not a terminal) each finished task is one
 line, so a CI log or a cluster job's output says what finished when. The time left is the
-mean time per task run so far (outputs already complete cost nothing) times those left,
-divided by the workers.
+wall time per task run so far (outputs already complete cost nothing; parallel workers make
+it shorter) times the tasks left.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ class Progress:
         self.total, self.what, self.enabled = total, what, enabled
         self.stream = stream or sys.stderr
         self.done = self.failed = self.ran = 0
-        self.ran_seconds = 0.0
-        self.workers = 1
         self.started = time.perf_counter()
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
 
