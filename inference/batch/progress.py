@@ -32,13 +32,18 @@ class Progress:
         self.total, self.what, self.enabled = total, what, enabled
         self.stream = stream or sys.stderr
         self.done = self.failed = self.ran = 0
-        self.started = time.perf_counter()
+        self.started = self.work_started = time.perf_counter()
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def ready(self) -> None:
+        """The workers are there (Ray has started): the time left counts from now."""
+        if not self.ran:
+            self.work_started = time.perf_counter()
 
     def left_s(self) -> float | None:
         if not self.ran:
             return None
-        per_task = (time.perf_counter() - self.started) / self.ran
+        per_task = (time.perf_counter() - self.work_started) / self.ran
         return per_task * (self.total - self.done)
 
     def advance(self, result: TaskResult) -> None:

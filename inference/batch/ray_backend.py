@@ -78,10 +78,12 @@ def run_on_ray(
     address: str,
     workers: int | None,
     finished: Callable[[TaskResult], None],
+    ready: Callable[[], None] = lambda: None,
 ) -> str:
     """Every task as a Ray task; results reported as they finish. Returns the backend's name."""
     ray = import_ray()
     started_here = connect(address, workers)
+    ready()  # seconds of Ray's start-up are not the tasks' time
     try:
         if not tasks:
             return f"ray ({address})"

@@ -83,7 +83,7 @@ def run_batch(
         if ray:
             from .ray_backend import run_on_ray
 
-            backend = run_on_ray(job, todo, ray, workers, finished)
+            backend = run_on_ray(job, todo, ray, workers, finished, progress.ready)
         else:
             backend = f"local ({n} process{'es' if n > 1 else ''})"
             if todo:

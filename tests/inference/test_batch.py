@@ -190,3 +190,23 @@ def _pool_workers(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in command:
                 found.append(int(entry.name))
     return found
+
+
+def test_the_progress_says_each_finished_file_on_one_line_in_a_log() -> None:
+    import io
+
+    from inference.batch.progress import Progress
+    from inference.batch.results import TaskResult, failed
+
+    log = io.StringIO()  # not a terminal: a line per task, as in a CI log
+    progress = Progress(3, "recordings", log)
+    progress.ready()
+    progress.advance(TaskResult("s01", True, written=1))
+    progress.advance(failed("s02", "s02.dat: bad\nsecond line \x1b[31m"))
+    progress.advance(TaskResult("s03", True, skipped=1))
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("[1/3 recordings ") and lines[0].endswith("] s01: ok")
+    assert "left]" in lines[0] and "2/3 recordings, 1 failed" in lines[1]
+    assert lines[1].endswith("s02: failed: s02.dat: bad\\nsecond line \\x1b[31m")  # escaped
+    assert lines[2].endswith("s03: already complete") and "left" not in lines[2]
