@@ -106,7 +106,7 @@ def run_on_ray(
                 finished(failed(task.name, one_line(reason, MAX_MESSAGE_CHARS)))
         cpus = int(ray.cluster_resources().get("CPU", 0))
         nodes = len([n for n in ray.nodes() if n.get("Alive")])
-        return f"ray ({address}: {nodes} node{'s' if nodes != 1 else ''}, {cpus} CPUs)"
+        return f"ray ({address}: {nodes} node{'s' if nodes != 1 else ''}, {cpus} CPU{'s' if cpus != 1 else ''})"
     finally:
         if started_here:
             ray.shutdown()
