@@ -9,6 +9,7 @@ import math
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .calibration import (
@@ -30,7 +31,7 @@ from .io.formats import SUPPORTED, accepting, describe_markers, read_recording
 from .io.units import UNIT_CHOICES
 from .limits import MAX_MESSAGE_CHARS, MAX_TRIALS
 from .live import cli as live_cli
-from .model.model_file import load_model
+from .model.model_file import EvokeModel, load_model
 from .predict import MODES, Prediction, PredictOptions, predict
 
 
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", action="store_true", help="print the windows as CSV")
 
     live_cli.add_parser(sub)
+    _batch_parser(sub)
 
     info = sub.add_parser("model-info", help="print a model's metadata")
     info.add_argument("path", nargs="?", help="model file; default: the bundled model")
@@ -74,9 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _recording_arguments(pr: argparse.ArgumentParser) -> None:
+def _recording_arguments(pr: argparse.ArgumentParser, *, one_path: bool = True) -> None:
     """Which recording, which part of it, and how its channels are read."""
-    pr.add_argument("path", help=f"the recording: {SUPPORTED}")
+    if one_path:
+        pr.add_argument("path", help=f"the recording: {SUPPORTED}")
     pr.add_argument("--subject", type=int, help="subject number when PATH is a DEAP folder")
     pr.add_argument(
         "--trial",
@@ -287,7 +290,20 @@ def _trials(given: list[int] | None) -> list[int] | None:
     return given
 
 
-def _predict(args: argparse.Namespace) -> int:
+def _predict_options(args: argparse.Namespace) -> PredictOptions:
+    smoothing = SmoothingSettings(
+        tau_s=args.tau, hysteresis=args.hysteresis, min_dwell_s=args.dwell,
+        method=args.smoother, switch_s=args.switch, evidence=args.evidence,
+        confidence=args.confidence,
+    )  # fmt: skip
+    return PredictOptions(
+        hop_s=args.hop, mode=args.mode, smoothing=smoothing, baseline=_baseline_choice(args),
+        hindsight=not args.as_live,
+    )  # fmt: skip
+
+
+def _checked_model(args: argparse.Namespace) -> EvokeModel:
+    """The model, with --hop checked against its rate."""
     model = load_model(args.model)
     rate = model.features.rate
     try:
@@ -297,6 +313,11 @@ def _predict(args: argparse.Namespace) -> int:
             f"--hop {args.hop:g}: not a whole number of samples at the model's {rate:g} Hz "
             f"(use a multiple of 1/{rate:g} s, such as 0.25)"
         ) from None
+    return model
+
+
+def _predict(args: argparse.Namespace) -> int:
+    model = _checked_model(args)
     table = EmotionTable.load(args.emotions) if args.emotions else model.emotions
     trials = _trials(args.trial)
     recording = read_recording(
@@ -319,19 +340,9 @@ def _predict(args: argparse.Namespace) -> int:
             else one_line(f"{recording.source}: no markers", MAX_MESSAGE_CHARS)
         )
         return 0
-    smoothing = SmoothingSettings(
-        tau_s=args.tau, hysteresis=args.hysteresis, min_dwell_s=args.dwell,
-        method=args.smoother, switch_s=args.switch, evidence=args.evidence,
-        confidence=args.confidence,
-    )  # fmt: skip
-    options = PredictOptions(
-        hop_s=args.hop,
-        mode=args.mode,
-        smoothing=smoothing,
-        baseline=_baseline_choice(args),
-        hindsight=not args.as_live,
-    )
-    pred = predict(recording, model, options, consume=True)  # read only to be predicted
+    pred = predict(
+        recording, model, _predict_options(args), consume=True
+    )  # read only to be predicted
     for note in pred.notes:
         print(f"note: {one_line(note, MAX_MESSAGE_CHARS)}", file=sys.stderr)
     if not model.provenance.get("trained", False):
@@ -342,6 +353,69 @@ def _predict(args: argparse.Namespace) -> int:
     else:
         _print_text(pred, table)
     return 0
+
+
+def _batch_parser(sub: Any) -> None:
+    """`batch`: predict's options, for many recordings at once (inference.batch)."""
+    from .batch.timelines import PER
+
+    b = sub.add_parser(
+        "batch",
+        help="write the timelines of many recordings (folders, globs), on every core or on Ray",
+        description="One timeline file per recording (or per trial) under --out, atomically; a "
+        "rerun skips what is complete; failures are listed in the summary (exit code 1).",
+    )
+    b.add_argument("paths", nargs="+", help=f"recordings, folders or globs: {SUPPORTED}")
+    b.add_argument("--out", required=True, help="output folder (summary.json/.txt go there too)")
+    b.add_argument("--per", choices=PER, default="recording",
+                   help="one file per recording (default) or per trial (FOLDER/trialNN)")  # fmt: skip
+    b.add_argument("--format", choices=("json", "csv"), default="json", help="as predict's")
+    b.add_argument("--workers", type=int, help="local processes (default: every core)")
+    b.add_argument(
+        "--ray",
+        metavar="auto|ADDRESS|local",
+        help="run on a Ray cluster: auto (the one `ray start` made), its address, or local (a "
+        "private Ray here); needs the optional extra: pip install 'evoke-blender[ray]'",
+    )
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    _recording_arguments(b, one_path=False)
+    _baseline_arguments(b)
+    _decoding_arguments(b)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import find_tasks, run_batch
+    from .batch.progress import Progress
+    from .batch.timelines import ReaderOptions, TimelineJob
+
+    if args.markers:
+        raise EvokeError("--markers lists one recording's markers: use predict PATH --markers")
+    if args.workers is not None and args.workers < 1:
+        raise EvokeError(f"--workers {args.workers}: must be 1 or more")
+    _checked_model(args)  # a bad model or --hop fails once, here, not in every task
+    if args.emotions:
+        EmotionTable.load(args.emotions)
+    tasks = find_tasks(args.paths)
+    if args.subject is not None:
+        tasks = [t for t in tasks if t.subject == args.subject]
+        if not tasks:
+            raise EvokeError(f"--subject {args.subject}: no such DEAP subject among the paths")
+    trials = _trials(args.trial)
+    reader = ReaderOptions(
+        trial=tuple(trials) if trials else None, stream=args.stream, rate=args.rate,
+        unit=args.unit, channel_map=args.channel_map, montage=args.montage,
+        between=tuple(args.between) if args.between else None, board=args.board,
+    )  # fmt: skip
+    job = TimelineJob(
+        str(Path(args.out).resolve()), args.format, args.per, _predict_options(args), reader,
+        str(Path(args.model).resolve()) if args.model else None,
+        str(Path(args.emotions).resolve()) if args.emotions else None,
+    )  # fmt: skip
+    progress = Progress(len(tasks), "recordings", enabled=not args.quiet)
+    summary = run_batch(tasks, job, Path(args.out), workers=args.workers, ray=args.ray,
+                        progress=progress)  # fmt: skip
+    print(summary.as_text(), end="")
+    return 1 if summary.failures else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -361,6 +435,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "live":
             live_cli.install_sigterm()
             return live_cli.run(args)
+        if args.command == "batch":
+            return _batch(args)
         if args.command == "model-info":
             model = load_model(args.path)
             print(one_line(model.describe(), MAX_MESSAGE_CHARS))

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from bpy.utils import escape_identifier as escape
 
-from ...inference.face import profile_data, profiles
 from ...inference.errors import InputError
+from ...inference.face import profile_data, profiles
 from ...inference.face.presets import Presets
 from . import runtime_options
 from .rig import armature_of, face_meshes, refuse_linked

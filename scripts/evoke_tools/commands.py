@@ -22,6 +22,7 @@ TOOLS: dict[str, Tool] = {
     # use the runtime and the extension
     "demo": Tool("evoke_tools.demo", "a synthetic DEAP subject through the whole runtime"),
     "render_demo": Tool("evoke_tools.render_demo", "render a clip headless, the extension driven as a user would"),
+    "batch_clips": Tool("evoke_tools.batch_clips", "a clip per recording or trial, on every core or on a Ray cluster"),
     "live_session": Tool("evoke_tools.live_session", "a headless live session on an LSL stream or BrainFlow board"),
     "stream_lsl": Tool("evoke_tools.stream_lsl", "replay a recording as an LSL EEG outlet, paced by the clock"),
     "synth_deap": Tool("evoke_tools.synthetic", "synthetic subjects in DEAP's exact file format"),
@@ -45,6 +46,7 @@ TOOLS: dict[str, Tool] = {
     "bench_smoothing": Tool("evoke_tools.bench_smoothing", "reaction and flicker of the smoothers, their curves"),
     "bench_artefacts": Tool("evoke_tools.artefacts", "what an amplifier adds must not change the emotion"),
     "bench_real_eeg": Tool("evoke_tools.bench_real_eeg", "the face on real EEG: flicker, confidence, start-shift agreement"),
+    "bench_batch": Tool("evoke_tools.bench_batch", "speed-up of 2 workers over 1 (timelines, clips), Ray's overhead"),
     "bench_live": Tool("evoke_tools.bench_live", "the live bridge without Blender: memory, CPU, signal -> OSC latency"),
     "hostile_inputs": Tool("evoke_tools.hostile", "bad and hostile inputs against the command line"),
 }  # fmt: skip

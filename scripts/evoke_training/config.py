@@ -64,6 +64,8 @@ HELP = {
     "out": "run folder to write",
     "subjects": "comma-separated subject numbers, e.g. 1,2 (default all)",
     "final": "student_final.pt: the best fold's, one retrained on all data, or none",
+    "ray": "run the folds as Ray tasks (a GPU each where the cluster has GPUs): auto (the "
+    "cluster `ray start` made), its address, or local; needs pip install 'evoke-blender[ray]'",
 }
 
 
@@ -96,6 +98,7 @@ class Config:
     resume: bool = False
     keep_checkpoints: bool = False
     progress: bool = True
+    ray: str | None = None  # not in FINGERPRINT: where folds run never changes their numbers
 
     @property
     def distilled(self) -> bool:

@@ -119,8 +119,13 @@ def run(cfg: Config) -> dict[str, Any]:
     if cfg.fold is None and cfg.final == "all":
         total += fold_epochs(cfg, with_test=False)
     with bar.overall(total, f"{cfg.protocol} run", cfg.progress and env.main):
-        for split in todo:
-            _run_fold(split, ws, x, y, cfg, env, run_dir)
+        if cfg.ray:
+            from evoke_training.ray_folds import run_folds_on_ray
+
+            run_folds_on_ray(todo, cfg, env, run_dir)
+        else:
+            for split in todo:
+                _run_fold(split, ws, x, y, cfg, env, run_dir)
         barrier(env)
         summary = summarize(run_dir, splits, cfg, write=env.main)
         if summary["complete"] and cfg.fold is None:
@@ -177,7 +182,9 @@ def _run_fold(split: P.Split, ws: D.WindowSet, x: torch.Tensor, y: torch.Tensor,
     save_atomic({"arch": "student", "state_dict": state, "fold": split.name},
                 run_dir / "students" / f"{split.name}.pt")  # fmt: skip
     fold_file.parent.mkdir(parents=True, exist_ok=True)
-    fold_file.write_text(json.dumps(rec, indent=1))
+    partial = fold_file.with_name(f".{fold_file.name}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(rec, indent=1))
+    partial.replace(fold_file)  # only a complete record marks the fold done (--resume, Ray)
     prune_checkpoints(run_dir, split.name, cfg)
     report.plot_curves(rec, run_dir / "curves" / f"{split.name}.png")
     scored = {w: rec[w]["test"]["mean_accuracy"] for w in report.MODELS if rec.get(w)}
