@@ -7,6 +7,7 @@ output folder at the same paths (a shared file system), and have this package in
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -30,13 +31,20 @@ def import_ray() -> Any:
     return ray
 
 
-def connect(address: str, workers: int | None = None) -> bool:
+def connect(address: str, workers: int | None = None, python_path: tuple[str, ...] = ()) -> bool:
     """Join the cluster at `address` ("auto": the one `ray start` made here; "local": start a
-    private one). Returns whether this call started Ray (and so should shut it down)."""
+    private one). Returns whether this call started Ray (and so should shut it down).
+
+    python_path: folders the tasks import from (a checkout's scripts/ for the training
+    companion), the same path on every node, as the data are."""
     ray = import_ray()
     if ray.is_initialized():
         return False
-    quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "error"}
+    quiet: dict[str, Any] = {
+        "include_dashboard": False, "log_to_driver": False, "logging_level": "error"
+    }  # fmt: skip
+    if python_path:
+        quiet["runtime_env"] = {"env_vars": {"PYTHONPATH": os.pathsep.join(python_path)}}
     try:
         if address not in (LOCAL, "auto"):
             _probe(address)

@@ -68,7 +68,8 @@ class TimelineJob:
     out: str
     fmt: str = "json"  # "json" or "csv"
     per: str = "recording"
-    options: PredictOptions = field(default_factory=PredictOptions)
+    # as `predict` on the command line: a recording is known whole, so smoothed with hindsight
+    options: PredictOptions = field(default_factory=lambda: PredictOptions(hindsight=True))
     reader: ReaderOptions = field(default_factory=ReaderOptions)
     model: str | None = None
     emotions: str | None = None

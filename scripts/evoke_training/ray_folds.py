@@ -56,7 +56,9 @@ def run_folds_on_ray(todo: list[P.Split], cfg: Config, env: Env, run_dir: Path) 
         raise SystemExit("--ray runs each fold in its own process: start train.py without torchrun")
     try:
         ray = import_ray()
-        started = connect(str(cfg.ray))
+        # the tasks import evoke_training from the checkout's scripts/ (it is not installed)
+        scripts = Path(__file__).resolve().parent.parent
+        started = connect(str(cfg.ray), python_path=(str(scripts), str(scripts.parent)))
     except EvokeError as exc:  # no Ray, or no cluster there: one line, as train.py's others
         raise SystemExit(f"error: {exc}") from None
     try:
@@ -83,7 +85,9 @@ def run_folds_on_ray(todo: list[P.Split], cfg: Config, env: Env, run_dir: Path) 
                 log.info("%s", ray.get(done[0]))
             except ray.exceptions.RayError as exc:
                 failed.append(refs[done[0]])
-                log.info("%s: failed on Ray: %s", refs[done[0]], str(exc).splitlines()[0])
+                lines = [line for line in str(exc).splitlines() if line.strip()]
+                # Ray's message opens with the task's name; the fold's own error is its last line
+                log.info("%s: failed on Ray: %s", refs[done[0]], lines[-1] if lines else exc)
             bar.advance(fold_epochs(cfg))
         if failed:
             raise SystemExit(f"folds that failed on Ray: {', '.join(failed)} (rerun with --resume)")
