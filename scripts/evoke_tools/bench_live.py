@@ -21,39 +21,18 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from evoke_tools.osc_peer import OscPeer
 from evoke_tools.paths import ROOT
 
 CONNECTED = "/avatar/parameters/EVOKE/Connected"
 
 
-class Peer:
-    """python-osc's UDP server on 127.0.0.1: every message with its arrival time."""
-
-    def __init__(self) -> None:
-        from pythonosc.dispatcher import Dispatcher
-        from pythonosc.osc_server import ThreadingOSCUDPServer
-
-        self.messages: list[tuple[float, str, Any]] = []
-        dispatcher = Dispatcher()
-        dispatcher.set_default_handler(
-            lambda address, *args: self.messages.append((time.monotonic(), address, args[0]))
-        )
-        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def run_once(seconds: float, tick_s: float) -> dict[str, Any]:
-    peer = Peer()
+    peer = OscPeer()
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "bpy.py").write_text("raise ImportError('no Blender in this bench')\n")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([tmp, str(ROOT)])}
@@ -76,8 +55,9 @@ def run_once(seconds: float, tick_s: float) -> dict[str, Any]:
     if proc.returncode != 0:
         raise SystemExit(f"error: the session failed: {err.strip()[-500:]}")
     figures = json.loads(out)
-    first = min((t for t, _, _ in peer.messages), default=float("nan"))
-    goodbye = [t for t, a, v in peer.messages if a == CONNECTED and v is False and t >= stopped]
+    first = min(peer.arrivals, default=float("nan"))
+    goodbye = [t for t, (a, v) in zip(peer.arrivals, peer.messages, strict=True)
+               if a == CONNECTED and v is False and t >= stopped]  # fmt: skip
     p50, p95 = figures["signal_to_output_ms_p50"], figures["signal_to_output_ms_p95"]
     fixed = figures["resample_delay_ms"] + figures["bandpass_delay_ms"]
     return {

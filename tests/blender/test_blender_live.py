@@ -15,6 +15,7 @@ from typing import Any
 import bpy  # real Blender; `make setup` installs it, so a missing one fails loudly
 import numpy as np
 import pytest
+from evoke_tools.osc_peer import OscPeer
 from evoke_tools.paths import ROOT
 
 pytestmark = pytest.mark.slow  # Blender: bpy and the installed extension; not in test-quick
@@ -255,39 +256,6 @@ def test_find_streams_lists_the_replay(installed: Path, deap_two_trials: Path) -
         replay.wait(10)
 
 
-class OscPeer:
-    """python-osc's UDP server on loopback, keeping every message (a VRChat stand-in)."""
-
-    def __init__(self) -> None:
-        import threading
-
-        from pythonosc.dispatcher import Dispatcher
-        from pythonosc.osc_server import ThreadingOSCUDPServer
-
-        self.messages: list[tuple[float, str, Any]] = []
-        dispatcher = Dispatcher()
-        dispatcher.set_default_handler(
-            lambda address, *args: self.messages.append((time.monotonic(), address, args[0]))
-        )
-        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, condition: Any, seconds: float = 5.0) -> bool:
-        end = time.monotonic() + seconds
-        while not condition() and time.monotonic() < end:
-            time.sleep(0.02)
-        return bool(condition())
-
-    def last(self, address: str) -> Any:
-        values = [v for _, a, v in self.messages if a == address]
-        return values[-1] if values else None
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_a_brainflow_board_drives_the_face_and_osc_and_lsl_receive_the_emotion(
     installed: Path,
 ) -> None:
@@ -342,7 +310,7 @@ def test_a_brainflow_board_drives_the_face_and_osc_and_lsl_receive_the_emotion(
         # limiter let through (the limiter itself is tested on a given clock in
         # tests/inference/live/test_outputs.py; arrival times on a loaded machine say nothing)
         osc = driver.outputs[0]
-        sent = [v for _, a_, v in peer.messages if a_.endswith("/EVOKE/Emotion")]
+        sent = [v for a_, v in peer.messages if a_.endswith("/EVOKE/Emotion")]
         assert len(sent) == osc.sent >= 3 and all(v in range(8) for v in sent)
         samples, _ = inlet.pull_chunk(timeout=1.0)
         assert len(samples) >= 4
@@ -389,10 +357,14 @@ def test_osc_follows_a_baked_timeline_during_playback(
             time.sleep(0.02)  # past the 100 Hz period
             assert osc_playback._flush() is None  # nothing left waiting
             valence, name = face["evoke_valence"], names[face["evoke_emotion"]]
-            assert peer.wait_for(
-                lambda v=valence, n=name: peer.last("/bake/emotion_name") == n
-                and peer.last("/bake/valence") == pytest.approx(v, abs=1e-5)
-            ), (frame, peer.last("/bake/valence"), valence)
+
+            def shown(v: float = valence, n: str = name) -> bool:
+                return bool(
+                    peer.last("/bake/emotion_name") == n
+                    and peer.last("/bake/valence") == pytest.approx(v, abs=1e-5)
+                )
+
+            assert peer.wait_for(shown), (frame, peer.last("/bake/valence"), valence)
         # at 10 Hz a quick second frame is certainly held back, and then delivered
         s.live.osc_rate = 10.0
         scene.frame_set(100)
@@ -449,7 +421,7 @@ def test_headless_brainflow_to_osc_and_lsl(installed: Path, tmp_path: Path) -> N
         assert figures["state"] == "live" and figures["windows"] >= 8
         assert figures["source"] == "BrainFlow synthetic" and len(figures["outputs"]) == 2
         assert 0 < figures["output_age_ms_p50"] <= figures["output_age_ms_p95"]
-        connected = [v for _, a, v in peer.messages if a.endswith("BFI/Info/DeviceConnected")]
+        connected = [v for a, v in peer.messages if a.endswith("BFI/Info/DeviceConnected")]
         assert True in connected and connected[-1] is False  # the session's end is said
         relax = peer.last("/avatar/parameters/BFI/NeuroFB/RelaxAvg")
         assert relax is not None and -1 <= relax <= 1

@@ -4,7 +4,6 @@ pylsl inlet. Every message checked against the state sent."""
 from __future__ import annotations
 
 import math
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,8 +12,7 @@ from typing import Any
 import numpy as np
 import pylsl  # conftest pointed liblsl at tests/lsl_loopback.cfg before anything imported it
 import pytest
-from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import ThreadingOSCUDPServer
+from evoke_tools.osc_peer import OscPeer
 
 from inference.errors import InputError
 from inference.live.band_power import BandPowers
@@ -23,29 +21,9 @@ from inference.live.osc_out import OscOutput, messages, parse_target
 from inference.live.outputs import EmotionState
 
 
-class Received:
-    """An OSC server on 127.0.0.1 (a free port) that keeps every message."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, Any]] = []
-        dispatcher = Dispatcher()
-        dispatcher.set_default_handler(
-            lambda address, *args: self.messages.append((address, args[0]))
-        )
-        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, count: int, seconds: float = 3.0) -> list[tuple[str, Any]]:
-        end = time.monotonic() + seconds
-        while len(self.messages) < count and time.monotonic() < end:
-            time.sleep(0.01)
-        return list(self.messages)
-
-
 @pytest.fixture
-def osc() -> Iterator[Received]:
-    received = Received()
+def osc() -> Iterator[OscPeer]:
+    received = OscPeer()
     yield received
     received.server.shutdown()
     received.server.server_close()
@@ -58,10 +36,10 @@ def state(update: int = 1, **kw: Any) -> EmotionState:
     return EmotionState(**base)
 
 
-def test_vrchat_names_and_ranges(osc: Received) -> None:
+def test_vrchat_names_and_ranges(osc: OscPeer) -> None:
     out = OscOutput("127.0.0.1", osc.port, mode="vrchat")
     out.send(state(), now=100.0)
-    got = dict(osc.wait_for(len(messages(state(), "vrchat"))))
+    got = dict(osc.wait_count(len(messages(state(), "vrchat"))))
     p = "/avatar/parameters/EVOKE"
     assert got[f"{p}/Valence"] == pytest.approx(0.6) and got[f"{p}/ValencePos"] == pytest.approx(
         0.8
@@ -76,12 +54,12 @@ def test_vrchat_names_and_ranges(osc: Received) -> None:
     out.close()
 
 
-def test_bfi_adds_brainflowsintovrchat_parameters(osc: Received) -> None:
+def test_bfi_adds_brainflowsintovrchat_parameters(osc: OscPeer) -> None:
     # relative powers (delta, theta, alpha, beta, gamma); the right side has no electrode
     powers = np.array([[0.1, 0.2, 0.4, 0.2, 0.1], [np.nan] * 5, [0.1, 0.25, 0.3, 0.25, 0.1]])
     out = OscOutput("127.0.0.1", osc.port, mode="bfi")
     out.send(state(connected=False, since_update_s=2.5, bands=BandPowers(powers)), now=5.0)
-    got = dict(osc.wait_for(13 + 6 + 2 * 9))
+    got = dict(osc.wait_count(13 + 6 + 2 * 9))
     p = "/avatar/parameters/BFI"
     assert got[f"{p}/Info/DeviceConnected"] is False
     assert got[f"{p}/Info/SecondsSinceLastUpdate"] == pytest.approx(2.5)
@@ -96,7 +74,7 @@ def test_bfi_adds_brainflowsintovrchat_parameters(osc: Received) -> None:
     assert "/avatar/parameters/EVOKE/Valence" in got
 
 
-def test_the_latest_state_is_always_delivered_and_close_says_disconnected(osc: Received) -> None:
+def test_the_latest_state_is_always_delivered_and_close_says_disconnected(osc: OscPeer) -> None:
     out = OscOutput("127.0.0.1", osc.port, mode="vrchat", prefix="/avatar/parameters/Mine")
     out.send(state(update=1, valence=0.2), now=10.0)
     out.send(state(update=2, valence=0.9), now=10.02)  # within 0.1 s: held back ...
@@ -104,7 +82,7 @@ def test_the_latest_state_is_always_delivered_and_close_says_disconnected(osc: R
     assert out.flush(10.1) is None and out.sent == 2  # ... and sent once due
     out.send(state(update=3, calibrating=True, emotion=0), now=10.3)
     out.close()
-    got = osc.wait_for(4 * 14)
+    got = osc.wait_count(4 * 14)
     valences = [v for a, v in got if a == "/avatar/parameters/Mine/ValencePos"]
     assert valences[:2] == pytest.approx([0.2, 0.9])
     calibrating = [v for a, v in got if a.endswith("/Calibrating")]
@@ -115,21 +93,21 @@ def test_the_latest_state_is_always_delivered_and_close_says_disconnected(osc: R
         OscOutput("127.0.0.1", osc.port, prefix="no slash")
 
 
-def test_generic_mode_sends_the_name_and_any_rate(osc: Received) -> None:
+def test_generic_mode_sends_the_name_and_any_rate(osc: OscPeer) -> None:
     out = OscOutput("127.0.0.1", osc.port, mode="generic", prefix="/lab/evoke", rate_hz=50)
     for k in range(5):
         out.send(state(update=k + 1, valence=0.1 * k), now=k * 0.02)
-    got = osc.wait_for(40)
+    got = osc.wait_count(40)
     valences = [v for a, v in got if a == "/lab/evoke/valence"]
     assert valences == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])  # 50 Hz: every one
     assert ("/lab/evoke/emotion_name", "happiness") in got
 
 
-def test_vrchat_rate_is_bounded(osc: Received) -> None:
+def test_vrchat_rate_is_bounded(osc: OscPeer) -> None:
     out = OscOutput("127.0.0.1", osc.port)  # 10 Hz
     for k in range(100):  # a second of 100 Hz ticks
         out.send(state(update=k), now=k * 0.01)
-    osc.wait_for(out.sent * len(messages(state(), "vrchat")))
+    osc.wait_count(out.sent * len(messages(state(), "vrchat")))
     sent = [a for a, _ in osc.messages if a.endswith("/Emotion")]
     assert len(sent) == out.sent == 10
     with pytest.raises(InputError, match="VRChat drops"):

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -20,9 +19,8 @@ import pylsl  # conftest pointed liblsl at tests/lsl_loopback.cfg before anythin
 import pytest
 from brainflow.board_shim import BoardShim
 from brainflow.data_filter import DataFilter
+from evoke_tools.osc_peer import OscPeer
 from evoke_tools.paths import ROOT
-from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import ThreadingOSCUDPServer
 
 from inference import load_model
 from inference.cli import main
@@ -32,26 +30,6 @@ from inference.live.session import LiveSession, SessionSettings
 from inference.live.wiring import OutputOptions, make_outputs
 
 P = "/avatar/parameters/EVOKE"
-
-
-class Received:
-    """python-osc's UDP server on 127.0.0.1 (a free port), keeping every message in order."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, Any]] = []
-        dispatcher = Dispatcher()
-        dispatcher.set_default_handler(
-            lambda address, *args: self.messages.append((address, args[0]))
-        )
-        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, count: int, seconds: float = 3.0) -> bool:
-        end = time.monotonic() + seconds
-        while len(self.messages) < count and time.monotonic() < end:
-            time.sleep(0.01)
-        return len(self.messages) >= count
 
 
 def _tick_until(session: LiveSession, condition: Any, seconds: float) -> list[Any]:
@@ -65,7 +43,7 @@ def _tick_until(session: LiveSession, condition: Any, seconds: float) -> list[An
 
 def test_a_session_feeds_osc_and_lsl_says_calibrating_and_ends_with_connected_false() -> None:
     model = load_model()
-    peer = Received()
+    peer = OscPeer()
     name = f"evoke-emotion-{uuid.uuid4().hex[:8]}"
     outputs = make_outputs(
         [("osc", f"127.0.0.1:{peer.port}"), ("lsl", name)],
@@ -94,7 +72,7 @@ def test_a_session_feeds_osc_and_lsl_says_calibrating_and_ends_with_connected_fa
     finally:
         session.close()
         del inlet
-    peer.wait_for(10**6, seconds=1.0)  # let the last datagrams land
+    peer.wait_count(10**6, seconds=1.0)  # let the last datagrams land
     connected = [v for a, v in peer.messages if a == f"{P}/Connected"]
     calibrating = [v for a, v in peer.messages if a == f"{P}/Calibrating"]
     assert connected[-1] is False and True in connected  # the end is said, last
@@ -184,7 +162,7 @@ def test_a_board_that_drops_is_reopened_saying_so() -> None:
 def test_the_command_runs_without_bpy_and_says_goodbye_on_sigterm(tmp_path: Path) -> None:
     """`python -m inference live` in a fresh process with bpy made unimportable: OSC flows, SIGTERM
     ends it cleanly with Connected False and JSON figures (no NaN tokens)."""
-    peer = Received()
+    peer = OscPeer()
     blocker = tmp_path / "bpy.py"
     blocker.write_text("raise ImportError('no Blender here')\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
@@ -194,7 +172,7 @@ def test_the_command_runs_without_bpy_and_says_goodbye_on_sigterm(tmp_path: Path
         cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        assert peer.wait_for(1, seconds=60), "the first OSC message"
+        assert peer.wait_count(1, seconds=60), "the first OSC message"
         end = time.monotonic() + 60
         while not any(a == f"{P}/Calibrating" and v is True for a, v in list(peer.messages)):
             assert time.monotonic() < end and proc.poll() is None
@@ -208,7 +186,7 @@ def test_the_command_runs_without_bpy_and_says_goodbye_on_sigterm(tmp_path: Path
     figures = json.loads(out)  # strict JSON: NaN would not parse back as a number
     assert figures["source"] == "BrainFlow synthetic" and figures["outputs"]
     assert "NaN" not in out and "Traceback" not in err
-    peer.wait_for(10**6, seconds=1.0)
+    peer.wait_count(10**6, seconds=1.0)
     connected = [v for a, v in peer.messages if a == f"{P}/Connected"]
     assert connected[-1] is False
     peer.server.shutdown()
