@@ -183,3 +183,17 @@ def _between(
         last.sample,
         f"markers {numbers[0]}-{numbers[1]} ({first.label} .. {last.label})",
     )
+
+
+def check_calibration(seconds: float, least_s: float, what: str = "calibration") -> float:
+    """Seconds of rest: a number from the model's baseline (3 s for DEAP's) to the maximum."""
+    if not (isinstance(seconds, int | float) and math.isfinite(seconds)):
+        raise InputError(f"{what} {seconds!r}: give the seconds of rest as a number")
+    if seconds < least_s:
+        raise InputError(
+            f"{what} {seconds:g} s: {least_s:g} s is the least (the model's baseline is {least_s:g} s "
+            "of rest)"
+        )
+    if seconds > MAX_CALIBRATION_S:
+        raise InputError(f"{what} {seconds:g} s: at most {MAX_CALIBRATION_S:g} s")
+    return float(seconds)

@@ -10,7 +10,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .calibration import (
     CALIBRATION_S,
@@ -18,6 +18,7 @@ from .calibration import (
     MAX_CALIBRATION_S,
     MIN_ADAPT_S,
     BaselineChoice,
+    check_calibration,
 )
 from .dsp.baseline import REJECT_Z
 from .dsp.montages import MONTAGES
@@ -26,7 +27,7 @@ from .dsp.trials import hop_samples
 from .emotion.smoothing import METHODS, SmoothingSettings
 from .emotion.table import EmotionTable
 from .emotion.timeline_export import to_csv, to_json
-from .errors import EvokeError, one_line, printable
+from .errors import EvokeError, InputError, one_line, printable
 from .io.formats import SUPPORTED, accepting, describe_markers, read_recording
 from .io.units import UNIT_CHOICES
 from .limits import MAX_MESSAGE_CHARS, MAX_TRIALS
@@ -53,10 +54,16 @@ def _number(low: float, high: float, *, low_open: bool = False, high_open: bool 
     return parse
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line (`error: argument --hop: ...`), as every other error: not
+    the whole usage first, which buried the line that says what is wrong."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message, MAX_MESSAGE_CHARS)}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m inference", description="EVOKE runtime: EEG -> emotions"
-    )
+    p = _OneLineParser(prog="python -m inference", description="EVOKE runtime: EEG -> emotions")
     sub = p.add_subparsers(dest="command", required=True)
 
     pr = sub.add_parser("predict", help="print the emotion timeline of a recording")
@@ -193,7 +200,12 @@ def _baseline_choice(args: argparse.Namespace) -> BaselineChoice:
     if args.calibration is not None:
         return BaselineChoice("first", seconds=args.calibration, **common)
     if args.calibration_span is not None:
-        return BaselineChoice("span", span_s=tuple(args.calibration_span), **common)
+        start, stop = args.calibration_span
+        if stop - start < 1:  # where it lies in the recording is the recording's to say
+            raise InputError(
+                f"--calibration-span {start:g} {stop:g}: TO must be at least 1 s after FROM"
+            )
+        return BaselineChoice("span", span_s=(start, stop), **common)
     if args.calibration_markers is not None:
         return BaselineChoice("markers", markers=tuple(args.calibration_markers), **common)
     if args.session_baseline:
@@ -303,8 +315,10 @@ def _predict_options(args: argparse.Namespace) -> PredictOptions:
 
 
 def _checked_model(args: argparse.Namespace) -> EvokeModel:
-    """The model, with --hop checked against its rate."""
+    """The model, with --hop and --calibration checked against its rate and its baseline."""
     model = load_model(args.model)
+    if args.calibration is not None:  # at least the model's own baseline (DEAP's 3 s)
+        check_calibration(args.calibration, model.features.baseline_s, "--calibration")
     rate = model.features.rate
     try:
         hop_samples(args.hop, rate)

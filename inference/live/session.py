@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..calibration import CALIBRATION_S, MAX_CALIBRATION_S
+from ..calibration import CALIBRATION_S, check_calibration
 from ..dsp.baseline import REJECT_Z
 from ..dsp.montages import channel_map_for
 from ..dsp.trials import hop_samples
@@ -85,20 +85,6 @@ def check_hop(hop_s: float, rate: float, what: str = "hop") -> float:
             f"(use a multiple of 1/{rate:g} s, such as 0.25)"
         ) from None
     return float(hop_s)
-
-
-def check_calibration(seconds: float, least_s: float, what: str = "calibration") -> float:
-    """Seconds of rest: a number from the model's baseline (3 s for DEAP's) to the maximum."""
-    if not (isinstance(seconds, int | float) and math.isfinite(seconds)):
-        raise InputError(f"{what} {seconds!r}: give the seconds of rest as a number")
-    if seconds < least_s:
-        raise InputError(
-            f"{what} {seconds:g} s: {least_s:g} s is the least (the model's baseline is {least_s:g} s "
-            "of rest)"
-        )
-    if seconds > MAX_CALIBRATION_S:
-        raise InputError(f"{what} {seconds:g} s: at most {MAX_CALIBRATION_S:g} s")
-    return float(seconds)
 
 
 @dataclass(frozen=True)

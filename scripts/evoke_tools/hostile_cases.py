@@ -49,6 +49,19 @@ def _good_dat(folder: Path) -> Path:
     return path
 
 
+def _long_csv(folder: Path) -> Path:
+    """150 s of the same kind: a 30 s calibration and then windows to smooth."""
+    from inference.dsp.electrodes import DEAP_EEG_CHANNELS
+
+    path = folder / "long.csv"
+    if not path.exists():
+        x = np.random.default_rng(1).standard_normal((128 * 150, 32)) * 20
+        t = np.arange(len(x)) / 128
+        np.savetxt(path, np.column_stack([t, x]), delimiter=",", comments="",
+                   header=",".join(["time", *DEAP_EEG_CHANNELS]), fmt="%.4f")  # fmt: skip
+    return path
+
+
 def _good_csv(folder: Path) -> Path:
     from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from evoke_tools.hostile_cases import _predict, _write, case
+from evoke_tools.hostile_cases import _long_csv, _predict, _write, case
 from evoke_tools.hostile_recordings import _good_csv, _good_dat
 
 
@@ -189,6 +189,32 @@ for _name, _extra in {
     def _(d: Path, extra: list[str] = _extra) -> tuple[list[str], Path, str]:
         p = _good_csv(d)
         return _predict(p, *extra), p, extra[0] if extra[0] in _NUMERIC_OPTIONS else str(p)
+
+
+# Round three (issue 28): the calibration and smoother options on a 150 s recording, so that a
+# 30 s calibration leaves windows; extreme but valid values must give finite JSON (the octant
+# filter once underflowed to NaN rows), invalid ones a line naming the option
+_SMOOTHING_OPTIONS = ("--evidence", "--switch", "--confidence", "--smoother", "--calibration",
+                      "--adapt", "--outlier-z", "--calibration-span")  # fmt: skip
+for _name, _extra in {
+    "--hop 60 --evidence 10 (underflow)": ["--hop", "60", "--evidence", "10"],
+    "--hop 5 --evidence 100": ["--hop", "5", "--evidence", "100"],
+    "--evidence nan": ["--evidence", "nan"], "--evidence 0": ["--evidence", "0"],
+    "--switch 0": ["--switch", "0"], "--switch inf": ["--switch", "inf"],
+    "--confidence 1.5": ["--confidence", "1.5"], "--confidence nan": ["--confidence", "nan"],
+    "--smoother none --dwell 3600": ["--smoother", "none", "--dwell", "3600"],
+    "--calibration 1 (below the model's 3 s)": ["--calibration", "1"],
+    "--calibration nan": ["--calibration", "nan"], "--calibration 1e9": ["--calibration", "1e9"],
+    "--adapt nan": ["--adapt", "nan"], "--adapt 1e12": ["--adapt", "1e12"],
+    "--adapt 20 --hop 0.125": ["--adapt", "20", "--hop", "0.125"],
+    "--outlier-z -1": ["--outlier-z", "-1"], "--calibration-span 10 5": ["--calibration-span", "10", "5"],
+}.items():  # fmt: skip
+
+    @case(f"option: {_name}")
+    def _(d: Path, extra: list[str] = _extra) -> tuple[list[str], Path, str]:
+        p = _long_csv(d)
+        named = extra[0] in (*_NUMERIC_OPTIONS, *_SMOOTHING_OPTIONS)
+        return _predict(p, *extra), p, extra[0] if named else str(p)
 
 
 # The second round (issue 20) ---------------------------------------------------------------------

@@ -24,7 +24,11 @@ FIELDS = {"--rate": "bake.csv_rate", "--channel-map": "common.channel_map",
           "--model": "common.model_path", "--trial": "bake.trial", "--hop": "common.hop",
           "--tau": "smoothing.tau", "--hysteresis": "smoothing.hysteresis",
           "--dwell": "smoothing.dwell", "--montage": "common.montage",
-          "--stream": "bake.xdf_stream"}  # fmt: skip
+          "--stream": "bake.xdf_stream", "--evidence": "smoothing.evidence",
+          "--switch": "smoothing.switch_s", "--confidence": "smoothing.confidence",
+          "--smoother": "smoothing.smoother", "--adapt": "common.adapt",
+          "--outlier-z": "common.outlier_z", "--calibration": "common.calibration",
+          "--board": "bake.brainflow_board"}  # fmt: skip
 COMMAND_LINE_ONLY = {"--emotions"}
 
 # Python 3.13 warns on every fork of a process with threads (Blender has its own). The child only
@@ -45,6 +49,10 @@ def panel_settings(argv: list[str]) -> dict[str, Any] | None:
         option = rest.pop(0)
         if option in COMMAND_LINE_ONLY:
             return None
+        if option == "--calibration-span":  # the panel's Baseline: Seconds, From and To
+            settings["bake.baseline"] = "span"
+            settings["bake.baseline_from"], settings["bake.baseline_to"] = rest.pop(0), rest.pop(0)
+            continue
         if option == "--between":
             settings["bake.span_start"], settings["bake.span_end"] = (
                 int(rest.pop(0)),
