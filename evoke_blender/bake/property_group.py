@@ -57,7 +57,7 @@ class EVOKE_PG_bake(bpy.types.PropertyGroup):
         default=0.0,
         description=f"{accepting('rate')}: sampling rate; 0 = from the file's time column",
     )
-    brainflow_board: StringProperty(  # type: ignore[valid-type]
+    board: StringProperty(  # type: ignore[valid-type]
         name="Board",
         description=f"{accepting('board')}: the board that recorded it (cyton, cyton-daisy, "
         "ganglion, muse-2, unicorn, ... or a BrainFlow board id); empty = the common board with "

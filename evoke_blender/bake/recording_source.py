@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # reader option -> (group under scene.evoke, setting) that holds it
 OPTION_PROPERTIES = {
     "subject": ("bake", "subject"), "trial": ("bake", "trial"), "stream": ("bake", "xdf_stream"),
-    "rate": ("bake", "csv_rate"), "unit": ("common", "unit"), "board": ("bake", "brainflow_board"),
+    "rate": ("bake", "csv_rate"), "unit": ("common", "unit"), "board": ("bake", "board"),
 }  # fmt: skip
 
 
@@ -42,7 +42,7 @@ def _option_values(s: EVOKE_PG_root, path: str, whole: bool) -> dict[str, Any]:
         "stream": s.bake.xdf_stream.strip() or None,
         "rate": s.bake.csv_rate if s.bake.csv_rate > 0 else None,
         "unit": None if s.common.unit == "AUTO" else s.common.unit,
-        "board": s.bake.brainflow_board.strip() or None,
+        "board": s.bake.board.strip() or None,
     }
 
 

@@ -245,10 +245,10 @@ def test_bake_a_brainflow_file_with_the_board_named(installed: Path, tmp_path: P
     path = tmp_path / "BrainFlow-RAW_daisy.csv"
     DataFilter.write_file(np.ascontiguousarray(data), str(path), "w")
     s = avatar()
-    s.bake.source_path, s.bake.brainflow_board = str(path), "no-such-board"
+    s.bake.source_path, s.bake.board = str(path), "no-such-board"
     with pytest.raises(RuntimeError, match="no-such-board"):
         bpy.ops.evoke.bake()
     assert "evoke_source" not in s.common.target  # nothing baked
-    s.bake.brainflow_board = "cyton-daisy"
+    s.bake.board = "cyton-daisy"
     assert bpy.ops.evoke.bake() == {"FINISHED"}
     keyed_valence(s.common.target, s, path, board="cyton-daisy")

@@ -28,7 +28,7 @@ FIELDS = {"--rate": "bake.csv_rate", "--channel-map": "common.channel_map",
           "--switch": "smoothing.switch_s", "--confidence": "smoothing.confidence",
           "--smoother": "smoothing.smoother", "--adapt": "common.adapt",
           "--outlier-z": "common.outlier_z", "--calibration": "common.calibration",
-          "--board": "bake.brainflow_board"}  # fmt: skip
+          "--board": "bake.board"}  # fmt: skip
 COMMAND_LINE_ONLY = {"--emotions"}
 
 # Python 3.13 warns on every fork of a process with threads (Blender has its own). The child only
