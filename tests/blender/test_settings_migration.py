@@ -29,14 +29,13 @@ MODULE = "bl_ext.user_default.evoke"
 OLD_COMMIT = "9ab3d2a07eadb8f947ae79530ab45ebd962a9907"
 
 # Run in a child process: registers the old flat layout from package `evoke_old` (its parent on
-# sys.path), sets every setting of scene "All" to a value other than its default and only a few of
+# PYTHONPATH), sets every setting of scene "All" to a value other than its default and only a few of
 # scene "Few", saves the file, and prints what each setting reads back as.
 WRITER = r"""
 import importlib, json, sys
 import bpy
 
-parent, mode, out = sys.argv[1:4]
-sys.path.insert(0, parent)
+mode, out = sys.argv[1:3]
 if mode == "git":  # the old extension, whole
     old = importlib.import_module("evoke_old.evoke_blender.registration")
     old.register()
@@ -140,9 +139,9 @@ def _write_old_file(tmp_path: Path, mode: str) -> tuple[Path, dict[str, dict[str
         parent.mkdir()
         package.symlink_to(ROOT, target_is_directory=True)
     out = tmp_path / "old_settings.blend"
-    env = {**os.environ, "PYTHONPATH": ""}  # the child imports only what it is given
+    env = {**os.environ, "PYTHONPATH": str(parent)}  # the child imports only the old package
     done = subprocess.run(
-        [sys.executable, "-c", WRITER, str(parent), mode, str(out)],
+        [sys.executable, "-c", WRITER, mode, str(out)],
         capture_output=True,
         text=True,
         timeout=240,
