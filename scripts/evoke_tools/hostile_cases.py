@@ -49,26 +49,22 @@ def _good_dat(folder: Path) -> Path:
     return path
 
 
-def _long_csv(folder: Path) -> Path:
-    """150 s of the same kind: a 30 s calibration and then windows to smooth."""
+def _random_csv(path: Path, seconds: int, seed: int, fmt: str) -> Path:
+    """Random 32-electrode EEG at 128 Hz with a time column, written once per folder."""
     from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 
-    path = folder / "long.csv"
     if not path.exists():
-        x = np.random.default_rng(1).standard_normal((128 * 150, 32)) * 20
+        x = np.random.default_rng(seed).standard_normal((128 * seconds, 32)) * 20
         t = np.arange(len(x)) / 128
         np.savetxt(path, np.column_stack([t, x]), delimiter=",", comments="",
-                   header=",".join(["time", *DEAP_EEG_CHANNELS]), fmt="%.4f")  # fmt: skip
+                   header=",".join(["time", *DEAP_EEG_CHANNELS]), fmt=fmt)  # fmt: skip
     return path
+
+
+def _long_csv(folder: Path) -> Path:
+    """150 s: a 30 s calibration and then windows to smooth."""
+    return _random_csv(folder / "long.csv", 150, seed=1, fmt="%.4f")
 
 
 def _good_csv(folder: Path) -> Path:
-    from inference.dsp.electrodes import DEAP_EEG_CHANNELS
-
-    path = folder / "good.csv"
-    if not path.exists():
-        x = np.random.default_rng(0).standard_normal((128 * 8, 32)) * 20
-        t = np.arange(len(x)) / 128
-        np.savetxt(path, np.column_stack([t, x]), delimiter=",", comments="",
-                   header=",".join(["time", *DEAP_EEG_CHANNELS]), fmt="%.5f")  # fmt: skip
-    return path
+    return _random_csv(folder / "good.csv", 8, seed=0, fmt="%.5f")
