@@ -2,14 +2,16 @@
 
 python scripts/evoke.py render_demo RECORDING --out clip.mp4 [--subject N] [--trial K] [--seconds S]
     [--engine workbench|eevee|cycles] [--height 360] [--hop 0.25] [--model M.npz]
+    [--blender /path/to/blender]
 
 Blender's user folders go to a temporary directory, so this never touches your own Blender setup.
-The clip itself is made by `blender_clip`, which a Blender binary can run too; this adds the
-build and install, and a progress bar.
+The clip itself is made by `blender_clip` (the same code in the bpy module or, with --blender, in
+a Blender binary); this adds the build and install, and a progress bar under the bpy module.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -55,13 +57,31 @@ def one_progress_bar(total: int) -> Iterator[None]:
                     print(line, end="")
 
 
+def _parse(argv: list[str] | None) -> tuple[str, list[str]]:
+    """(--blender's PATH or "", the clip's own arguments), all checked now: a typo is refused
+    before a Blender starts."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    ap = parser(__doc__)
+    ap.add_argument("--blender", metavar="PATH",
+                    help="render in this Blender binary (4.2 or later), not the bpy module")  # fmt: skip
+    ap.parse_args(args)
+    own = argparse.ArgumentParser(add_help=False)
+    own.add_argument("--blender", default="")
+    chosen, clip = own.parse_known_args(args)
+    return chosen.blender, clip
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser(__doc__).parse_args(argv)
+    blender, clip = _parse(argv)
+    if blender:
+        from evoke_tools.blender_binary import render_in_binary
+
+        return render_in_binary(blender, clip)
     from evoke_tools.extension import install_for_script
 
     install_for_script("demo")
     try:
-        out = render(args, one_progress_bar)
+        out = render(parser().parse_args(clip), one_progress_bar)
     except RuntimeError as exc:  # operators report errors as RuntimeError in background mode
         print(f"error: {exc}".strip(), file=sys.stderr)
         return 2
