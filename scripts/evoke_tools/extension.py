@@ -72,6 +72,16 @@ def blender_ext_tool() -> Path:
     return found[-1]
 
 
+def ext_tool_command(blender: str = "") -> list[str]:
+    """Blender's extension tool: the bpy module's (what the tests run), else, where only a
+    Blender binary is at hand (`--blender`), that binary's own `--command extension`."""
+    import importlib.util
+
+    if blender and importlib.util.find_spec("bpy") is None:
+        return [blender, "--factory-startup", "--command", "extension"]
+    return [sys.executable, str(blender_ext_tool())]
+
+
 def current_platform() -> str:
     system, machine = platform.system().lower(), platform.machine().lower()
     arch = "arm64" if machine in ("arm64", "aarch64") else "x64"
@@ -139,17 +149,23 @@ def _stage(tmp: Path, wheels: dict[str, list[Path]], root: Path) -> Path:
 def _run(cmd: list[str], verbose: bool) -> None:
     done = subprocess.run(cmd, capture_output=not verbose, text=True)
     if done.returncode != 0:
+        step = next((c for c in cmd if c in ("validate", "build")), cmd[0])
         raise SystemExit(
-            f"error: {' '.join(cmd[1:3])} failed:\n{(done.stdout or '')[-3000:]}{(done.stderr or '')[-2000:]}"
+            f"error: the extension tool's {step} failed:\n{(done.stdout or '')[-3000:]}{(done.stderr or '')[-2000:]}"
         )
 
 
 def build(
-    out: Path, platforms: list[str] | None = None, *, verbose: bool = False, root: Path = ROOT
+    out: Path,
+    platforms: list[str] | None = None,
+    *,
+    verbose: bool = False,
+    root: Path = ROOT,
+    blender: str = "",
 ) -> list[Path]:
     """Validate and build the extension in `root` (a checkout); returns the zips (one per
-    platform)."""
-    tool = blender_ext_tool()
+    platform). `blender`: a Blender binary whose tool builds it where there is no bpy module."""
+    tool = ext_tool_command(blender)
     platforms = platforms or [current_platform()]
     unknown = [p for p in platforms if p not in PLATFORMS]
     if unknown:
@@ -160,8 +176,8 @@ def build(
         stage = _stage(Path(tmp), fetch_wheels(platforms), root)
         fresh = Path(tmp) / "zips"  # this build's zips only: older ones in `out` are not ours
         fresh.mkdir()
-        _run([sys.executable, str(tool), "validate", str(stage)], verbose)
-        _run([sys.executable, str(tool), "build", "--split-platforms", "--source-dir", str(stage),
+        _run([*tool, "validate", str(stage)], verbose)
+        _run([*tool, "build", "--split-platforms", "--source-dir", str(stage),
               "--output-dir", str(fresh)], verbose)  # fmt: skip
         for zip_path in sorted(fresh.glob("evoke-*.zip")):
             check_zip(zip_path)
@@ -217,12 +233,10 @@ def install_for_script(purpose: str) -> Path:
     remove_at_exit(work)
     os.environ.setdefault("BLENDER_USER_RESOURCES", str(work / "user"))
     os.environ["TMPDIR"] = str(work)  # where Blender makes its session folders
-    import bpy
+    import bpy  # noqa: F401  (Blender reads the user folder now)
+
+    from evoke_tools.blender_clip import install
 
     (zip_path,) = build(work / "dist")
-    result = bpy.ops.extensions.package_install_files(
-        filepath=str(zip_path), repo="user_default", enable_on_install=True
-    )
-    if result != {"FINISHED"}:
-        raise SystemExit(f"error: Blender could not install {zip_path}")
+    install(zip_path)
     return zip_path
