@@ -10,7 +10,8 @@ when the model loads (not on every recording):
   square of rate x window (1024 Hz x 4 s: 537 MB a band, and as many multiply-adds per window
   and channel), at most MAX_FILTER_MATRIX_BYTES.
 
-Also the builders of metadata for a new model file (`model_metadata`, `untrained_metadata`).
+Also the builder of metadata for a new model file (`model_metadata`; an untrained model's is
+`untrained.untrained_metadata`).
 """
 
 from __future__ import annotations
@@ -190,18 +191,3 @@ def model_metadata(
         "emotion_table": (table or EmotionTable.default()).to_dict(),
         "provenance": provenance,
     }
-
-
-def untrained_metadata(features: FeatureSettings | None = None) -> dict[str, Any]:
-    return model_metadata(
-        features or FeatureSettings(),
-        {
-            "trained": False,
-            "synthetic_data": True,
-            "data": "none: random weights",
-            "protocol": "none",
-            "metrics": {},
-            "date": "",
-            "notes": "UNTRAINED: deterministic random weights for tests; predictions are meaningless",
-        },
-    )

@@ -46,9 +46,8 @@ from .metadata import (  # noqa: F401  (re-exported: where model files' users im
     FORMAT_VERSION,
     check_metadata,
     model_metadata,
-    untrained_metadata,
 )
-from .networks import STUDENT, Architecture, Network, architecture, architecture_of
+from .networks import Architecture, Network, architecture_of
 from .student import sigmoid
 
 METADATA_KEY = "metadata.json"
@@ -163,6 +162,8 @@ def load_model(
     if path is None:
         bundled = resources.files(__package__) / BUNDLED_MODEL
         if not bundled.is_file():
+            from .untrained import untrained_model  # it builds an EvokeModel, defined here
+
             model = untrained_model()
         else:
             with resources.as_file(bundled) as real:
@@ -277,28 +278,3 @@ def _read_member(
             "would saturate to one emotion"
         )
     return array
-
-
-def untrained_weights(seed: int = 0, name: str = STUDENT) -> dict[str, np.ndarray]:
-    """Deterministic He-style random weights (what torch's default init roughly gives) for the
-    network registered as `name`."""
-    rng = np.random.default_rng(seed)
-    weights = {}
-    for key, shape in architecture(name, "untrained model").shapes.items():
-        if key.endswith("weight"):
-            fan_in = int(np.prod(shape[1:]))
-            weights[key] = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)
-        else:
-            weights[key] = np.zeros(shape, dtype=np.float32)
-    return weights
-
-
-def untrained_model(seed: int = 0, features: FeatureSettings | None = None) -> EvokeModel:
-    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **untrained_metadata(features)}
-    return EvokeModel(
-        architecture(STUDENT, "untrained model").build(untrained_weights(seed), "untrained model"),
-        features or FeatureSettings(),
-        EmotionTable.default(),
-        meta,
-        source="untrained model",
-    )

@@ -25,7 +25,8 @@ def _model_case(name: str, make: Callable[[Path], Path]) -> None:
 
 
 def _with_metadata(d: Path, name: str, change: Callable[[dict[str, Any]], Any]) -> Path:
-    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+    from inference.model.model_file import save_model
+    from inference.model.untrained import untrained_metadata, untrained_weights
 
     path = save_model(d / f"{name}.npz", untrained_weights(), untrained_metadata())
     with zipfile.ZipFile(path) as z:
@@ -76,7 +77,8 @@ for _name, _change in {
 
 
 def _model_weights(d: Path, name: str, weights: dict[str, np.ndarray]) -> Path:
-    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+    from inference.model.model_file import save_model
+    from inference.model.untrained import untrained_metadata, untrained_weights
 
     good = save_model(d / f"{name}-good.npz", untrained_weights(), untrained_metadata())
     path = d / f"{name}.npz"
@@ -92,7 +94,7 @@ def _model_weights(d: Path, name: str, weights: dict[str, np.ndarray]) -> Path:
 
 
 def _weights(change: Callable[[dict[str, np.ndarray]], None]) -> dict[str, np.ndarray]:
-    from inference.model.model_file import untrained_weights
+    from inference.model.untrained import untrained_weights
 
     w = untrained_weights()
     change(w)
@@ -305,7 +307,8 @@ def _(d: Path) -> tuple[list[str], Path]:
     all), appended as raw bytes: compressing 40,000 copies would take minutes."""
     import copy
 
-    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+    from inference.model.model_file import save_model
+    from inference.model.untrained import untrained_metadata, untrained_weights
 
     p = save_model(d / "dup.npz", untrained_weights(), untrained_metadata())
     packed = io.BytesIO()

@@ -45,7 +45,16 @@ def train_one_fold(cfg: Config, name: str) -> str:
                                           cfg.scope) if s.name == name)  # fmt: skip
     x, y = torch.from_numpy(ws.x), torch.from_numpy(ws.y.astype("int64"))
     _run_fold(split, ws, x, y, cfg, env, run_dir)
-    return f"{name}: trained on {env.device}"
+    return f"{name}: trained on {env.device}{_ray_gpus()}"
+
+
+def _ray_gpus() -> str:
+    """The GPUs Ray gave this task (it sets CUDA_VISIBLE_DEVICES to them), for the log: torch
+    trains on the CPU where it sees no CUDA device there, and the log says both."""
+    import ray
+
+    ids = ray.get_gpu_ids()
+    return f" (Ray's GPU {', '.join(map(str, ids))})" if ids else ""
 
 
 def run_folds_on_ray(todo: list[P.Split], cfg: Config, env: Env, run_dir: Path) -> None:

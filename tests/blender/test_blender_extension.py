@@ -184,7 +184,8 @@ def test_model_with_other_features_is_refused(
     face: Any, tmp_path: Path, setup_bake: Callable[..., Any]
 ) -> None:
     from inference.dsp.features import FeatureSettings
-    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+    from inference.model.model_file import save_model
+    from inference.model.untrained import untrained_metadata, untrained_weights
 
     s = setup_bake(face)
     bad = tmp_path / "broken.npz"

@@ -16,7 +16,8 @@ from inference.cli import main
 from inference.dsp.electrodes import DEAP_EEG_CHANNELS
 from inference.emotion.table import EmotionTable
 from inference.limits import MAX_MESSAGE_CHARS
-from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+from inference.model.model_file import save_model
+from inference.model.untrained import untrained_metadata, untrained_weights
 
 
 def run(*argv: str) -> tuple[int, str, str]:

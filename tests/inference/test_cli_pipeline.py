@@ -20,7 +20,8 @@ from inference.emotion.smoothing import SmoothingSettings
 from inference.errors import InputError
 from inference.io.deap_files import read_recording
 from inference.io.formats import read_recording as read_any
-from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+from inference.model.model_file import save_model
+from inference.model.untrained import untrained_metadata, untrained_weights
 
 FIRST_3S = BaselineChoice("first", seconds=3.0)  # the short test recordings: a 3 s calibration
 

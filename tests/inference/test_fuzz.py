@@ -277,7 +277,8 @@ JSON_VALUES = st.recursive(
 
 @pytest.fixture(scope="module")
 def model_entries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    from inference.model.model_file import save_model, untrained_metadata, untrained_weights
+    from inference.model.model_file import save_model
+    from inference.model.untrained import untrained_metadata, untrained_weights
 
     path = save_model(
         tmp_path_factory.mktemp("model") / "m.npz", untrained_weights(), untrained_metadata()

@@ -12,7 +12,8 @@ import pytest
 from evoke_training import provenance as V
 
 from inference.errors import ModelError
-from inference.model.model_file import load_model, save_model, untrained_metadata, untrained_weights
+from inference.model.model_file import load_model, save_model
+from inference.model.untrained import untrained_metadata, untrained_weights
 
 
 def test_the_generators_marker_is_read(synth: Path, tmp_path: Path) -> None:

@@ -1,13 +1,17 @@
 """`train.py --ray`: folds as Ray tasks on a private local Ray, a finished fold never trained
-again, the reports as a local run writes them, and a Ray-trained fold equal to one trained here
-(torch on one thread in both: Ray gives each task one CPU)."""
+again, the reports as a local run writes them, a GPU each where the cluster declares GPUs, and a
+Ray-trained fold equal to one trained here (torch on one thread in both: Ray gives each task one
+CPU)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +42,7 @@ def _state(path: Path) -> tuple[int, int]:
 
 
 def test_folds_run_as_ray_tasks_and_a_finished_fold_is_not_trained_again(
-    synth: Path, tmp_path: Path
+    synth: Path, tmp_path: Path, local_folds: dict[str, dict[str, Any]]
 ) -> None:
     run = tmp_path / "run"
     first = _train(synth, run, "--fold", "1")  # one fold here, as a user splitting by hand
@@ -56,17 +60,51 @@ def test_folds_run_as_ray_tasks_and_a_finished_fold_is_not_trained_again(
     assert (run / "report.md").is_file() and (run / "student_final.pt").is_file()
     assert (run / "students" / "fold2.pt").is_file() and (run / "curves" / "fold2.png").is_file()
     assert not list((run / "folds").glob(".*"))  # no partial record left
+    _assert_same_figures(run, "fold2", local_folds)
 
+
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason="declares GPUs torch cannot see; here they may be real"
+)
+def test_on_a_cluster_with_gpus_each_fold_gets_a_gpu_and_trains_on_the_cpu_torch_sees(
+    synth: Path, tmp_path: Path, local_folds: dict[str, dict[str, Any]]
+) -> None:
+    """Ray's logical GPUs (declared, not detected): each fold asks for one and Ray gives it one;
+    torch, seeing no CUDA device, trains on the CPU, and the folds come out as trained here."""
+    import ray
+
+    scripts = ROOT / "scripts"  # the tasks import evoke_training from there, as train.py's do
+    ray.init(address="local", num_cpus=2, num_gpus=2, include_dashboard=False,
+             log_to_driver=False, logging_level=logging.ERROR,
+             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join((str(scripts), str(ROOT)))}})  # fmt: skip
+    run = tmp_path / "run"
+    try:
+        train.run(replace(_local_cfg(synth, run), ray="local"))  # joins the Ray started here
+    finally:
+        ray.shutdown()
+    log = (run / "train.log").read_text()
+    assert "2 folds on Ray (a GPU each, 2 GPUs, 2 CPUs)" in log
+    for name in ("fold1", "fold2"):
+        assert re.search(rf"{name}: trained on cpu \(Ray's GPU \d+\)$", log, re.M), log
+        _assert_same_figures(run, name, local_folds)
+
+
+@pytest.fixture(scope="module")
+def local_folds(synth: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Both folds trained here, torch on one thread (as a Ray task of one CPU), by name."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        here = train.run(_local_cfg(synth, tmp_path / "here"))
+        here = train.run(_local_cfg(synth, tmp_path_factory.mktemp("here")))
     finally:
         torch.set_num_threads(threads)
-    on_ray = json.loads((run / "folds" / "fold2.json").read_text())
-    local = next(f for f in here["folds"] if f["name"] == "fold2")
+    return {fold["name"]: fold for fold in here["folds"]}
+
+
+def _assert_same_figures(run: Path, name: str, local_folds: dict[str, dict[str, Any]]) -> None:
+    on_ray = json.loads((run / "folds" / f"{name}.json").read_text())
     for who in ("teacher", "student", "scratch", "linear", "majority"):
-        assert on_ray[who]["test"] == pytest.approx(local[who]["test"], abs=1e-6), who
+        assert on_ray[who]["test"] == pytest.approx(local_folds[name][who]["test"], abs=1e-6), who
 
 
 def _local_cfg(synth: Path, out: Path) -> Any:

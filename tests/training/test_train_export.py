@@ -19,8 +19,9 @@ from evoke_training import fitting, models, train
 from evoke_training.protocols import WINDOW_WARNING
 
 from inference.errors import InputError
-from inference.model.model_file import load_model, save_model, untrained_metadata
+from inference.model.model_file import load_model, save_model
 from inference.model.networks import NETWORKS
+from inference.model.untrained import untrained_metadata
 
 LABELS = ("majority class", "logistic regression", "student, no teacher")
 

@@ -10,7 +10,9 @@ import pytest
 
 from inference.dsp.features import FeatureSettings
 from inference.errors import ModelError
-from inference.model.model_file import load_model, save_model, untrained_metadata, untrained_weights
+from inference.model import model_file
+from inference.model.model_file import load_model, save_model
+from inference.model.untrained import untrained_metadata, untrained_weights
 
 
 def test_round_trip_keeps_weights_and_metadata(tmp_path: Path) -> None:
@@ -23,6 +25,18 @@ def test_round_trip_keeps_weights_and_metadata(tmp_path: Path) -> None:
     assert model.metadata["provenance"]["trained"] is False
     assert "UNTRAINED" in model.describe()
     assert model.features == FeatureSettings()
+
+
+def test_without_a_bundled_model_the_default_is_the_untrained_one_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(model_file, "BUNDLED_MODEL", "not_built.npz")  # `make model` not run
+    model = load_model()
+    assert model.source == "untrained model" and model.provenance["trained"] is False
+    assert "UNTRAINED" in model.describe()
+    np.testing.assert_array_equal(
+        model.net.weights["fc2.weight"], untrained_weights()["fc2.weight"]
+    )
 
 
 def test_trained_synthetic_model_says_so(tmp_path: Path) -> None:

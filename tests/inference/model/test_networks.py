@@ -17,11 +17,10 @@ from inference.model.model_file import (
     load_model,
     model_metadata,
     save_model,
-    untrained_metadata,
-    untrained_weights,
 )
 from inference.model.networks import NETWORKS, STUDENT, architecture
 from inference.model.student import StudentNet
+from inference.model.untrained import untrained_metadata, untrained_weights
 
 
 def _with_architecture(tmp_path: Path, name: object) -> Path:

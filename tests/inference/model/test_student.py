@@ -9,8 +9,8 @@ import pytest
 from scipy.signal import correlate
 
 from inference.errors import ModelError
-from inference.model.model_file import untrained_weights
 from inference.model.student import StudentNet, sigmoid
+from inference.model.untrained import untrained_weights
 
 
 def reference_logits(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
