@@ -16,7 +16,6 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -71,6 +70,9 @@ class OscQueryServer:
         self.name, self.host = name, host
         self._values = values
         server = self
+        # imported here, not with the module: http.server brings http.client and ssl (OpenSSL:
+        # 4.7 MiB on Python 3.13), which every `predict` paid for through the command line's parser
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # http.server calls it by this name
