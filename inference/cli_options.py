@@ -20,9 +20,9 @@ from .calibration import (
 from .dsp.baseline import REJECT_Z
 from .dsp.montages import MONTAGES
 from .dsp.rates import MAX_RATE_HZ, MIN_RATE_HZ
-from .dsp.trials import hop_samples
+from .dsp.trials import MAX_HOP_S, check_hop
 from .emotion.smoothing import METHODS, SmoothingSettings
-from .errors import EvokeError, InputError
+from .errors import InputError
 from .io.formats import SUPPORTED, accepting
 from .io.units import UNIT_CHOICES
 from .limits import MAX_TRIALS
@@ -183,7 +183,7 @@ def decoding_arguments(pr: argparse.ArgumentParser) -> None:
     pr.add_argument("--model", help="model file (.npz); default: the bundled model")
     pr.add_argument(
         "--hop",
-        type=_number(0, 60, low_open=True),
+        type=_number(0, MAX_HOP_S, low_open=True),
         default=1.0,
         help="seconds between windows (default 1.0; a whole number of samples at 128 Hz)",
     )
@@ -270,12 +270,5 @@ def checked_model(args: argparse.Namespace) -> EvokeModel:
     model = load_model(args.model)
     if args.calibration is not None:  # at least the model's own baseline (DEAP's 3 s)
         check_calibration(args.calibration, model.features.baseline_s, "--calibration")
-    rate = model.features.rate
-    try:
-        hop_samples(args.hop, rate)
-    except ValueError:
-        raise EvokeError(
-            f"--hop {args.hop:g}: not a whole number of samples at the model's {rate:g} Hz "
-            f"(use a multiple of 1/{rate:g} s, such as 0.25)"
-        ) from None
+    check_hop(args.hop, model.features.rate, "--hop")
     return model

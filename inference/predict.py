@@ -20,7 +20,7 @@ from .dsp.features import FLAT_VARIANCE, N_ELECTRODES, FeatureSettings
 from .dsp.preprocess import Preprocessor
 from .dsp.rates import check_rate
 from .dsp.resample import resample
-from .dsp.trials import hop_samples, relative_grid, window_features, window_log_variance
+from .dsp.trials import check_hop, hop_samples, relative_grid, window_features, window_log_variance
 from .emotion.smoothing import SmoothingSettings
 from .errors import InputError
 from .io.recording import Marker, Recording, Trial
@@ -43,8 +43,7 @@ class PredictOptions:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        if not (isinstance(self.hop_s, int | float) and 0 < self.hop_s <= 60):
-            raise ValueError(f"hop must be a number of seconds in (0, 60], got {self.hop_s}")
+        check_hop(self.hop_s)
 
 
 @dataclass(frozen=True)
@@ -287,7 +286,7 @@ def predict(
     """
     options = options or PredictOptions()
     settings = model.features
-    hop_samples(options.hop_s, settings.rate)
+    check_hop(options.hop_s, settings.rate)  # before any work: a clear reason
     prep = prepare(recording, settings)
     if consume:
         _release_samples(recording)

@@ -7,8 +7,11 @@ baseline: a trial's own seconds, a calibration span, or a session's pooled pre-t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..errors import InputError
 from .baseline import BaselineEstimate, estimate_baseline, estimate_pooled, log_variance
 from .features import (
     N_ELECTRODES,
@@ -26,6 +29,27 @@ def hop_samples(hop_s: float, rate: float) -> int:
     if hop < 1 or abs(hop - hop_s * rate) > 1e-6:
         raise ValueError(f"hop {hop_s:g} s is not a whole number of samples at {rate:g} Hz")
     return hop
+
+
+MAX_HOP_S = 60.0  # a window a minute: beyond it a timeline has too few windows to smooth
+
+
+def check_hop(hop_s: float, rate: float | None = None, what: str = "hop") -> float:
+    """The one check of a hop from a user (predict, batch, bake, live): finite seconds in
+    (0, MAX_HOP_S] and, once the model's `rate` is known, a whole number of samples at it."""
+    if not (isinstance(hop_s, int | float) and math.isfinite(hop_s) and 0 < hop_s <= MAX_HOP_S):
+        raise InputError(
+            f"{what} {hop_s!r}: give seconds between windows, above 0 and at most {MAX_HOP_S:g}"
+        )
+    if rate is not None:
+        try:
+            hop_samples(hop_s, rate)
+        except ValueError:
+            raise InputError(
+                f"{what} {hop_s:g}: not a whole number of samples at the model's {rate:g} Hz "
+                f"(use a multiple of 1/{rate:g} s, such as 0.25)"
+            ) from None
+    return float(hop_s)
 
 
 def window_features(

@@ -25,6 +25,7 @@ from typing import Any
 from ..calibration import CALIBRATION_S, check_calibration
 from ..dsp.baseline import REJECT_Z
 from ..dsp.montages import MONTAGES
+from ..dsp.trials import check_hop
 from ..emotion.smoothing import SmoothingSettings
 from ..errors import EvokeError, InputError, one_line
 from ..io.units import UNIT_CHOICES
@@ -32,7 +33,7 @@ from ..limits import MAX_MESSAGE_CHARS
 from ..model.model_file import load_model
 from .osc_out import MODES, OscOutput
 from .oscquery import SERVICE, OscQueryServer
-from .session import LiveSession, SessionSettings, check_hop
+from .session import LiveSession, SessionSettings
 from .wiring import OUTPUTS, SOURCES, OutputOptions, make_outputs, open_source, parse_spec
 
 TICK_S = 0.25  # as the add-on's timer

@@ -21,9 +21,9 @@ import numpy as np
 from ..calibration import CALIBRATION_S, check_calibration
 from ..dsp.baseline import REJECT_Z
 from ..dsp.montages import channel_map_for
-from ..dsp.trials import hop_samples
+from ..dsp.trials import check_hop
 from ..emotion.smoothing import SmoothingSettings
-from ..errors import EvokeError, InputError
+from ..errors import EvokeError
 from ..model.model_file import EvokeModel
 from .band_power import BandPowerTracker
 from .outputs import EmotionState, LiveOutput, state_of
@@ -33,7 +33,6 @@ from .stream import LSLStream
 from .stream_info import StreamDescription
 
 RECENT = 2000  # timings kept for the status percentiles (about 8 minutes of ticks)
-MAX_HOP_S = 60.0
 
 
 @dataclass
@@ -69,22 +68,6 @@ class LiveStatus:
 
     def percentile(self, values: deque[float], q: float) -> float:
         return float(np.percentile(values, q)) if values else float("nan")
-
-
-def check_hop(hop_s: float, rate: float, what: str = "hop") -> float:
-    """A hop that is a finite, positive, whole number of samples at the model's rate."""
-    if not (isinstance(hop_s, int | float) and math.isfinite(hop_s) and 0 < hop_s <= MAX_HOP_S):
-        raise InputError(
-            f"{what} {hop_s!r}: give seconds between windows, above 0 and at most {MAX_HOP_S:g}"
-        )
-    try:
-        hop_samples(hop_s, rate)
-    except ValueError:
-        raise InputError(
-            f"{what} {hop_s:g}: not a whole number of samples at the model's {rate:g} Hz "
-            f"(use a multiple of 1/{rate:g} s, such as 0.25)"
-        ) from None
-    return float(hop_s)
 
 
 @dataclass(frozen=True)
