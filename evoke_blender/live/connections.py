@@ -15,7 +15,7 @@ from ...inference.live.source import LiveSource
 if TYPE_CHECKING:
     from .property_group import EVOKE_PG_live
 
-# the panel's source choice (the table's kinds, upper case: EVOKE_PG_live.live_source) -> the kind
+# the panel's source choice (the table's kinds, upper case: EVOKE_PG_live.source) -> the kind
 SOURCE_KINDS = {kind.upper(): kind for kind in wiring.SOURCES}
 # BrainFlowInputParams' fields the panel shows, each a property `brainflow_<field>`
 BRAINFLOW_FIELDS = tuple(k for k in PARAMETERS if k != "master_board")
@@ -23,9 +23,9 @@ BRAINFLOW_FIELDS = tuple(k for k in PARAMETERS if k != "master_board")
 
 def source_choice(live: EVOKE_PG_live) -> tuple[str, str, dict[str, str]]:
     """(kind, target, settings) of the panel's source."""
-    kind = SOURCE_KINDS[live.live_source]
+    kind = SOURCE_KINDS[live.source]
     if kind == "lsl":
-        return kind, live.live_stream.strip(), {}
+        return kind, live.stream.strip(), {}
     params = {key: str(getattr(live, f"brainflow_{key}")).strip() for key in BRAINFLOW_FIELDS}
     params = {k: v for k, v in params.items() if v and v != "0"}
     for key in ("file", "file_aux", "file_anc"):

@@ -169,7 +169,7 @@ class EVOKE_OT_live_use_stream(bpy.types.Operator):
     name: bpy.props.StringProperty()  # type: ignore[valid-type]
 
     def execute(self, context: Any) -> OperatorResult:
-        settings(context).live.live_stream = self.name
+        settings(context).live.stream = self.name
         return {"FINISHED"}
 
 

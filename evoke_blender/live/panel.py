@@ -15,10 +15,10 @@ if TYPE_CHECKING:
 def draw_source(col: Any, s: EVOKE_PG_root) -> None:
     from .ops import found_streams
 
-    col.prop(s.live, "live_source", expand=True)
-    if s.live.live_source == "LSL":
+    col.prop(s.live, "source", expand=True)
+    if s.live.source == "LSL":
         row = col.row(align=True)
-        row.prop(s.live, "live_stream")
+        row.prop(s.live, "stream")
         row.operator("evoke.live_find_streams", text="", icon="VIEWZOOM")
         for info in found_streams():
             label = f"{info['name']}  ({info['type']}, {info['channels']} ch, {info['rate']:g} Hz)"

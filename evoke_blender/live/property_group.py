@@ -11,13 +11,13 @@ from ...inference.live.wiring import SOURCES as _LIVE_SOURCES
 class EVOKE_PG_live(bpy.types.PropertyGroup):
     """Where live EEG comes from and where the emotion goes (OSC, LSL)."""
 
-    live_source: EnumProperty(  # type: ignore[valid-type]
+    source: EnumProperty(  # type: ignore[valid-type]
         name="Source",
         # the one table of sources (the command line reads it too); identifiers as saved files hold them
         items=tuple((k.upper(), v.title, v.description) for k, v in _LIVE_SOURCES.items()),
         default="LSL",
     )
-    live_stream: StringProperty(  # type: ignore[valid-type]
+    stream: StringProperty(  # type: ignore[valid-type]
         name="Stream", default="EVOKE-replay", description="Name of the LSL EEG stream"
     )
     brainflow_board: StringProperty(  # type: ignore[valid-type]

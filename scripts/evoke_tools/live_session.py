@@ -141,7 +141,7 @@ def _source_settings(s: Any, spec: str) -> None:
 
     kind, _, rest = spec.partition(":")
     if kind.lower() == "lsl" and rest:
-        s.live.live_source, s.live.live_stream = "LSL", rest
+        s.live.source, s.live.stream = "LSL", rest
         return
     if kind.lower() != "brainflow":
         raise SystemExit(f"error: --source {spec!r}: write lsl:NAME or brainflow:BOARD[,key=value]")
@@ -153,7 +153,7 @@ def _source_settings(s: Any, spec: str) -> None:
         input_params(params, _brainflow_shim())  # each value checked, one line if wrong
     except InputError as exc:
         raise SystemExit(f"error: --source: {exc}") from None
-    s.live.live_source, s.live.brainflow_board = "BRAINFLOW", board
+    s.live.source, s.live.brainflow_board = "BRAINFLOW", board
     for key, text in params.items():  # every BrainFlowInputParams field is a panel property
         value: str | int = text
         if key == "ip_protocol":

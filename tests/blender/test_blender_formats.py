@@ -158,7 +158,7 @@ def test_a_volts_stream_from_playerlsl_drives_the_face(
     try:
         s = avatar()
         bpy.context.preferences.system.use_online_access = True
-        s.live.live_stream = name
+        s.live.stream = name
         s.common.calibration, s.smoothing.mode = (
             5.0,
             "blend",

@@ -48,7 +48,7 @@ def test_live_stream_drives_the_face_survives_a_dropout_and_reconnects(
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
     face = s.common.target
-    s.live.live_stream, s.common.hop, s.smoothing.mode = (
+    s.live.stream, s.common.hop, s.smoothing.mode = (
         NAME,
         0.25,
         "blend",
@@ -204,7 +204,7 @@ def test_headset_layouts_over_lsl(
         bpy.ops.evoke.add_avatar()
         bpy.context.preferences.system.use_online_access = True
         s = bpy.context.scene.evoke
-        s.live.live_stream = name
+        s.live.stream = name
         s.common.calibration = 3.0  # short: the NaN burst comes after it
         assert bpy.ops.evoke.live_connect() == {"FINISHED"}
         driver = live_ops.current_driver()
@@ -250,7 +250,7 @@ def test_find_streams_lists_the_replay(installed: Path, deap_two_trials: Path) -
             and found[NAME]["rate"] == 128.0
         )
         bpy.ops.evoke.live_use_stream(name=NAME)
-        assert bpy.context.scene.evoke.live.live_stream == NAME
+        assert bpy.context.scene.evoke.live.stream == NAME
     finally:
         replay.kill()
         replay.wait(10)
@@ -270,7 +270,7 @@ def test_a_brainflow_board_drives_the_face_and_osc_and_lsl_receive_the_emotion(
     bpy.ops.evoke.add_avatar()
     bpy.context.preferences.system.use_online_access = True
     s = bpy.context.scene.evoke
-    s.live.live_source, s.live.brainflow_board, s.common.calibration, s.smoothing.mode = (
+    s.live.source, s.live.brainflow_board, s.common.calibration, s.smoothing.mode = (
         "BRAINFLOW",
         "synthetic",
         3.0,
@@ -469,7 +469,7 @@ def test_the_panel_offers_every_brainflow_field_and_refuses_in_one_line(installe
     bpy.ops.wm.read_homefile(use_empty=True)
     bpy.ops.evoke.add_avatar()
     s = bpy.context.scene.evoke
-    s.live.live_source, s.live.brainflow_board = "BRAINFLOW", "cyton"
+    s.live.source, s.live.brainflow_board = "BRAINFLOW", "cyton"
     drawn = PropRecorder()
     panel.draw_source(drawn, s)
     fields = [k for k in board.PARAMETERS if not k.startswith("file") and k != "master_board"]

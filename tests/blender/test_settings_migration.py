@@ -1,11 +1,13 @@
 """A .blend file saved with the flat settings (one EVOKE_PG_settings, before the per-feature
-groups) opens with every setting in its new group; a fresh scene gets the defaults; the move runs
+groups) opens with every setting in its new group; one saved with the groups of schema 1 opens with
+live's renamed settings under their new names; a fresh scene gets the defaults; the move runs
 once; disabling the extension leaves no handler.
 
 The old file is written in another process by the old layout itself: the old extension's own code
-from git history where the checkout has it, and always a flat group composed of the new groups'
-very property definitions (as the old one was: the split moved them unchanged), registered as
-Scene.evoke, so Blender stores each value exactly as the old group did.
+from git history where the checkout has it, and for the flat layout always a flat group composed of
+the new groups' very property definitions under their old names (as the old one was: the split
+moved them unchanged), registered as Scene.evoke, so Blender stores each value exactly as the old
+group did.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULE = "bl_ext.user_default.evoke"
 # integ's last commit with the flat EVOKE_PG_settings (the layout files saved before schema 1 hold)
 OLD_COMMIT = "9ab3d2a07eadb8f947ae79530ab45ebd962a9907"
+# integ's last commit of schema 1: the groups, live's source and stream named live_source, live_stream
+SCHEMA_1_COMMIT = "3aee8a7f5ba26da413ba87a77d068529fc7b2348"
+# the settings schema 2 renamed: the name the flat group and schema 1 saved -> the name now
+RENAMED = {"live_source": "source", "live_stream": "stream"}
 
 # Run in a child process: registers the old flat layout from package `evoke_old` (its parent on
 # PYTHONPATH), sets every setting of scene "All" to a value other than its default and only a few of
@@ -35,7 +41,7 @@ WRITER = r"""
 import importlib, json, sys
 import bpy
 
-mode, out = sys.argv[1:3]
+mode, out, renamed = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 if mode == "git":  # the old extension, whole
     old = importlib.import_module("evoke_old.evoke_blender.registration")
     old.register()
@@ -45,10 +51,11 @@ else:  # the flat group, composed of the new groups' definitions
     rows = [importlib.import_module(f"evoke_old.evoke_blender.{m}.property_group") for m in ("bake", "presets")]
     for cls in (rows[0].EVOKE_PG_marker, rows[1].EVOKE_PG_preset_key, rows[1].EVOKE_PG_name_map):
         bpy.utils.register_class(cls)
+    flat_name = {new: old for old, new in renamed.items()}
     annotations = {}
     for cls in props.GROUPS.values():
         space = sys.modules[cls.__module__].__dict__
-        annotations.update({k: eval(v, space) if isinstance(v, str) else v
+        annotations.update({flat_name.get(k, k): eval(v, space) if isinstance(v, str) else v
                             for k, v in cls.__annotations__.items()})
     flat = type("EVOKE_PG_settings", (bpy.types.PropertyGroup,), {"__annotations__": annotations})
     bpy.utils.register_class(flat)
@@ -118,49 +125,89 @@ os._exit(0)
 """
 
 
+# Run in a child process: registers the extension of schema 1 from package `evoke_old`, sets live's
+# source to other than its default and a stream name, saves the file, prints what they read.
+WRITER_SCHEMA_1 = r"""
+import importlib, json, os, sys
+import bpy
+
+importlib.import_module("evoke_old.evoke_blender.registration").register()
+bpy.ops.wm.read_homefile(use_empty=True)  # load_post: its migration marks the scene schema 1
+live = bpy.context.scene.evoke.live
+live.live_source, live.live_stream, live.brainflow_board = "BRAINFLOW", "Headset-7", "cyton"
+bpy.ops.wm.save_as_mainfile(filepath=sys.argv[1])
+print(json.dumps({"schema": bpy.context.scene.evoke.schema_version, "source": live.live_source,
+                  "stream": live.live_stream}))
+sys.stdout.flush()
+os._exit(0)
+"""
+
+
+def _export_old_tree(commit: str, package: Path) -> None:
+    """The extension as of commit, into package (git archive); skips where history lacks it."""
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("the old extension comes from git history: git is not installed")
+    check = [git, "-C", str(ROOT), "cat-file", "-e", f"{commit}^{{commit}}"]
+    if subprocess.run(check, capture_output=True).returncode != 0:
+        pytest.skip(f"the old extension comes from commit {commit}: a shallow checkout")
+    package.mkdir(parents=True)
+    archive = subprocess.run(
+        [git, "-C", str(ROOT), "archive", commit, "__init__.py", "evoke_blender", "inference"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(package)], input=archive, check=True)
+
+
+def _run_writer(parent: Path, script: str, *args: str) -> Any:
+    """Run a writer with only the old package `evoke_old` (under parent) importable; what it
+    printed last, as JSON."""
+    env = {**os.environ, "PYTHONPATH": str(parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=240, env=env
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _write_old_file(tmp_path: Path, mode: str) -> tuple[Path, dict[str, dict[str, Any]]]:
     """The file the old layout saved, and what every setting of its two scenes read."""
     parent = tmp_path / "old"
     package = parent / "evoke_old"
     if mode == "git":
-        git = shutil.which("git")
-        if git is None:
-            pytest.skip("the old extension comes from git history: git is not installed")
-        check = [git, "-C", str(ROOT), "cat-file", "-e", f"{OLD_COMMIT}^{{commit}}"]
-        if subprocess.run(check, capture_output=True).returncode != 0:
-            pytest.skip(f"the old extension comes from commit {OLD_COMMIT}: a shallow checkout")
-        package.mkdir(parents=True)
-        archive = subprocess.run(
-            [git, "-C", str(ROOT), "archive", OLD_COMMIT, "__init__.py", "evoke_blender",
-             "inference"], capture_output=True, check=True,
-        ).stdout  # fmt: skip
-        subprocess.run(["tar", "-x", "-C", str(package)], input=archive, check=True)
+        _export_old_tree(OLD_COMMIT, package)
     else:
         parent.mkdir()
         package.symlink_to(ROOT, target_is_directory=True)
     out = tmp_path / "old_settings.blend"
-    env = {**os.environ, "PYTHONPATH": str(parent)}  # the child imports only the old package
-    done = subprocess.run(
-        [sys.executable, "-c", WRITER, mode, str(out)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=env,
-    )
-    assert done.returncode == 0 and out.exists(), done.stderr[-3000:]
-    return out, json.loads(done.stdout.strip().splitlines()[-1])
+    read = _run_writer(parent, WRITER, mode, str(out), json.dumps(RENAMED))
+    assert out.exists()
+    return out, read
+
+
+def _write_schema_1_file(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """The file the extension of schema 1 saved, and what it read back."""
+    parent = tmp_path / "old"
+    _export_old_tree(SCHEMA_1_COMMIT, parent / "evoke_old")
+    out = tmp_path / "schema_1.blend"
+    read = _run_writer(parent, WRITER_SCHEMA_1, str(out))
+    assert out.exists()
+    return out, read
 
 
 def _read_new(scene: Any, names: list[str]) -> dict[str, Any]:
-    """Each setting as the new groups read it, wherever it now lives (exactly one group)."""
+    """Each setting (by its flat name) as the new groups read it, wherever it now lives (exactly
+    one group), under its new name."""
     root = scene.evoke
     groups = [g for g in root.bl_rna.properties.keys() if g not in ("rna_type", "name")]
     values = {}
     for name in names:
+        new = RENAMED.get(name, name)
         homes = [g for g in groups if hasattr(getattr(root, g), "bl_rna")
-                 and name in getattr(root, g).bl_rna.properties.keys()]  # fmt: skip
-        assert len(homes) == 1, f"{name} lives in {homes}"
-        value = getattr(getattr(root, homes[0]), name)
+                 and new in getattr(root, g).bl_rna.properties.keys()]  # fmt: skip
+        assert len(homes) == 1, f"{new} lives in {homes}"
+        value = getattr(getattr(root, homes[0]), new)
         if isinstance(value, bpy.types.ID):
             value = value.name
         elif hasattr(value, "foreach_get") and not isinstance(value, str):  # a collection
@@ -212,18 +259,19 @@ def test_a_file_saved_with_the_flat_settings_opens_with_every_setting_carried_ov
     wrong = {n: (old["All"][n], carried[n]) for n in names if not _same(old["All"][n], carried[n])}
     assert not wrong
     assert carried["target"] == "OldAvatar" and len(carried["markers"]) == 2
+    assert every.evoke.live.source == old["All"]["live_source"] == "BRAINFLOW"  # renamed in 2
     # each setting was set to other than its default, so a carried value is not a default
     unmoved = [n for n in names if _same(carried[n], defaults[n])]
     assert not unmoved
     # the few the user set came over; every other setting of that scene reads the new default
     kept = _read_new(few, names)
-    assert kept["hop"] == 0.5 and kept["live_stream"] == "Headset-7"
+    assert kept["hop"] == 0.5 and few.evoke.live.stream == "Headset-7"
     assert not {n for n in names if n not in ("hop", "live_stream")
                 and not _same(kept[n], defaults[n])}  # fmt: skip
     # the old keys are gone from the scene, the version is recorded
     for scene in (every, few):
         assert not set(_saved(scene).keys()) & set(names)
-        assert scene.evoke.schema_version == 1
+        assert scene.evoke.schema_version == 2
 
 
 def test_the_move_runs_once_and_a_fresh_scene_gets_the_defaults(
@@ -249,7 +297,34 @@ def test_the_move_runs_once_and_a_fresh_scene_gets_the_defaults(
     fresh = bpy.context.scene.evoke
     assert fresh.schema_version == migration.SCHEMA_VERSION
     assert fresh.common.target is None and fresh.common.hop == 0.25
-    assert fresh.live.live_stream == "EVOKE-replay" and len(fresh.bake.markers) == 0
+    assert fresh.live.stream == "EVOKE-replay" and len(fresh.bake.markers) == 0
+
+
+def test_a_file_saved_with_schema_1_opens_with_lives_source_and_stream_under_their_new_names(
+    installed: Path, tmp_path: Path
+) -> None:
+    import importlib
+
+    migration = importlib.import_module(f"{MODULE}.evoke_blender.migration")
+    path, written = _write_schema_1_file(tmp_path)
+    assert written == {"schema": 1, "source": "BRAINFLOW", "stream": "Headset-7"}
+    bpy.ops.wm.open_mainfile(filepath=str(path))
+    scene = bpy.context.scene
+    live = scene.evoke.live
+    assert (live.source, live.stream, live.brainflow_board) == ("BRAINFLOW", "Headset-7", "cyton")
+    assert not {"live_source", "live_stream"} & set(_saved(scene)["live"].keys())
+    assert scene.evoke.schema_version == 2
+
+    assert migration.migrate_scene(scene) == 0  # moved once
+    live.stream = "Headset-8"  # the user's change after the move
+    _saved(scene)["live"]["live_stream"] = "Stale"  # an old extension saving the file again
+    migration.on_load()
+    assert live.stream == "Headset-8"
+    resaved = tmp_path / "resaved.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(resaved))
+    bpy.ops.wm.open_mainfile(filepath=str(resaved))
+    live = bpy.context.scene.evoke.live
+    assert (live.source, live.stream) == ("BRAINFLOW", "Headset-8")
 
 
 def test_disabling_removes_the_load_handler_and_enabling_adds_one(installed: Path) -> None:
