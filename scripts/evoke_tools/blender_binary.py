@@ -8,6 +8,7 @@ user folder (the extension is installed there, never into the user's own Blender
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -49,7 +50,8 @@ def check_blender(path: str) -> str:
         raise EvokeError(f"--blender {path}: no such file")
     try:
         done = subprocess.run([found, "--version"], capture_output=True, text=True,
-                              timeout=VERSION_TIMEOUT_S, stdin=subprocess.DEVNULL)  # fmt: skip
+                              timeout=VERSION_TIMEOUT_S, stdin=subprocess.DEVNULL,
+                              env=blender_env())  # fmt: skip
     except subprocess.TimeoutExpired:
         raise EvokeError(
             f"{path} is not a Blender ('{path} --version' gave no answer in "
@@ -83,10 +85,23 @@ def script_command(blender: str, script: Path, args: list[str]) -> list[str]:
             "--python", str(script), "--", *args]  # fmt: skip
 
 
+def blender_env() -> dict[str, str]:
+    """The environment a Blender binary is started with, always given explicitly.
+
+    A process that imported the `bpy` module carries that Blender's own settings: OCIO set at
+    the C level (unseen by os.environ, inherited by a child started without `env`) and the
+    MaterialX paths, all into the module's folder. A Blender of another version aborts on that
+    colour configuration (seen: Debian's 3.4 under bpy 5.3's, OCIO 2.1 against a 2.5 config),
+    so a binary gets os.environ as Python sees it, less what points into the bpy module."""
+    spec = importlib.util.find_spec("bpy")
+    module = str(Path(spec.origin).parent) if spec and spec.origin else None
+    return {k: v for k, v in os.environ.items() if module is None or module not in v}
+
+
 def throwaway_env(folder: Path) -> dict[str, str]:
     """This environment with Blender's user files (the installed extension, preferences) and
     its session folders in `folder`, which the caller removes."""
-    env = {k: v for k, v in os.environ.items() if k != "BLENDER_USER_RESOURCES"}
+    env = {k: v for k, v in blender_env().items() if k != "BLENDER_USER_RESOURCES"}
     env["BLENDER_USER_RESOURCES"] = str(folder / "user")
     env["TMPDIR"] = str(folder)
     return env

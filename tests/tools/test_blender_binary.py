@@ -15,6 +15,7 @@ from evoke_tools import batch_clips, render_demo
 from evoke_tools.batch_clips import ClipJob, ClipSettings
 from evoke_tools.blender_binary import (
     SCRIPT,
+    blender_env,
     check_blender,
     least_version,
     parse_version,
@@ -156,3 +157,17 @@ def test_the_script_inside_blender_imports_only_what_every_blender_has() -> None
     allowed = set(sys.stdlib_module_names) | {"__future__", "bpy", "bpy_extras", "numpy"}
     assert top <= allowed, top - allowed
     assert {"bpy", "numpy"} <= top  # it did find the imports
+
+
+def test_a_binary_gets_none_of_the_bpy_modules_own_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What points into the bpy module's folder is that Blender's, not the binary's; what the user
+    set (a studio's own OCIO) is kept."""
+    bpy = pytest.importorskip("bpy", reason="the bpy module's folder is what is filtered")
+    module = str(Path(bpy.__file__).parent)
+    monkeypatch.setenv("MATERIALX_SEARCH_PATH", f"{module}/lib/materialx/libraries")
+    monkeypatch.setenv("OCIO", "/studio/aces/config.ocio")
+    for env in (blender_env(), throwaway_env(tmp_path)):
+        assert not [k for k, v in env.items() if module in v]
+        assert env["OCIO"] == "/studio/aces/config.ocio"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from evoke_tools.batch_clips import ClipJob, ClipSettings
-from evoke_tools.blender_binary import check_blender, least_version, parse_version
+from evoke_tools.blender_binary import blender_env, check_blender, least_version, parse_version
 from evoke_tools.paths import ROOT
 
 from inference.batch import BatchTask
@@ -46,10 +46,23 @@ if "--trial" in after and after[after.index("--trial") + 1] == "3":
 
 def _version() -> tuple[int, int, int]:
     assert BLENDER is not None
-    done = subprocess.run([BLENDER, "--version"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([BLENDER, "--version"], capture_output=True, text=True, timeout=120,
+                          env=blender_env())  # fmt: skip
     version = parse_version(done.stdout)
-    assert version is not None, done.stdout
+    assert version is not None, (done.returncode, done.stdout, done.stderr[-500:])
     return version
+
+
+def test_a_process_that_imported_bpy_still_starts_the_binary_clean() -> None:
+    """The bpy module sets its own OCIO (at the C level) and MaterialX paths: a binary of another
+    version started with them aborted (Debian's 3.4 after bpy 5.3). It must get neither."""
+    pytest.importorskip("bpy", reason="the case is a process that imported the bpy module")
+    version = _version()
+    if version[:2] < least_version()[:2]:
+        with pytest.raises(EvokeError, match=r"is older than 4\.2"):  # its version was read
+            check_blender(BLENDER or "")
+    else:
+        assert check_blender(BLENDER or "")
 
 
 def test_blender_takes_a_clips_command_line_as_we_rely_on(tmp_path: Path) -> None:
