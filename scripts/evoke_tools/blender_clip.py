@@ -124,13 +124,14 @@ def render(args: argparse.Namespace, rendering: Rendering = nullcontext) -> Path
     return out
 
 
-def main(argv: list[str]) -> int:
-    """Inside a Blender binary: install the extension, render, one `error:` line on failure."""
+def main(argv: list[str], rendering: Rendering = nullcontext) -> int:
+    """Install the extension (when --extension names it), render, one `error:` line on failure:
+    inside a Blender binary, and for render_demo under the bpy module."""
     args = parser().parse_args(argv)
     if args.extension:
         install(Path(args.extension))
     try:
-        out = render(args)
+        out = render(args, rendering)
     except RuntimeError as exc:
         print(f"error: {exc}".strip(), file=sys.stderr)
         return 2

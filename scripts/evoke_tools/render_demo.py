@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from evoke_tools.blender_clip import parser, render
+from evoke_tools.blender_clip import main as render_clip
+from evoke_tools.blender_clip import parser
 from evoke_tools.process_exit import leave
 
 # what Blender's C code prints for every frame it renders (a progress bar replaces them)
@@ -80,13 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     from evoke_tools.extension import install_for_script
 
     install_for_script("demo")
-    try:
-        out = render(parser().parse_args(clip), one_progress_bar)
-    except RuntimeError as exc:  # operators report errors as RuntimeError in background mode
-        print(f"error: {exc}".strip(), file=sys.stderr)
-        return 2
-    print(out)
-    return 0
+    return render_clip(clip, one_progress_bar)
 
 
 if __name__ == "__main__":
